@@ -1,0 +1,56 @@
+# Mesocat: `make run` to serve the catalogue, `make test` to run every test.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+
+.PHONY: run test lint format bench setup migrate seed browser clean
+
+# The venv is rebuilt only when a requirements file changes, so a second `make run` is fast.
+$(BIN)/.installed-runtime: requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(BIN)/.installed-dev: requirements.txt requirements-dev.txt $(BIN)/.installed-runtime
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+setup: $(BIN)/.installed-runtime
+
+migrate: setup
+	$(FLASK) db upgrade
+
+seed: migrate
+	$(FLASK) seed
+
+run: seed
+	@echo "Mesocat is starting on http://127.0.0.1:8000 (Ctrl-C to stop)"
+	$(BIN)/gunicorn wsgi:app
+
+# Browser tests need Debian's chromium; install it when we can, say so when we cannot.
+browser:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "Installing Debian's chromium for the browser tests…"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+		|| echo "Could not install chromium: the browser tests will be skipped."; \
+	else echo "No /usr/bin/chromium and not root: the browser tests will be skipped (install Debian's chromium to run them)."; fi
+
+test: $(BIN)/.installed-dev browser
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(BIN)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(BIN)/.installed-dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: $(BIN)/.installed-dev
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

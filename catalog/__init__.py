@@ -1,0 +1,88 @@
+"""Mesocat: a reference catalogue of mesotherapy solution components, as a Flask app."""
+
+import logging
+import sqlite3
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from catalog import assets, errors
+from catalog.config import API_SETTINGS, REPOSITORY_ROOT, settings_from_environment
+from catalog.extensions import api, db, migrate
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app; `config` overrides what the environment says (tests use it)."""
+    app = Flask(__name__, instance_relative_config=True, template_folder=str(REPOSITORY_ROOT / "templates"))
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.update(API_SETTINGS)
+    app.config.update(settings_from_environment(app.instance_path))
+    app.config.update(config or {})
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+
+    configure_logging(app)
+    register_extensions(app)
+    register_blueprints(app)
+    errors.register_error_handlers(app)
+    register_commands(app)
+    assets.init_app(app)
+    return app
+
+
+def configure_logging(app: Flask) -> None:
+    # Log lines carry methods, paths and error classes only: never request bodies or patient details.
+    logging.basicConfig(level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app.logger.setLevel(app.config["LOG_LEVEL"])
+
+
+def register_extensions(app: Flask) -> None:
+    # Model modules must be imported before the metadata is used by migrations.
+    from catalog.allergens import models as _allergens  # noqa: F401
+    from catalog.conditions import models as _conditions  # noqa: F401
+    from catalog.ingredients import models as _ingredients  # noqa: F401
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(REPOSITORY_ROOT / "migrations"))
+    api.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from catalog import health, pages
+    from catalog.allergens import api as allergens_api
+    from catalog.allergens import views as allergens_views
+    from catalog.ingredients import api as ingredients_api
+    from catalog.ingredients import views as ingredients_views
+
+    api.register_blueprint(ingredients_api.bp)
+    api.register_blueprint(allergens_api.bp)
+    app.register_blueprint(health.bp)
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(ingredients_views.bp)
+    app.register_blueprint(allergens_views.bp)
+
+
+def register_commands(app: Flask) -> None:
+    from catalog import seeding
+
+    seeding.init_app(app)
+
+
+@event.listens_for(Engine, "connect")
+def _configure_sqlite(dbapi_connection, _record) -> None:
+    """Make SQLite enforce foreign keys and let SQLAlchemy own transactions (savepoints work)."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _begin_sqlite(connection) -> None:
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN")

@@ -1,0 +1,1 @@
+"""Allergens: coded substances and the groups they belong to, as a hierarchy."""

@@ -1,0 +1,1 @@
+"""Conditions: the coded patient conditions an ingredient can be contraindicated in."""

@@ -1,0 +1,69 @@
+"""Settings read from the environment, with safe defaults for development."""
+
+import os
+from pathlib import Path
+
+REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
+DEVELOPMENT_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - refused outside development
+
+
+class ConfigurationError(RuntimeError):
+    """The environment does not describe a configuration the service can run with."""
+
+
+def normalise_database_url(url: str) -> str:
+    """Point plain PostgreSQL URLs at psycopg 3, the driver we ship."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def settings_from_environment(instance_path: str) -> dict:
+    """Build the Flask config from environment variables."""
+    environment = os.environ.get("MESOCAT_ENV", "development")
+    if environment not in {"development", "production"}:
+        raise ConfigurationError(f"MESOCAT_ENV must be 'development' or 'production', not {environment!r}")
+
+    secret_key = os.environ.get("SECRET_KEY")
+    if not secret_key:
+        if environment == "production":
+            raise ConfigurationError("SECRET_KEY must be set when MESOCAT_ENV=production")
+        secret_key = DEVELOPMENT_SECRET_KEY
+
+    default_database = "sqlite:///" + str(Path(instance_path) / "mesocat.db")
+    return {
+        "MESOCAT_ENV": environment,
+        "SECRET_KEY": secret_key,
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(os.environ.get("DATABASE_URL", default_database)),
+        "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO").upper(),
+        "SEED_DIRECTORY": os.environ.get("SEED_DIRECTORY", str(REPOSITORY_ROOT / "seed")),
+        "SESSION_COOKIE_SECURE": environment == "production",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+    }
+
+
+# The JSON API's description and OpenAPI settings (flask-smorest reads these).
+API_SETTINGS = {
+    "API_TITLE": "Mesocat catalogue API",
+    "API_VERSION": "v1",
+    "OPENAPI_VERSION": "3.0.3",
+    "OPENAPI_URL_PREFIX": "/api/v1",
+    "OPENAPI_JSON_PATH": "openapi.json",
+    "OPENAPI_SWAGGER_UI_PATH": "docs",
+    "OPENAPI_SWAGGER_UI_URL": "/static/vendor/swagger-ui/",
+    "API_SPEC_OPTIONS": {
+        "info": {
+            "description": (
+                "Reference catalogue of mesotherapy solution components: ingredients, their "
+                "purposes, origins, usual concentrations, contraindications and coded allergen "
+                "flags in a cross-reactivity hierarchy.\n\n"
+                "**This is reference information, not medical advice.** Every ingredient cites "
+                "the sources of its facts; check them and the product's own labelling before use.\n\n"
+                "Errors are JSON: `code`, `status`, `message`, and `errors` by location and field "
+                "for invalid parameters (422)."
+            ),
+        },
+    },
+}

@@ -1,0 +1,78 @@
+"""Domain errors raised by services, and how they become HTTP responses.
+
+Under `/api` every error is JSON (`code`, `status`, `message`, `errors`);
+elsewhere it is an HTML page.
+"""
+
+from flask import Flask, render_template, request
+from werkzeug.exceptions import HTTPException, InternalServerError, default_exceptions
+from werkzeug.http import HTTP_STATUS_CODES
+
+class DomainError(Exception):
+    """Base of the errors services raise; `status` is the HTTP answer."""
+
+    status = 400
+
+    def __init__(self, message: str, *, errors: dict | None = None):
+        super().__init__(message)
+        self.message = message
+        self.errors = errors
+
+
+class NotFound(DomainError):
+    status = 404
+
+
+class Conflict(DomainError):
+    status = 409
+
+
+class Invalid(DomainError):
+    """Input that is well-formed but not acceptable; `errors` maps field to reasons."""
+
+    status = 422
+
+
+def wants_json() -> bool:
+    return request.path == "/api" or request.path.startswith("/api/")
+
+
+def json_error(status: int, message: str, errors: dict | None = None, headers: dict | None = None):
+    """The one JSON error shape of the API."""
+    payload = {"code": status, "status": HTTP_STATUS_CODES.get(status, "Unknown"), "message": message}
+    if errors:
+        payload["errors"] = errors
+    return payload, status, headers or {}
+
+
+def handle_http_exception(error: HTTPException):
+    if error.code == 304:
+        # Not an error: an empty answer that repeats the tag the client already holds.
+        tags = request.if_none_match.as_set()
+        return "", 304, {"ETag": f'"{next(iter(tags))}"'} if len(tags) == 1 else {}
+    if wants_json():
+        data = getattr(error, "data", None) or {}
+        errors = data.get("errors") or data.get("messages")
+        message = data.get("message") or _first_line(error.description)
+        if errors and "message" not in data:
+            message = "The request's parameters are not valid."
+        headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
+        headers.update(data.get("headers") or {})
+        return json_error(error.code or 500, message, errors, headers)
+    return render_template("errors/error.html", error=error), error.code
+
+
+def handle_domain_error(error: DomainError):
+    if wants_json():
+        return json_error(error.status, error.message, error.errors)
+    exception = default_exceptions.get(error.status, InternalServerError)(error.message)
+    return render_template("errors/error.html", error=exception), error.status
+
+
+def _first_line(text: str | None) -> str:
+    return (text or "").strip().splitlines()[0] if text else ""
+
+
+def register_error_handlers(app: Flask) -> None:
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(DomainError, handle_domain_error)

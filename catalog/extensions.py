@@ -1,0 +1,36 @@
+"""Flask extensions, created unbound; `create_app` binds them to an app."""
+
+from flask_migrate import Migrate
+from flask_smorest import Api
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import MetaData
+from sqlalchemy.orm import DeclarativeBase
+
+# Named constraints keep migrations reproducible on PostgreSQL and SQLite alike.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Model(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class CatalogApi(Api):
+    """flask-smorest's Api, leaving error handling to `catalog.errors`.
+
+    smorest registers a JSON handler for every HTTP error of the app; pages
+    outside `/api` need HTML error pages, so `catalog.errors` dispatches.
+    """
+
+    def _register_error_handlers(self):
+        pass
+
+
+db = SQLAlchemy(model_class=Model)
+migrate = Migrate()
+api = CatalogApi()

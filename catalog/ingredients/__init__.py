@@ -1,0 +1,1 @@
+"""Ingredients: the catalogue of solution components, with their coded lists and sources."""

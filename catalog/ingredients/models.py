@@ -1,0 +1,210 @@
+"""Ingredient and the coded lists that describe it: categories, purposes, sources."""
+
+from enum import StrEnum
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from catalog.extensions import db
+from catalog.timestamps import TimestampMixin
+
+
+class Origin(StrEnum):
+    """Where a component comes from; it decides which protein allergies can apply."""
+
+    SYNTHETIC = "synthetic"
+    FERMENTATION = "fermentation"
+    PLANT = "plant"
+    AVIAN = "avian"
+    BOVINE = "bovine"
+    OVINE = "ovine"
+    PORCINE = "porcine"
+    MARINE = "marine"
+    RECOMBINANT = "recombinant"
+    MINERAL = "mineral"
+
+
+CONCENTRATION_UNITS = ("%", "mg/mL", "µg/mL", "IU/mL", "U/mL")
+
+
+class Category(TimestampMixin, db.Model):
+    __tablename__ = "categories"
+
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(default=0)
+
+
+class Purpose(TimestampMixin, db.Model):
+    __tablename__ = "purposes"
+
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(default=0)
+
+
+class Source(TimestampMixin, db.Model):
+    """A publication, label or database the catalogue cites."""
+
+    __tablename__ = "sources"
+
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    title: Mapped[str] = mapped_column(Text)
+    publisher: Mapped[str] = mapped_column(String(300), default="")
+    year: Mapped[int | None]
+    url: Mapped[str | None] = mapped_column(String(500))
+
+
+ingredient_purposes = Table(
+    "ingredient_purposes",
+    db.metadata,
+    Column("ingredient_id", ForeignKey("ingredients.id", ondelete="CASCADE"), primary_key=True),
+    Column("purpose_code", ForeignKey("purposes.code"), primary_key=True, index=True),
+)
+
+ingredient_allergens = Table(
+    "ingredient_allergens",
+    db.metadata,
+    Column("ingredient_id", ForeignKey("ingredients.id", ondelete="CASCADE"), primary_key=True),
+    Column("allergen_code", ForeignKey("allergens.code"), primary_key=True, index=True),
+)
+
+ingredient_contraindications = Table(
+    "ingredient_contraindications",
+    db.metadata,
+    Column("ingredient_id", ForeignKey("ingredients.id", ondelete="CASCADE"), primary_key=True),
+    Column("condition_code", ForeignKey("conditions.code"), primary_key=True, index=True),
+)
+
+
+class Ingredient(TimestampMixin, db.Model):
+    __tablename__ = "ingredients"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    # Case- and accent-folded name: one ordering on every database.
+    sort_name: Mapped[str] = mapped_column(String(200), index=True)
+    inci_name: Mapped[str | None] = mapped_column(String(300))
+    synonyms: Mapped[list[str]] = mapped_column(JSON, default=list)
+    cas_number: Mapped[str | None] = mapped_column(String(16))
+    category_code: Mapped[str] = mapped_column(ForeignKey("categories.code"), index=True)
+    origin: Mapped[Origin] = mapped_column(
+        Enum(Origin, native_enum=False, create_constraint=True, length=20, values_callable=lambda e: [m.value for m in e]),
+        index=True,
+    )
+    description: Mapped[str] = mapped_column(Text)
+    concentration_unit: Mapped[str | None] = mapped_column(String(16))
+    usual_min: Mapped[float | None] = mapped_column(Float)
+    usual_max: Mapped[float | None] = mapped_column(Float)
+    maximum: Mapped[float | None] = mapped_column(Float)
+
+    category: Mapped[Category] = relationship(lazy="raise")
+    purposes: Mapped[list[Purpose]] = relationship(
+        secondary=ingredient_purposes, order_by="Purpose.position", lazy="raise"
+    )
+    allergens: Mapped[list["Allergen"]] = relationship(  # noqa: F821 - allergens domain
+        secondary=ingredient_allergens, order_by="Allergen.code", lazy="raise"
+    )
+    contraindications: Mapped[list["Condition"]] = relationship(  # noqa: F821 - conditions domain
+        secondary=ingredient_contraindications, order_by="Condition.position", lazy="raise"
+    )
+    references: Mapped[list["IngredientReference"]] = relationship(
+        back_populates="ingredient",
+        order_by="IngredientReference.position",
+        cascade="all, delete-orphan",
+        lazy="raise",
+    )
+    incompatibilities: Mapped[list["Incompatibility"]] = relationship(
+        foreign_keys="Incompatibility.ingredient_id",
+        back_populates="ingredient",
+        cascade="all, delete-orphan",
+        lazy="raise",
+    )
+    incompatibilities_declared_by_others: Mapped[list["Incompatibility"]] = relationship(
+        foreign_keys="Incompatibility.other_ingredient_id",
+        back_populates="other_ingredient",
+        viewonly=True,
+        lazy="raise",
+    )
+
+    @property
+    def concentration(self) -> dict | None:
+        """Usual range and maximum in one unit, or None when the catalogue gives none."""
+        if self.concentration_unit is None:
+            return None
+        return {
+            "unit": self.concentration_unit,
+            "usual_min": self.usual_min,
+            "usual_max": self.usual_max,
+            "maximum": self.maximum,
+        }
+
+    def __repr__(self) -> str:
+        return f"<Ingredient {self.slug}>"
+
+
+class IngredientReference(db.Model):
+    """A citation of `source` for some of an ingredient's facts."""
+
+    __tablename__ = "ingredient_references"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ingredient_id: Mapped[int] = mapped_column(ForeignKey("ingredients.id", ondelete="CASCADE"), index=True)
+    source_code: Mapped[str] = mapped_column(ForeignKey("sources.code"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    supports: Mapped[str] = mapped_column(Text, default="")
+
+    ingredient: Mapped[Ingredient] = relationship(back_populates="references")
+    source: Mapped[Source] = relationship(lazy="joined")
+
+
+class Incompatibility(db.Model):
+    """Two ingredients that should not be mixed, declared on one of them, shown on both."""
+
+    __tablename__ = "ingredient_incompatibilities"
+    __table_args__ = (UniqueConstraint("ingredient_id", "other_ingredient_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ingredient_id: Mapped[int] = mapped_column(ForeignKey("ingredients.id", ondelete="CASCADE"))
+    other_ingredient_id: Mapped[int] = mapped_column(
+        ForeignKey("ingredients.id", ondelete="CASCADE"), index=True
+    )
+    reason: Mapped[str] = mapped_column(Text)
+
+    ingredient: Mapped[Ingredient] = relationship(foreign_keys=[ingredient_id], back_populates="incompatibilities")
+    other_ingredient: Mapped[Ingredient] = relationship(
+        foreign_keys=[other_ingredient_id], back_populates="incompatibilities_declared_by_others"
+    )
+
+
+class SearchTerm(db.Model):
+    """One folded word of an ingredient's searchable text, with the weight of the field it came from.
+
+    Prefix ranges over this B-tree index give accent- and case-insensitive
+    search that behaves the same on PostgreSQL and SQLite.
+    """
+
+    __tablename__ = "ingredient_search_terms"
+    __table_args__ = (Index("ix_ingredient_search_terms_ingredient_id", "ingredient_id"),)
+
+    term: Mapped[str] = mapped_column(String(64), primary_key=True)
+    ingredient_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("ingredients.id", ondelete="CASCADE"), primary_key=True
+    )
+    weight: Mapped[int] = mapped_column(SmallInteger)

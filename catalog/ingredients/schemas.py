@@ -1,0 +1,193 @@
+"""The ingredient API contract: what the API returns and what the seed loader (and curators) send."""
+
+import re
+
+from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
+
+from catalog.ingredients.models import CONCENTRATION_UNITS, Origin
+from catalog.vocabulary import CodedTermRefSchema, SourceSchema, code_field
+
+SLUG = validate.Regexp(r"^[a-z0-9]+(-[a-z0-9]+)*$", error="Use lower-case letters, digits and single hyphens.")
+CAS_FORMAT = re.compile(r"^\d{2,7}-\d{2}-\d$")
+ORIGINS = [o.value for o in Origin]
+SORTS = ("relevance", "name", "-name", "updated", "-updated")
+
+
+def cas_check_digit_ok(cas_number: str) -> bool:
+    """The CAS check digit: other digits times their position from the right, modulo 10."""
+    digits = cas_number.replace("-", "")
+    body, check = digits[:-1], int(digits[-1])
+    return sum(position * int(d) for position, d in enumerate(reversed(body), start=1)) % 10 == check
+
+
+def validate_cas_number(value: str) -> None:
+    if not CAS_FORMAT.match(value):
+        raise ValidationError("A CAS number looks like 50-81-7: 2-7 digits, 2 digits, 1 check digit.")
+    if not cas_check_digit_ok(value):
+        raise ValidationError(f"{value} fails the CAS check digit; check the number.")
+
+
+class ConcentrationSchema(Schema):
+    """Usual range and maximum, all in one unit."""
+
+    unit = fields.String(required=True, validate=validate.OneOf(CONCENTRATION_UNITS))
+    usual_min = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=0))
+    usual_max = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=0))
+    maximum = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=0, min_inclusive=False))
+
+    @validates_schema
+    def check_order(self, data, **kwargs):
+        low, high, top = data.get("usual_min"), data.get("usual_max"), data.get("maximum")
+        if low is not None and high is not None and low > high:
+            raise ValidationError("usual_min is above usual_max.", "usual_min")
+        if top is not None and any(v is not None and v > top for v in (low, high)):
+            raise ValidationError("The usual range goes above the maximum.", "maximum")
+        if low is None and high is None and top is None:
+            raise ValidationError("Give at least one of usual_min, usual_max, maximum.", "unit")
+
+
+class IncompatibilityInputSchema(Schema):
+    ingredient = fields.String(required=True, validate=SLUG)
+    reason = fields.String(required=True, validate=validate.Length(1, 1000))
+
+
+class ReferenceInputSchema(Schema):
+    source = code_field(required=True)
+    supports = fields.String(load_default="", validate=validate.Length(max=1000))
+
+
+class IngredientCreateSchema(Schema):
+    """An ingredient as a seed file or a curator writes it; codes refer to the coded lists."""
+
+    slug = fields.String(required=True, validate=[validate.Length(1, 120), SLUG])
+    name = fields.String(required=True, validate=validate.Length(1, 200))
+    inci_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 300))
+    synonyms = fields.List(fields.String(validate=validate.Length(1, 200)), load_default=list)
+    cas_number = fields.String(load_default=None, allow_none=True, validate=validate_cas_number)
+    category = code_field(required=True)
+    origin = fields.String(required=True, validate=validate.OneOf(ORIGINS))
+    purposes = fields.List(code_field(), required=True, validate=validate.Length(min=1))
+    allergens = fields.List(code_field(), load_default=list)
+    description = fields.String(required=True, validate=validate.Length(1, 4000))
+    concentration = fields.Nested(ConcentrationSchema, load_default=None, allow_none=True)
+    contraindications = fields.List(code_field(), load_default=list)
+    incompatibilities = fields.List(fields.Nested(IncompatibilityInputSchema), load_default=list)
+    references = fields.List(fields.Nested(ReferenceInputSchema), required=True, validate=validate.Length(min=1))
+
+    @validates("synonyms", "purposes", "allergens", "contraindications")
+    def no_repeats(self, values, data_key, **kwargs):
+        folded = [v.casefold() for v in values]
+        if len(set(folded)) != len(folded):
+            raise ValidationError("Each value may appear only once.")
+
+    @validates("incompatibilities")
+    def one_reason_per_pair(self, values, data_key, **kwargs):
+        slugs = [v["ingredient"] for v in values]
+        if len(set(slugs)) != len(slugs):
+            raise ValidationError("List each incompatible ingredient once.")
+
+
+# --- What the API returns -------------------------------------------------
+
+
+class IngredientRefSchema(Schema):
+    slug = fields.String()
+    name = fields.String()
+
+
+class AllergenGroupRefSchema(Schema):
+    code = fields.String()
+    name = fields.String()
+
+
+class AllergenFlagSchema(Schema):
+    code = fields.String()
+    name = fields.String()
+    groups = fields.List(
+        fields.Nested(AllergenGroupRefSchema),
+        metadata={"description": "The groups above this allergen, broadest first."},
+    )
+
+
+class IncompatibilitySchema(Schema):
+    ingredient = fields.Nested(IngredientRefSchema)
+    reason = fields.String()
+
+
+class ReferenceSchema(Schema):
+    source = fields.Nested(SourceSchema)
+    supports = fields.String(metadata={"description": "Which facts of this entry the source supports."})
+
+
+class IngredientSummarySchema(Schema):
+    """An ingredient in a list: enough to choose one."""
+
+    slug = fields.String()
+    name = fields.String()
+    inci_name = fields.String(allow_none=True)
+    category = fields.Nested(CodedTermRefSchema)
+    origin = fields.String(metadata={"enum": ORIGINS})
+    purposes = fields.List(fields.Nested(CodedTermRefSchema))
+    allergens = fields.List(fields.Nested(CodedTermRefSchema), metadata={"description": "Allergen flags."})
+    concentration = fields.Nested(ConcentrationSchema, allow_none=True)
+
+
+class IngredientSchema(IngredientSummarySchema):
+    """The whole record of an ingredient."""
+
+    synonyms = fields.List(fields.String())
+    cas_number = fields.String(allow_none=True)
+    description = fields.String()
+    allergens = fields.List(
+        fields.Nested(AllergenFlagSchema),
+        attribute="allergen_flags",
+        metadata={"description": "Allergen flags, each with the path of groups above it."},
+    )
+    contraindications = fields.List(fields.Nested(CodedTermRefSchema))
+    incompatibilities = fields.List(
+        fields.Nested(IncompatibilitySchema),
+        attribute="incompatibility_list",
+        metadata={"description": "Ingredients this one should not be mixed with, declared on either side."},
+    )
+    references = fields.List(fields.Nested(ReferenceSchema))
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+
+class IngredientQuerySchema(Schema):
+    """Search and filter parameters of the ingredient list."""
+
+    q = fields.String(
+        validate=validate.Length(max=200),
+        metadata={
+            "description": "Words to find in the name, INCI name, synonyms and description; "
+            "case- and accent-insensitive; each word matches the start of a word."
+        },
+    )
+    category = fields.List(code_field(), metadata={"description": "Category code; repeat for any of several."})
+    purpose = fields.List(code_field(), metadata={"description": "Purpose code; repeat for any of several."})
+    origin = fields.List(
+        fields.String(validate=validate.OneOf(ORIGINS)),
+        metadata={"description": "Origin; repeat for any of several."},
+    )
+    free_of = fields.List(
+        code_field(),
+        metadata={
+            "description": "Allergen code; leaves out every ingredient flagged with it or with any "
+            "allergen below it in the hierarchy. Repeat for several."
+        },
+    )
+    sort = fields.String(
+        validate=validate.OneOf(SORTS),
+        metadata={"description": "Order of results; `relevance` (the default with `q`) or `name` (the default without)."},
+    )
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page_size = fields.Integer(load_default=20, validate=validate.Range(1, 100))
+
+
+class IngredientPageSchema(Schema):
+    items = fields.List(fields.Nested(IngredientSummarySchema))
+    total = fields.Integer(metadata={"description": "How many ingredients match, over all pages."})
+    page = fields.Integer()
+    page_size = fields.Integer()
+    pages = fields.Integer()

@@ -1,0 +1,398 @@
+"""Searching, reading and writing ingredients and their coded lists."""
+
+import math
+from dataclasses import dataclass
+
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from catalog.allergens import service as allergens_service
+from catalog.allergens.hierarchy import AllergenHierarchy, AllergenNode
+from catalog.allergens.models import Allergen
+from catalog.conditions.models import Condition
+from catalog.errors import Invalid, NotFound
+from catalog.ingredients.models import (
+    Category,
+    Incompatibility,
+    Ingredient,
+    IngredientReference,
+    Purpose,
+    SearchTerm,
+    Source,
+    ingredient_allergens,
+    ingredient_purposes,
+)
+from catalog.ingredients.search import fold, prefix_upper_bound, query_terms, weighted_terms
+from catalog.timestamps import utcnow
+
+
+@dataclass
+class IngredientPage:
+    items: list[Ingredient]
+    total: int
+    page: int
+    page_size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.page_size))
+
+
+@dataclass
+class AllergenFlag:
+    """An allergen on an ingredient, with the groups above it (broadest first)."""
+
+    code: str
+    name: str
+    groups: list[AllergenNode]
+
+
+@dataclass
+class IncompatibilityView:
+    ingredient: Ingredient
+    reason: str
+
+
+# --- Coded lists ------------------------------------------------------------
+
+
+def list_categories(session: Session) -> list[Category]:
+    return list(session.scalars(select(Category).order_by(Category.position, Category.name)))
+
+
+def list_purposes(session: Session) -> list[Purpose]:
+    return list(session.scalars(select(Purpose).order_by(Purpose.position, Purpose.name)))
+
+
+def list_sources(session: Session) -> list[Source]:
+    return list(session.scalars(select(Source).order_by(Source.title)))
+
+
+def upsert_terms(session: Session, *, model: type, entries: list[dict]) -> dict[str, int]:
+    """Create or update rows of a coded list (or sources) keyed by `code`; list order is kept."""
+    existing = {row.code: row for row in session.scalars(select(model))}
+    counts = {"created": 0, "updated": 0, "unchanged": 0}
+    for position, entry in enumerate(entries):
+        values = {key: value for key, value in entry.items() if key != "code"}
+        if hasattr(model, "position"):
+            values["position"] = position
+        row = existing.get(entry["code"])
+        if row is None:
+            session.add(model(code=entry["code"], **values))
+            counts["created"] += 1
+        elif any(getattr(row, key) != value for key, value in values.items()):
+            for key, value in values.items():
+                setattr(row, key, value)
+            counts["updated"] += 1
+        else:
+            counts["unchanged"] += 1
+    session.flush()
+    return counts
+
+
+# --- Search -----------------------------------------------------------------
+
+
+def search_ingredients(
+    session: Session,
+    *,
+    q: str | None = None,
+    categories: list[str] | None = None,
+    purposes: list[str] | None = None,
+    origins: list[str] | None = None,
+    free_of: list[str] | None = None,
+    sort: str | None = None,
+    page: int = 1,
+    page_size: int = 20,
+) -> IngredientPage:
+    """One page of the ingredients matching every filter given (values within a filter: any of)."""
+    _check_codes(session, categories=categories, purposes=purposes, free_of=free_of)
+    terms = query_terms(q)
+    sort = sort or ("relevance" if terms else "name")
+
+    matching = select(Ingredient.id)
+    score = None
+    for index, term in enumerate(terms):
+        # One join per query word: an ingredient must have a word starting with each of them.
+        hits = (
+            select(SearchTerm.ingredient_id, func.max(SearchTerm.weight).label("weight"))
+            .where(SearchTerm.term >= term, SearchTerm.term < prefix_upper_bound(term))
+            .group_by(SearchTerm.ingredient_id)
+            .subquery(f"hits_{index}")
+        )
+        matching = matching.join(hits, hits.c.ingredient_id == Ingredient.id)
+        score = hits.c.weight if score is None else score + hits.c.weight
+
+    if categories:
+        matching = matching.where(Ingredient.category_code.in_(categories))
+    if origins:
+        matching = matching.where(Ingredient.origin.in_(origins))
+    if purposes:
+        matching = matching.where(
+            Ingredient.id.in_(
+                select(ingredient_purposes.c.ingredient_id).where(ingredient_purposes.c.purpose_code.in_(purposes))
+            )
+        )
+    if free_of:
+        excluded = allergens_service.load_hierarchy(session).with_members(free_of)
+        matching = matching.where(
+            Ingredient.id.not_in(
+                select(ingredient_allergens.c.ingredient_id).where(ingredient_allergens.c.allergen_code.in_(excluded))
+            )
+        )
+
+    total = session.scalar(select(func.count()).select_from(matching.subquery()))
+
+    ordering = {
+        "name": [Ingredient.sort_name, Ingredient.id],
+        "-name": [Ingredient.sort_name.desc(), Ingredient.id.desc()],
+        "updated": [Ingredient.updated_at, Ingredient.id],
+        "-updated": [Ingredient.updated_at.desc(), Ingredient.id.desc()],
+        "relevance": [score.desc(), Ingredient.sort_name, Ingredient.id] if score is not None else [Ingredient.sort_name, Ingredient.id],
+    }[sort]
+    rows = session.scalars(
+        matching.with_only_columns(Ingredient)
+        .options(
+            joinedload(Ingredient.category),
+            selectinload(Ingredient.purposes),
+            selectinload(Ingredient.allergens),
+        )
+        .order_by(*ordering)
+        .limit(page_size)
+        .offset((page - 1) * page_size)
+    )
+    return IngredientPage(items=list(rows.unique()), total=total, page=page, page_size=page_size)
+
+
+def _check_codes(session: Session, *, categories, purposes, free_of) -> None:
+    """Unknown codes are a mistake worth telling, not a filter that silently matches nothing."""
+    errors: dict[str, list[str]] = {}
+    for field, model, codes in (("category", Category, categories), ("purpose", Purpose, purposes)):
+        if codes:
+            known = set(session.scalars(select(model.code).where(model.code.in_(codes))))
+            unknown = [c for c in codes if c not in known]
+            if unknown:
+                errors[field] = [f"Unknown {field} code: {', '.join(unknown)}."]
+    if free_of:
+        unknown = allergens_service.unknown_codes(session, codes=free_of)
+        if unknown:
+            errors["free_of"] = [f"Unknown allergen code: {', '.join(unknown)}."]
+    if errors:
+        raise Invalid("The request's parameters are not valid.", errors={"query": errors})
+
+
+# --- One ingredient ---------------------------------------------------------
+
+
+def get_ingredient(session: Session, *, slug: str) -> Ingredient:
+    """The whole record, with allergen flags resolved to their groups and incompatibilities from both sides."""
+    ingredient = session.scalar(
+        select(Ingredient)
+        .where(Ingredient.slug == slug)
+        .options(
+            joinedload(Ingredient.category),
+            selectinload(Ingredient.purposes),
+            selectinload(Ingredient.allergens),
+            selectinload(Ingredient.contraindications),
+            selectinload(Ingredient.references),
+            selectinload(Ingredient.incompatibilities).joinedload(Incompatibility.other_ingredient),
+            selectinload(Ingredient.incompatibilities_declared_by_others).joinedload(Incompatibility.ingredient),
+        )
+    )
+    if ingredient is None:
+        raise NotFound(f"No ingredient has the slug {slug!r}.")
+    hierarchy = allergens_service.load_hierarchy(session) if ingredient.allergens else None
+    ingredient.allergen_flags = [
+        AllergenFlag(code=a.code, name=a.name, groups=hierarchy.groups_of(a.code)) for a in ingredient.allergens
+    ]
+    ingredient.incompatibility_list = sorted(
+        [IncompatibilityView(i.other_ingredient, i.reason) for i in ingredient.incompatibilities]
+        + [IncompatibilityView(i.ingredient, i.reason) for i in ingredient.incompatibilities_declared_by_others],
+        key=lambda view: view.ingredient.sort_name,
+    )
+    return ingredient
+
+
+def ingredients_flagged_with(
+    session: Session, *, hierarchy: AllergenHierarchy, code: str
+) -> list[dict]:
+    """Ingredients flagged with `code` or any allergen below it, each with the flags that matched."""
+    codes = hierarchy.with_members([code])
+    rows = session.execute(
+        select(Ingredient.slug, Ingredient.name, ingredient_allergens.c.allergen_code)
+        .join(ingredient_allergens, ingredient_allergens.c.ingredient_id == Ingredient.id)
+        .where(ingredient_allergens.c.allergen_code.in_(codes))
+        .order_by(Ingredient.sort_name, ingredient_allergens.c.allergen_code)
+    )
+    flagged: dict[str, dict] = {}
+    for slug, name, allergen_code in rows:
+        entry = flagged.setdefault(slug, {"slug": slug, "name": name, "flagged_with": []})
+        node = hierarchy.get(allergen_code)
+        entry["flagged_with"].append({"code": node.code, "name": node.name})
+    return list(flagged.values())
+
+
+# --- Writing ----------------------------------------------------------------
+
+
+def upsert_ingredients(session: Session, *, entries: list[dict]) -> dict[str, int]:
+    """Create or update ingredients validated by IngredientCreateSchema, all or nothing.
+
+    An ingredient whose data equals what is stored is left alone, so loading the
+    same seed twice changes nothing (not even `updated_at`).
+    """
+    _check_references(session, entries)
+    existing = {
+        i.slug: i
+        for i in session.scalars(
+            select(Ingredient).options(
+                selectinload(Ingredient.purposes),
+                selectinload(Ingredient.allergens),
+                selectinload(Ingredient.contraindications),
+                selectinload(Ingredient.references),
+                selectinload(Ingredient.incompatibilities).joinedload(Incompatibility.other_ingredient),
+            )
+        )
+    }
+    lookups = {
+        "purposes": {p.code: p for p in session.scalars(select(Purpose))},
+        "allergens": {a.code: a for a in session.scalars(select(Allergen))},
+        "contraindications": {c.code: c for c in session.scalars(select(Condition))},
+    }
+    counts = {"created": 0, "updated": 0, "unchanged": 0}
+    changed: list[tuple[Ingredient, dict]] = []
+    for entry in entries:
+        ingredient = existing.get(entry["slug"])
+        if ingredient is not None and as_input(ingredient) == _comparable(entry):
+            counts["unchanged"] += 1
+            continue
+        if ingredient is None:
+            ingredient = Ingredient(slug=entry["slug"], created_at=utcnow(), incompatibilities=[])
+            session.add(ingredient)
+            existing[ingredient.slug] = ingredient
+            counts["created"] += 1
+        else:
+            counts["updated"] += 1
+        _apply(ingredient, entry, lookups)
+        changed.append((ingredient, entry))
+    session.flush()
+    for ingredient, entry in changed:
+        _sync_incompatibilities(ingredient, entry["incompatibilities"], existing)
+        _replace_search_terms(session, ingredient)
+    session.flush()
+    return counts
+
+
+def _check_references(session: Session, entries: list[dict]) -> None:
+    """Every code and slug an entry refers to must exist; errors name the entry and field."""
+    known = {
+        "category": set(session.scalars(select(Category.code))),
+        "purposes": set(session.scalars(select(Purpose.code))),
+        "allergens": set(session.scalars(select(Allergen.code))),
+        "contraindications": set(session.scalars(select(Condition.code))),
+        "source": set(session.scalars(select(Source.code))),
+    }
+    slugs = set(session.scalars(select(Ingredient.slug))) | {e["slug"] for e in entries}
+    for entry in entries:
+        errors: dict[str, list[str]] = {}
+        if entry["category"] not in known["category"]:
+            errors["category"] = [f"Unknown category code {entry['category']!r}."]
+        for field in ("purposes", "allergens", "contraindications"):
+            unknown = [code for code in entry[field] if code not in known[field]]
+            if unknown:
+                errors[field] = [f"Unknown code: {', '.join(unknown)}."]
+        unknown_sources = [r["source"] for r in entry["references"] if r["source"] not in known["source"]]
+        if unknown_sources:
+            errors["references"] = [f"Unknown source code: {', '.join(unknown_sources)}."]
+        for item in entry["incompatibilities"]:
+            if item["ingredient"] not in slugs:
+                errors.setdefault("incompatibilities", []).append(f"Unknown ingredient {item['ingredient']!r}.")
+            elif item["ingredient"] == entry["slug"]:
+                errors.setdefault("incompatibilities", []).append("An ingredient cannot be incompatible with itself.")
+        if errors:
+            raise Invalid(f"Ingredient {entry['slug']!r} refers to things that do not exist.", errors=errors)
+
+
+def as_input(ingredient: Ingredient) -> dict:
+    """The ingredient in the shape IngredientCreateSchema loads, to compare with new input."""
+    return {
+        "slug": ingredient.slug,
+        "name": ingredient.name,
+        "inci_name": ingredient.inci_name,
+        "synonyms": list(ingredient.synonyms),
+        "cas_number": ingredient.cas_number,
+        "category": ingredient.category_code,
+        "origin": str(ingredient.origin),
+        "purposes": sorted(p.code for p in ingredient.purposes),
+        "allergens": sorted(a.code for a in ingredient.allergens),
+        "description": ingredient.description,
+        "concentration": ingredient.concentration,
+        "contraindications": sorted(c.code for c in ingredient.contraindications),
+        "incompatibilities": sorted(
+            ({"ingredient": i.other_ingredient.slug, "reason": i.reason} for i in ingredient.incompatibilities),
+            key=lambda item: item["ingredient"],
+        ),
+        "references": [{"source": r.source_code, "supports": r.supports} for r in ingredient.references],
+    }
+
+
+def _comparable(entry: dict) -> dict:
+    """Input normalised the way `as_input` reads a stored record (unordered sets sorted)."""
+    result = dict(entry)
+    result["purposes"] = sorted(entry["purposes"])
+    result["allergens"] = sorted(entry["allergens"])
+    result["contraindications"] = sorted(entry["contraindications"])
+    result["incompatibilities"] = sorted(entry["incompatibilities"], key=lambda item: item["ingredient"])
+    if entry.get("concentration") is not None:
+        result["concentration"] = {"usual_min": None, "usual_max": None, "maximum": None, **entry["concentration"]}
+    return result
+
+
+def _apply(ingredient: Ingredient, entry: dict, lookups: dict) -> None:
+    concentration = entry.get("concentration") or {}
+    ingredient.name = entry["name"]
+    ingredient.sort_name = fold(entry["name"])
+    ingredient.inci_name = entry.get("inci_name")
+    ingredient.synonyms = list(entry["synonyms"])
+    ingredient.cas_number = entry.get("cas_number")
+    ingredient.category_code = entry["category"]
+    ingredient.origin = entry["origin"]
+    ingredient.description = entry["description"]
+    ingredient.concentration_unit = concentration.get("unit")
+    ingredient.usual_min = concentration.get("usual_min")
+    ingredient.usual_max = concentration.get("usual_max")
+    ingredient.maximum = concentration.get("maximum")
+    ingredient.updated_at = utcnow()
+    for field in ("purposes", "allergens", "contraindications"):
+        setattr(ingredient, field, [lookups[field][code] for code in entry[field]])
+    ingredient.references = [
+        IngredientReference(source_code=r["source"], supports=r["supports"], position=position)
+        for position, r in enumerate(entry["references"])
+    ]
+
+
+def _sync_incompatibilities(ingredient: Ingredient, items: list[dict], by_slug: dict[str, Ingredient]) -> None:
+    """Edit the declared pairs in place: a delete and re-insert of one pair in one flush would collide."""
+    wanted = {item["ingredient"]: item["reason"] for item in items}
+    for pair in list(ingredient.incompatibilities):
+        slug = pair.other_ingredient.slug
+        if slug not in wanted:
+            ingredient.incompatibilities.remove(pair)
+        else:
+            pair.reason = wanted.pop(slug)
+    for slug, reason in wanted.items():
+        ingredient.incompatibilities.append(Incompatibility(other_ingredient=by_slug[slug], reason=reason))
+
+
+def _replace_search_terms(session: Session, ingredient: Ingredient) -> None:
+    session.execute(delete(SearchTerm).where(SearchTerm.ingredient_id == ingredient.id))
+    terms = weighted_terms(
+        name=ingredient.name,
+        aliases=[ingredient.slug, ingredient.inci_name or "", *ingredient.synonyms],
+        description=ingredient.description,
+    )
+    if terms:
+        session.execute(
+            insert(SearchTerm),
+            [{"ingredient_id": ingredient.id, "term": term, "weight": weight} for term, weight in terms.items()],
+        )

@@ -1,0 +1,74 @@
+"""Pages for browsing ingredients: the search page and one page per ingredient."""
+
+from flask import Blueprint, render_template, request, url_for
+from marshmallow import ValidationError
+from webargs.multidictproxy import MultiDictProxy
+
+from catalog.allergens import service as allergens_service
+from catalog.errors import Invalid
+from catalog.extensions import db
+from catalog.ingredients import service
+from catalog.ingredients.schemas import ORIGINS, IngredientQuerySchema
+
+bp = Blueprint("ingredients", __name__)
+query_schema = IngredientQuerySchema()
+
+
+@bp.get("/ingredients")
+def browse():
+    """Search with filters; the URL holds the whole state, and htmx asks for just the results."""
+    args, errors, results = {}, {}, None
+    try:
+        args = query_schema.load(MultiDictProxy(request.args, query_schema))
+        results = service.search_ingredients(
+            db.session,
+            q=args.get("q"),
+            categories=args.get("category"),
+            purposes=args.get("purpose"),
+            origins=args.get("origin"),
+            free_of=args.get("free_of"),
+            sort=args.get("sort"),
+            page=args["page"],
+            page_size=args["page_size"],
+        )
+    except ValidationError as error:
+        errors = error.messages
+    except Invalid as error:
+        errors = (error.errors or {}).get("query", {})
+    status = 400 if errors else 200
+    context = {"args": args or _raw_args(), "errors": errors, "results": results, "page_url": _page_url}
+    if request.headers.get("HX-Request") and not request.headers.get("HX-History-Restore-Request"):
+        response = render_template("ingredients/_results.html", **context)
+    else:
+        response = render_template(
+            "ingredients/browse.html",
+            categories=service.list_categories(db.session),
+            purposes=service.list_purposes(db.session),
+            origins=ORIGINS,
+            allergen_groups=allergens_service.load_hierarchy(db.session).roots,
+            **context,
+        )
+    return response, status, {"Vary": "HX-Request"}
+
+
+def _page_url(page: int) -> str:
+    """The current search on another page, keeping repeated filters."""
+    args = request.args.to_dict(flat=False)
+    args["page"] = [page]
+    return url_for("ingredients.browse", **args)
+
+
+def _raw_args() -> dict:
+    """What the user typed, to show back in the form when it did not validate."""
+    return {
+        "q": request.args.get("q", ""),
+        **{key: request.args.getlist(key) for key in ("category", "purpose", "origin", "free_of")},
+        "sort": request.args.get("sort"),
+        "page": 1,
+        "page_size": 20,
+    }
+
+
+@bp.get("/ingredients/<slug>")
+def detail(slug):
+    return render_template("ingredients/detail.html", ingredient=service.get_ingredient(db.session, slug=slug))

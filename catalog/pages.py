@@ -1,0 +1,19 @@
+"""Pages that belong to no single domain: the home page and the about page."""
+
+from flask import Blueprint, redirect, render_template, url_for
+
+from catalog.extensions import db
+from catalog.ingredients import service as ingredients_service
+
+bp = Blueprint("pages", __name__)
+
+
+@bp.get("/")
+def home():
+    return redirect(url_for("ingredients.browse"))
+
+
+@bp.get("/about")
+def about():
+    """What the catalogue is, what it is not, and every source it cites."""
+    return render_template("pages/about.html", sources=ingredients_service.list_sources(db.session))
