@@ -8,6 +8,7 @@ from flask import Flask, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError, default_exceptions
 from werkzeug.http import HTTP_STATUS_CODES
 
+
 class DomainError(Exception):
     """Base of the errors services raise; `status` is the HTTP answer."""
 

@@ -137,7 +137,8 @@ def seed_command(directory: Path | None) -> None:
         db.session.rollback()
         raise click.ClickException(f"Seed not loaded, nothing changed. {error}") from error
     for filename, counts in report.items():
-        click.echo(f"{filename:18} {counts['created']:4} created {counts['updated']:4} updated {counts['unchanged']:4} unchanged")
+        created, updated, unchanged = counts["created"], counts["updated"], counts["unchanged"]
+        click.echo(f"{filename:18} {created:4} created {updated:4} updated {unchanged:4} unchanged")
 
 
 def init_app(app: Flask) -> None:

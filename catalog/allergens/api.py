@@ -8,7 +8,6 @@ from catalog.allergens.detail import allergen_detail
 from catalog.allergens.schemas import AllergenDetailSchema, AllergenTreeSchema
 from catalog.extensions import db
 
-
 bp = Blueprint(
     "allergens_api",
     __name__,
@@ -41,4 +40,3 @@ class AllergenDetail(MethodView):
         any narrower allergen below it.
         """
         return allergen_detail(db.session, code=code)
-

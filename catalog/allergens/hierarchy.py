@@ -61,4 +61,3 @@ class AllergenHierarchy:
             result.add(code)
             pending.extend(child.code for child in self.nodes[code].children)
         return result
-

@@ -13,9 +13,7 @@ class Allergen(TimestampMixin, db.Model):
     code: Mapped[str] = mapped_column(String(64), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
-    parent_code: Mapped[str | None] = mapped_column(
-        ForeignKey("allergens.code", ondelete="RESTRICT"), index=True
-    )
+    parent_code: Mapped[str | None] = mapped_column(ForeignKey("allergens.code", ondelete="RESTRICT"), index=True)
     position: Mapped[int] = mapped_column(default=0)
 
     def __repr__(self) -> str:

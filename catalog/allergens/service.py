@@ -38,7 +38,9 @@ def upsert_allergens(session: Session, *, entries: list[dict]) -> dict[str, int]
     for position, entry in enumerate(entries):
         parent = entry.get("parent")
         if parent is not None and parent not in existing and parent not in codes_in_batch:
-            raise Invalid(f"Unknown parent allergen {parent!r}.", errors={"parent": [f"Unknown allergen code {parent!r}."]})
+            raise Invalid(
+                f"Unknown parent allergen {parent!r}.", errors={"parent": [f"Unknown allergen code {parent!r}."]}
+            )
         values = {
             "name": entry["name"],
             "description": entry.get("description", ""),
@@ -69,4 +71,3 @@ def upsert_allergens(session: Session, *, entries: list[dict]) -> dict[str, int]
             current = existing[current].parent_code
     session.flush()
     return counts
-

@@ -105,7 +105,9 @@ class Ingredient(TimestampMixin, db.Model):
     cas_number: Mapped[str | None] = mapped_column(String(16))
     category_code: Mapped[str] = mapped_column(ForeignKey("categories.code"), index=True)
     origin: Mapped[Origin] = mapped_column(
-        Enum(Origin, native_enum=False, create_constraint=True, length=20, values_callable=lambda e: [m.value for m in e]),
+        Enum(
+            Origin, native_enum=False, create_constraint=True, length=20, values_callable=lambda e: [m.value for m in e]
+        ),
         index=True,
     )
     description: Mapped[str] = mapped_column(Text)
@@ -182,9 +184,7 @@ class Incompatibility(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ingredient_id: Mapped[int] = mapped_column(ForeignKey("ingredients.id", ondelete="CASCADE"))
-    other_ingredient_id: Mapped[int] = mapped_column(
-        ForeignKey("ingredients.id", ondelete="CASCADE"), index=True
-    )
+    other_ingredient_id: Mapped[int] = mapped_column(ForeignKey("ingredients.id", ondelete="CASCADE"), index=True)
     reason: Mapped[str] = mapped_column(Text)
 
     ingredient: Mapped[Ingredient] = relationship(foreign_keys=[ingredient_id], back_populates="incompatibilities")

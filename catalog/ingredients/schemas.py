@@ -179,7 +179,9 @@ class IngredientQuerySchema(Schema):
     )
     sort = fields.String(
         validate=validate.OneOf(SORTS),
-        metadata={"description": "Order of results; `relevance` (the default with `q`) or `name` (the default without)."},
+        metadata={
+            "description": "Order of results; `relevance` (the default with `q`) or `name` (the default without)."
+        },
     )
     page = fields.Integer(load_default=1, validate=validate.Range(min=1))
     page_size = fields.Integer(load_default=20, validate=validate.Range(1, 100))

@@ -35,9 +35,7 @@ def prefix_upper_bound(prefix: str) -> str:
     return prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
-def weighted_terms(
-    *, name: str, aliases: Iterable[str], description: str
-) -> dict[str, int]:
+def weighted_terms(*, name: str, aliases: Iterable[str], description: str) -> dict[str, int]:
     """Each word of an ingredient's searchable text with the weight of its best field."""
     terms: dict[str, int] = {}
     for text, weight in [(name, WEIGHT_NAME), *((a, WEIGHT_ALIAS) for a in aliases), (description, WEIGHT_DESCRIPTION)]:

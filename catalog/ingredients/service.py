@@ -148,7 +148,9 @@ def search_ingredients(
         "-name": [Ingredient.sort_name.desc(), Ingredient.id.desc()],
         "updated": [Ingredient.updated_at, Ingredient.id],
         "-updated": [Ingredient.updated_at.desc(), Ingredient.id.desc()],
-        "relevance": [score.desc(), Ingredient.sort_name, Ingredient.id] if score is not None else [Ingredient.sort_name, Ingredient.id],
+        "relevance": [score.desc(), Ingredient.sort_name, Ingredient.id]
+        if score is not None
+        else [Ingredient.sort_name, Ingredient.id],
     }[sort]
     rows = session.scalars(
         matching.with_only_columns(Ingredient)
@@ -213,9 +215,7 @@ def get_ingredient(session: Session, *, slug: str) -> Ingredient:
     return ingredient
 
 
-def ingredients_flagged_with(
-    session: Session, *, hierarchy: AllergenHierarchy, code: str
-) -> list[dict]:
+def ingredients_flagged_with(session: Session, *, hierarchy: AllergenHierarchy, code: str) -> list[dict]:
     """Ingredients flagged with `code` or any allergen below it, each with the flags that matched."""
     codes = hierarchy.with_members([code])
     rows = session.execute(

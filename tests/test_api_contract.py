@@ -1,0 +1,70 @@
+"""What every API client relies on: JSON errors, the OpenAPI document, the health check."""
+
+import pytest
+from sqlalchemy.exc import OperationalError
+
+from catalog.extensions import db
+
+
+def test_unknown_api_route_is_a_json_404(client):
+    response = client.get("/api/v1/nothing-here")
+    assert response.status_code == 404
+    assert response.is_json
+    assert set(response.json) == {"code", "status", "message"}
+
+
+def test_wrong_method_is_a_json_405_with_allow(client):
+    response = client.post("/api/v1/ingredients")
+    assert response.status_code == 405
+    assert response.json["status"] == "Method Not Allowed"
+    assert "GET" in response.headers["Allow"]
+
+
+def test_pages_outside_the_api_get_html_errors(client):
+    response = client.get("/no-such-page")
+    assert response.status_code == 404
+    assert response.mimetype == "text/html"
+    assert b"Not Found" in response.data
+
+
+def test_openapi_describes_every_route_and_parameter(client, app):
+    spec = client.get("/api/v1/openapi.json").json
+    assert spec["openapi"].startswith("3.")
+    assert "not medical advice" in spec["info"]["description"]
+    documented = set(spec["paths"])
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith("/api/v1/") and rule.endpoint.split(".")[0] != "api-docs":
+            path = rule.rule.removeprefix("/api/v1").replace("<", "{").replace(">", "}")
+            assert path in documented, path
+    parameters = {p["name"]: p for p in spec["paths"]["/ingredients"]["get"]["parameters"]}
+    assert set(parameters) >= {"q", "category", "purpose", "origin", "free_of", "sort", "page", "page_size"}
+    assert parameters["free_of"]["schema"]["type"] == "array"
+    assert parameters["page_size"]["schema"]["maximum"] == 100
+    detail = spec["paths"]["/ingredients/{slug}"]["get"]["responses"]
+    assert {"200", "304", "404"} <= set(detail)
+
+
+def test_api_docs_page_uses_vendored_assets(client):
+    page = client.get("/api/v1/docs")
+    assert page.status_code == 200
+    assert b"/static/vendor/swagger-ui/swagger-ui-bundle.js" in page.data
+    assert b"//cdn" not in page.data
+
+
+def test_healthz_answers_when_the_database_does(client):
+    assert client.get("/healthz").json == {"status": "ok", "database": "ok"}
+
+
+def test_healthz_is_503_when_the_database_does_not(client, monkeypatch):
+    def broken(*args, **kwargs):
+        raise OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(db.session, "execute", broken)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json["database"] == "unreachable"
+
+
+@pytest.mark.parametrize("path", ["/api/v1/ingredients", "/api/v1/allergens", "/api/v1/categories"])
+def test_read_routes_are_open_without_a_token(client, path):
+    assert client.get(path).status_code == 200

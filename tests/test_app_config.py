@@ -1,0 +1,44 @@
+"""Configuration from the environment, and static files."""
+
+import pytest
+
+from catalog import create_app
+from catalog.config import ConfigurationError, normalise_database_url
+
+
+def test_production_refuses_to_start_without_a_secret_key(monkeypatch):
+    monkeypatch.setenv("MESOCAT_ENV", "production")
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    with pytest.raises(ConfigurationError, match="SECRET_KEY"):
+        create_app()
+
+
+def test_production_uses_secure_cookies(monkeypatch, tmp_path):
+    monkeypatch.setenv("MESOCAT_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "a-real-secret")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'x.db'}")
+    app = create_app()
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["SECRET_KEY"] == "a-real-secret"
+
+
+def test_unknown_environment_is_refused(monkeypatch):
+    monkeypatch.setenv("MESOCAT_ENV", "staging-ish")
+    with pytest.raises(ConfigurationError, match="MESOCAT_ENV"):
+        create_app()
+
+
+@pytest.mark.parametrize("prefix", ["postgres://", "postgresql://"])
+def test_plain_postgresql_urls_use_psycopg_3(prefix):
+    assert normalise_database_url(prefix + "u@h/db") == "postgresql+psycopg://u@h/db"
+
+
+def test_hashed_static_files_are_cached_for_a_year(client):
+    page = client.get("/ingredients").get_data(as_text=True)
+    css_url = next(part.split('"')[0] for part in page.split('href="')[1:] if "pico" in part)
+    assert css_url != "/static/vendor/pico/pico.min.css"
+    response = client.get(css_url)
+    # whitenoise sits outside Flask; the test client goes through it too.
+    assert response.status_code == 200
+    assert "immutable" in response.headers["Cache-Control"]
+    assert "max-age=315360000" in response.headers["Cache-Control"]

@@ -1,0 +1,109 @@
+"""Loading seed/: idempotent, validated through the API's schemas, all or nothing."""
+
+import shutil
+
+import pytest
+from sqlalchemy import func, select
+
+from catalog.extensions import db
+from catalog.ingredients.models import Ingredient
+from catalog.seeding import SeedError, load_seed
+from tests.conftest import SEED_DIRECTORY, make_test_app
+
+
+@pytest.fixture
+def seed_copy(tmp_path):
+    """An editable copy of the real seed files."""
+    directory = tmp_path / "seed"
+    shutil.copytree(SEED_DIRECTORY, directory)
+    return directory
+
+
+@pytest.fixture
+def empty_app(fresh_database_url):
+    """An app on a freshly migrated, empty database of its own."""
+    from flask_migrate import upgrade
+
+    application = make_test_app(fresh_database_url())
+    with application.app_context():
+        upgrade()
+        yield application
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_the_real_seed_has_at_least_40_cited_ingredients(db_session):
+    ingredients = db_session.scalars(select(Ingredient)).all()
+    assert len(ingredients) >= 40
+    assert all(i.references for i in ingredients)
+
+
+def test_loading_twice_changes_nothing(empty_app):
+    first = load_seed(db.session, SEED_DIRECTORY)
+    db.session.commit()
+    stamps = dict(db.session.execute(select(Ingredient.slug, Ingredient.updated_at)).all())
+    second = load_seed(db.session, SEED_DIRECTORY)
+    db.session.commit()
+    assert first["ingredients.yaml"]["created"] >= 40
+    assert all(counts["created"] == counts["updated"] == 0 for counts in second.values())
+    assert dict(db.session.execute(select(Ingredient.slug, Ingredient.updated_at)).all()) == stamps
+
+
+def test_an_edited_entry_is_updated_and_only_it(empty_app, seed_copy):
+    load_seed(db.session, seed_copy)
+    db.session.commit()
+    path = seed_copy / "ingredients.yaml"
+    text = path.read_text()
+    slug = "ascorbic-acid"
+    assert f"slug: {slug}\n" in text
+    marker = f"slug: {slug}\n"
+    head, tail = text.split(marker, 1)
+    path.write_text(head + marker + tail.replace("description:", "description: Edited for a test.\n    #", 1))
+    report = load_seed(db.session, seed_copy)
+    assert report["ingredients.yaml"]["updated"] == 1
+    assert db.session.scalar(select(Ingredient.description).where(Ingredient.slug == slug)).startswith("Edited")
+
+
+def test_the_seed_loads_through_the_cli(empty_app):
+    result = empty_app.test_cli_runner().invoke(args=["seed"])
+    assert result.exit_code == 0, result.output
+    assert "ingredients.yaml" in result.output
+
+
+@pytest.mark.parametrize(
+    ("bad_line", "expected"),
+    [
+        ('  cas_number: "50-81-8"\n', "cas_number"),
+        ("  origin: lunar\n", "origin"),
+        ("  frobnicate: yes\n", "frobnicate"),
+    ],
+)
+def test_a_bad_entry_names_file_entry_and_field_and_loads_nothing(empty_app, seed_copy, bad_line, expected):
+    path = seed_copy / "ingredients.yaml"
+    text = path.read_text().replace("- slug: ascorbic-acid\n", "- slug: ascorbic-acid\n" + bad_line, 1)
+    text = text.replace('  cas_number: "50-81-7"\n', "", 1) if "cas_number" in bad_line else text
+    path.write_text(text)
+    with pytest.raises(SeedError) as error:
+        load_seed(db.session, seed_copy)
+    message = str(error.value)
+    assert "ingredients.yaml" in message and "ascorbic-acid" in message and expected in message
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(Ingredient)) == 0
+
+
+def test_an_unknown_allergen_code_names_the_field(empty_app, seed_copy):
+    path = seed_copy / "ingredients.yaml"
+    path.write_text(
+        path.read_text() + "\n- slug: extra\n  name: Extra\n  category: vitamin\n  origin: synthetic\n"
+        "  purposes: [antioxidant]\n  allergens: [kryptonite]\n  description: x\n"
+        "  references: [{source: cosing}]\n"
+    )
+    with pytest.raises(SeedError, match=r"ingredients.yaml.*'extra'.*allergens: Unknown code: kryptonite"):
+        load_seed(db.session, seed_copy)
+
+
+def test_a_cli_failure_says_nothing_changed(empty_app, seed_copy):
+    (seed_copy / "categories.yaml").write_text("- code: Not A Code\n  name: x\n")
+    result = empty_app.test_cli_runner().invoke(args=["seed", "--directory", str(seed_copy)])
+    assert result.exit_code != 0
+    assert "nothing changed" in result.output and "categories.yaml: entry 1" in result.output
