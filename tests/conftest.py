@@ -20,7 +20,7 @@ from catalog.extensions import db
 from catalog.seeding import load_seed
 from tests.factories import IngredientFactory
 
-SEED_DIRECTORY = REPOSITORY_ROOT / "seed"
+SEED_DIRECTORY = Path(os.environ.get("SEED_DIRECTORY", REPOSITORY_ROOT / "seed"))
 
 
 @contextmanager

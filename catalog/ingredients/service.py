@@ -200,6 +200,8 @@ def get_ingredient(session: Session, *, slug: str) -> Ingredient:
             selectinload(Ingredient.incompatibilities).joinedload(Incompatibility.other_ingredient),
             selectinload(Ingredient.incompatibilities_declared_by_others).joinedload(Incompatibility.ingredient),
         )
+        # Collections loaded earlier in this session may predate a write made since.
+        .execution_options(populate_existing=True)
     )
     if ingredient is None:
         raise NotFound(f"No ingredient has the slug {slug!r}.")

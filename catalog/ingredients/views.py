@@ -3,6 +3,7 @@
 from flask import Blueprint, render_template, request, url_for
 from marshmallow import ValidationError
 from webargs.multidictproxy import MultiDictProxy
+from werkzeug.datastructures import MultiDict
 
 from catalog.allergens import service as allergens_service
 from catalog.errors import Invalid
@@ -18,8 +19,10 @@ query_schema = IngredientQuerySchema()
 def browse():
     """Search with filters; the URL holds the whole state, and htmx asks for just the results."""
     args, errors, results = {}, {}, None
+    # The form sends "" for "any"; that means no filter, not a bad code.
+    submitted = MultiDict((key, value) for key, value in request.args.items(multi=True) if value.strip())
     try:
-        args = query_schema.load(MultiDictProxy(request.args, query_schema))
+        args = query_schema.load(MultiDictProxy(submitted, query_schema))
         results = service.search_ingredients(
             db.session,
             q=args.get("q"),
