@@ -21,6 +21,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from urllib.parse import urlencode
 
 from sqlalchemy import func, insert, select
 
@@ -44,28 +45,34 @@ def build_database(url: str, count: int, rebuild: bool) -> None:
 
     from catalog import create_app
     from catalog.extensions import db
+    from catalog.ingredients import documents
     from catalog.ingredients.models import (
         Ingredient,
         SearchTerm,
         ingredient_allergens,
         ingredient_purposes,
     )
-    from catalog.ingredients.search import fold, weighted_terms
+    from catalog.ingredients.search import fold, search_term_rows, weighted_terms
     from catalog.seeding import load_seed
 
+    if rebuild and url.startswith("sqlite:///"):
+        for suffix in ("", "-wal", "-shm"):
+            Path(url.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
     app = create_app({"SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
-        if rebuild:
+        if rebuild and db.engine.dialect.name != "sqlite":
             db.drop_all()
             with db.engine.begin() as connection:
                 connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
         upgrade()
-        load_seed(db.session, ROOT / "seed")
+        load_seed(db.session, Path(app.config["SEED_DIRECTORY"]))
         db.session.commit()
         existing = db.session.scalar(select(func.count()).select_from(Ingredient))
         missing = count - existing
         if missing <= 0:
             print(f"bench database already holds {existing} ingredients")
+            documents.refresh_missing_documents(db.session)
+            db.session.commit()
             return
         print(f"generating {missing} synthetic ingredients…", flush=True)
         rng = random.Random(42)
@@ -104,8 +111,8 @@ def build_database(url: str, count: int, rebuild: bool) -> None:
                     links_p.append({"ingredient_id": ident, "purpose_code": code})
                 for code in rng.sample(allergens, rng.choice([0, 0, 1, 1, 2])):
                     links_a.append({"ingredient_id": ident, "allergen_code": code})
-                for term, weight in weighted_terms(name=name, aliases=[slug], description=description).items():
-                    terms.append({"ingredient_id": ident, "term": term, "weight": weight})
+                weighted = weighted_terms(name=name, aliases=[slug], description=description)
+                terms.extend(search_term_rows(ident, fold(name), weighted))
             db.session.execute(insert(Ingredient.__table__), rows)
             db.session.execute(insert(ingredient_purposes), links_p)
             if links_a:
@@ -113,6 +120,9 @@ def build_database(url: str, count: int, rebuild: bool) -> None:
             db.session.execute(insert(SearchTerm.__table__), terms)
             db.session.commit()
             print(f"  {offset + len(rows)} / {missing}", end="\r", flush=True)
+        print("\nwriting the stored API documents…", flush=True)
+        documents.refresh_missing_documents(db.session)
+        db.session.commit()
         if db.engine.dialect.name == "postgresql":
             with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
                 connection.exec_driver_sql("VACUUM ANALYZE")
@@ -133,12 +143,14 @@ def sample_paths(url: str) -> dict[str, list[str]]:
         categories = [c for (c,) in connection.execute(text("SELECT code FROM categories"))]
         purposes = [c for (c,) in connection.execute(text("SELECT code FROM purposes"))]
         groups = [c for (c,) in connection.execute(text("SELECT code FROM allergens WHERE parent_code IS NULL"))]
-        words = [w for (w,) in connection.execute(text("SELECT term FROM ingredient_search_terms LIMIT 20000"))]
+        names = [n for (n,) in connection.execute(text("SELECT sort_name FROM ingredients"))]
+    words = [w for name in rng.sample(names, 2000) for w in name.split() if w.isalpha() and len(w) > 3]
     engine.dispose()
     real_queries = ["hyaluronic", "vitamin c", "peptide", "lido", "copper", "growth factor", "zinc", "centella"]
-    search = [f"/api/v1/ingredients?q={rng.choice(real_queries)}" for _ in range(200)]
-    search += [f"/api/v1/ingredients?q={rng.choice(words)[: rng.randint(3, 6)]}" for _ in range(600)]
-    search += [f"/api/v1/ingredients?q={rng.choice(words)}+{rng.choice(words)[:3]}" for _ in range(200)]
+    queries = [rng.choice(real_queries) for _ in range(200)]
+    queries += [rng.choice(words)[: rng.randint(3, 6)] for _ in range(600)]  # someone typing a name
+    queries += [f"{rng.choice(words)} {rng.choice(words)[:3]}" for _ in range(200)]
+    search = [f"/api/v1/ingredients?{urlencode({'q': q})}" for q in queries]
     filtered = [
         f"/api/v1/ingredients?category={rng.choice(categories)}&purpose={rng.choice(purposes)}"
         f"&free_of={rng.choice(groups)}&page={rng.randint(1, 5)}"

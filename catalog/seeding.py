@@ -18,6 +18,7 @@ from catalog.allergens.schemas import AllergenCreateSchema
 from catalog.conditions.models import Condition
 from catalog.errors import Invalid
 from catalog.extensions import db
+from catalog.ingredients import documents
 from catalog.ingredients import service as ingredients_service
 from catalog.ingredients.models import Category, Purpose, Source
 from catalog.ingredients.schemas import IngredientCreateSchema
@@ -57,6 +58,14 @@ def load_seed(session: Session, directory: Path) -> dict[str, dict[str, int]]:
             report[filename] = upsert(session, entries)
         except Invalid as error:
             raise SeedError(f"{path.name}: {error.message} {_describe(error.errors)}".strip()) from error
+    # Names of categories, allergens, sources… appear inside every stored ingredient document.
+    coded_lists_changed = any(
+        counts["created"] or counts["updated"] for name, counts in report.items() if name != "ingredients.yaml"
+    )
+    if coded_lists_changed:
+        documents.refresh_documents(session)
+    else:
+        documents.refresh_missing_documents(session)
     return report
 
 

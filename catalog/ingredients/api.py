@@ -1,10 +1,12 @@
 """JSON API for ingredients, categories and purposes (read-only, open to anyone)."""
 
+from flask import Response, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from flask_smorest.etag import ETAG_HEADER, IF_NONE_MATCH_HEADER
 
 from catalog.extensions import db
-from catalog.ingredients import service
+from catalog.ingredients import documents, service
 from catalog.ingredients.schemas import IngredientPageSchema, IngredientQuerySchema, IngredientSchema
 from catalog.vocabulary import CodedTermSchema
 
@@ -26,7 +28,7 @@ class Ingredients(MethodView):
         Filters combine with AND; repeated values of one filter combine with OR.
         Unknown codes are answered 422, naming the parameter.
         """
-        return service.search_ingredients(
+        results = service.search_ingredients(
             db.session,
             q=q,
             categories=category,
@@ -37,20 +39,28 @@ class Ingredients(MethodView):
             page=page,
             page_size=page_size,
         )
+        # Items are stored IngredientSummarySchema dumps; see catalog.ingredients.documents.
+        return Response(results.to_json(), mimetype="application/json")
 
 
 @bp.route("/ingredients/<slug>")
 class IngredientDetail(MethodView):
-    @bp.etag
-    @bp.response(200, IngredientSchema)
+    @bp.response(200, IngredientSchema, headers={"ETag": ETAG_HEADER})
+    @bp.alt_response(304, description="Not modified: the `If-None-Match` tag is still current.")
     @bp.alt_response(404, response="DEFAULT_ERROR", description="No ingredient has this slug.")
+    @bp.doc(parameters=[IF_NONE_MATCH_HEADER])
     def get(self, slug):
         """Read one ingredient's whole record
 
         Allergen flags carry the path of groups above them. Send the `ETag` back
         in `If-None-Match` to get `304 Not Modified` while the record is unchanged.
         """
-        return service.get_ingredient(db.session, slug=slug)
+        # The stored document is the IngredientSchema dump, written when the catalogue changes.
+        etag, body = documents.get_document(db.session, slug=slug)
+        headers = {"ETag": f'"{etag}"'}
+        if request.if_none_match.contains_weak(etag):
+            return Response(status=304, headers=headers)
+        return Response(body, mimetype="application/json", headers=headers)
 
 
 @bp.route("/categories")

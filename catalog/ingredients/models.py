@@ -193,18 +193,41 @@ class Incompatibility(db.Model):
     )
 
 
-class SearchTerm(db.Model):
-    """One folded word of an ingredient's searchable text, with the weight of the field it came from.
+class IngredientDocument(db.Model):
+    """The ingredient's API representations, written whenever the ingredient or its coded lists change.
 
-    Prefix ranges over this B-tree index give accent- and case-insensitive
-    search that behaves the same on PostgreSQL and SQLite.
+    Reading and listing ingredients are the hottest paths of the API; serving
+    this stored JSON costs one indexed read and stays consistent across app servers.
+    """
+
+    __tablename__ = "ingredient_documents"
+
+    ingredient_id: Mapped[int] = mapped_column(ForeignKey("ingredients.id", ondelete="CASCADE"), primary_key=True)
+    etag: Mapped[str] = mapped_column(String(64))
+    body: Mapped[str] = mapped_column(Text)  # IngredientSchema
+    summary: Mapped[str] = mapped_column(Text)  # IngredientSummarySchema, for lists
+
+
+class SearchTerm(db.Model):
+    """One folded word of an ingredient's searchable text, with the weight of its best field.
+
+    Words of the name, INCI name, synonyms and slug are `prefixable` (found as
+    you type); description words are found whole. The covering index answers a
+    search (matches, ranks and name order) without reading any table, on
+    PostgreSQL and SQLite alike.
     """
 
     __tablename__ = "ingredient_search_terms"
-    __table_args__ = (Index("ix_ingredient_search_terms_ingredient_id", "ingredient_id"),)
+    __table_args__ = (
+        Index("ix_ingredient_search_terms_ingredient_id", "ingredient_id"),
+        Index("ix_ingredient_search_terms_lookup", "prefixable", "term", "ingredient_id", "weight", "sort_name"),
+    )
 
     term: Mapped[str] = mapped_column(String(64), primary_key=True)
     ingredient_id: Mapped[int] = mapped_column(
         Integer, ForeignKey("ingredients.id", ondelete="CASCADE"), primary_key=True
     )
     weight: Mapped[int] = mapped_column(SmallInteger)
+    prefixable: Mapped[bool]
+    # The ingredient's sort_name, copied so ranking by name needs no join.
+    sort_name: Mapped[str] = mapped_column(String(200))

@@ -160,8 +160,10 @@ class IngredientQuerySchema(Schema):
     q = fields.String(
         validate=validate.Length(max=200),
         metadata={
-            "description": "Words to find in the name, INCI name, synonyms and description; "
-            "case- and accent-insensitive; each word matches the start of a word."
+            "description": "Words to find, case- and accent-insensitive; an ingredient must match every word. "
+            "A word matches the start of a word of the name, INCI name or synonyms (as you type), or a "
+            "whole word of the description; words under three letters match whole words only. "
+            "With `q`, results are ranked: name matches first."
         },
     )
     category = fields.List(code_field(), metadata={"description": "Category code; repeat for any of several."})

@@ -7,11 +7,13 @@ from collections.abc import Iterable
 WORD = re.compile(r"[a-z0-9]+")
 MAX_TERM_LENGTH = 64
 MAX_QUERY_TERMS = 8
+MIN_PREFIX_LENGTH = 3  # shorter query words match whole words only
 
 # A match in the name counts more than one in the description.
 WEIGHT_NAME = 4
 WEIGHT_ALIAS = 3  # INCI name, synonyms, slug
 WEIGHT_DESCRIPTION = 1
+PREFIXABLE_WEIGHT = WEIGHT_ALIAS  # words from these fields are found by their first letters
 
 
 def fold(text: str) -> str:
@@ -43,3 +45,17 @@ def weighted_terms(*, name: str, aliases: Iterable[str], description: str) -> di
             if terms.get(word, 0) < weight:
                 terms[word] = weight
     return terms
+
+
+def search_term_rows(ingredient_id: int, sort_name: str, terms: dict[str, int]) -> list[dict]:
+    """Rows of `ingredient_search_terms` for one ingredient's weighted terms."""
+    return [
+        {
+            "ingredient_id": ingredient_id,
+            "term": term,
+            "weight": weight,
+            "prefixable": weight >= PREFIXABLE_WEIGHT,
+            "sort_name": sort_name,
+        }
+        for term, weight in terms.items()
+    ]

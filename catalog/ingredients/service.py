@@ -1,16 +1,18 @@
 """Searching, reading and writing ingredients and their coded lists."""
 
+import json
 import math
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, insert, select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy import delete, func, insert, select, union_all
+from sqlalchemy.orm import Session, selectinload
 
 from catalog.allergens import service as allergens_service
-from catalog.allergens.hierarchy import AllergenHierarchy, AllergenNode
+from catalog.allergens.hierarchy import AllergenHierarchy
 from catalog.allergens.models import Allergen
 from catalog.conditions.models import Condition
 from catalog.errors import Invalid, NotFound
+from catalog.ingredients import documents, records
 from catalog.ingredients.models import (
     Category,
     Incompatibility,
@@ -22,13 +24,22 @@ from catalog.ingredients.models import (
     ingredient_allergens,
     ingredient_purposes,
 )
-from catalog.ingredients.search import fold, prefix_upper_bound, query_terms, weighted_terms
+from catalog.ingredients.search import (
+    MIN_PREFIX_LENGTH,
+    fold,
+    prefix_upper_bound,
+    query_terms,
+    search_term_rows,
+    weighted_terms,
+)
 from catalog.timestamps import utcnow
 
 
 @dataclass
 class IngredientPage:
-    items: list[Ingredient]
+    """One page of results: each item is its stored IngredientSummarySchema JSON."""
+
+    summaries: list[str]
     total: int
     page: int
     page_size: int
@@ -37,20 +48,16 @@ class IngredientPage:
     def pages(self) -> int:
         return max(1, math.ceil(self.total / self.page_size))
 
+    @property
+    def items(self) -> list[dict]:
+        return [json.loads(summary) for summary in self.summaries]
 
-@dataclass
-class AllergenFlag:
-    """An allergen on an ingredient, with the groups above it (broadest first)."""
-
-    code: str
-    name: str
-    groups: list[AllergenNode]
-
-
-@dataclass
-class IncompatibilityView:
-    ingredient: Ingredient
-    reason: str
+    def to_json(self) -> str:
+        """The IngredientPageSchema document, assembled from the stored summaries."""
+        return (
+            f'{{"items":[{",".join(self.summaries)}],"page":{self.page},"page_size":{self.page_size},'
+            f'"pages":{self.pages},"total":{self.total}}}'
+        )
 
 
 # --- Coded lists ------------------------------------------------------------
@@ -110,60 +117,107 @@ def search_ingredients(
     terms = query_terms(q)
     sort = sort or ("relevance" if terms else "name")
 
-    matching = select(Ingredient.id)
-    score = None
-    for index, term in enumerate(terms):
-        # One join per query word: an ingredient must have a word starting with each of them.
-        hits = (
-            select(SearchTerm.ingredient_id, func.max(SearchTerm.weight).label("weight"))
-            .where(SearchTerm.term >= term, SearchTerm.term < prefix_upper_bound(term))
-            .group_by(SearchTerm.ingredient_id)
-            .subquery(f"hits_{index}")
+    excluded = allergens_service.load_hierarchy(session).with_members(free_of) if free_of else set()
+    if terms:
+        ids, total = _ranked_matches(
+            session, terms, categories, origins, purposes, excluded, sort, page=page, page_size=page_size
         )
-        matching = matching.join(hits, hits.c.ingredient_id == Ingredient.id)
-        score = hits.c.weight if score is None else score + hits.c.weight
+    else:
+        ids, total = _listed_matches(
+            session, categories, origins, purposes, excluded, sort, page=page, page_size=page_size
+        )
+    summaries = documents.get_summaries(session, ingredient_ids=ids)
+    return IngredientPage(summaries=summaries, total=total, page=page, page_size=page_size)
 
+
+ORDERINGS = {
+    "name": lambda: [Ingredient.sort_name, Ingredient.id],
+    "-name": lambda: [Ingredient.sort_name.desc(), Ingredient.id.desc()],
+    "updated": lambda: [Ingredient.updated_at, Ingredient.id],
+    "-updated": lambda: [Ingredient.updated_at.desc(), Ingredient.id.desc()],
+    "relevance": lambda: [Ingredient.sort_name, Ingredient.id],  # without words, relevance is the name
+}
+
+
+def _filters(ingredient_id, categories, origins, purposes, excluded) -> list:
+    """WHERE clauses on an ingredient id column; category and origin need `ingredients` in the FROM."""
+    clauses = []
     if categories:
-        matching = matching.where(Ingredient.category_code.in_(categories))
+        clauses.append(Ingredient.category_code.in_(categories))
     if origins:
-        matching = matching.where(Ingredient.origin.in_(origins))
+        clauses.append(Ingredient.origin.in_(origins))
     if purposes:
-        matching = matching.where(
-            Ingredient.id.in_(
-                select(ingredient_purposes.c.ingredient_id).where(ingredient_purposes.c.purpose_code.in_(purposes))
-            )
+        with_purpose = select(ingredient_purposes.c.ingredient_id).where(
+            ingredient_purposes.c.purpose_code.in_(purposes)
         )
-    if free_of:
-        excluded = allergens_service.load_hierarchy(session).with_members(free_of)
-        matching = matching.where(
-            Ingredient.id.not_in(
-                select(ingredient_allergens.c.ingredient_id).where(ingredient_allergens.c.allergen_code.in_(excluded))
-            )
-        )
+        clauses.append(ingredient_id.in_(with_purpose))
+    if excluded:
+        flagged = select(ingredient_allergens.c.ingredient_id).where(ingredient_allergens.c.allergen_code.in_(excluded))
+        clauses.append(ingredient_id.not_in(flagged))
+    return clauses
 
+
+def _listed_matches(session, categories, origins, purposes, excluded, sort, *, page, page_size):
+    """Ids of one page in the chosen order, and the total: two plain indexed queries."""
+    matching = select(Ingredient.id).where(*_filters(Ingredient.id, categories, origins, purposes, excluded))
     total = session.scalar(select(func.count()).select_from(matching.subquery()))
+    ids = session.scalars(matching.order_by(*ORDERINGS[sort]()).limit(page_size).offset((page - 1) * page_size))
+    return list(ids), total
 
-    ordering = {
-        "name": [Ingredient.sort_name, Ingredient.id],
-        "-name": [Ingredient.sort_name.desc(), Ingredient.id.desc()],
-        "updated": [Ingredient.updated_at, Ingredient.id],
-        "-updated": [Ingredient.updated_at.desc(), Ingredient.id.desc()],
-        "relevance": [score.desc(), Ingredient.sort_name, Ingredient.id]
-        if score is not None
-        else [Ingredient.sort_name, Ingredient.id],
-    }[sort]
-    rows = session.scalars(
-        matching.with_only_columns(Ingredient)
-        .options(
-            joinedload(Ingredient.category),
-            selectinload(Ingredient.purposes),
-            selectinload(Ingredient.allergens),
+
+def _term_hits(term: str, index: int):
+    """Ingredients having a word that matches `term`, with its best weight and the ingredient's name order."""
+    whole_word = select(SearchTerm.ingredient_id, SearchTerm.weight, SearchTerm.sort_name).where(
+        SearchTerm.prefixable.is_(False), SearchTerm.term == term
+    )
+    # Words under three letters must match whole ("c" in "vitamin c"), or they would match everything.
+    if len(term) >= MIN_PREFIX_LENGTH:
+        in_names = (SearchTerm.term >= term) & (SearchTerm.term < prefix_upper_bound(term))
+    else:
+        in_names = SearchTerm.term == term
+    by_prefix = select(SearchTerm.ingredient_id, SearchTerm.weight, SearchTerm.sort_name).where(
+        SearchTerm.prefixable.is_(True), in_names
+    )
+    rows = union_all(by_prefix, whole_word).subquery(f"words_{index}")
+    return (
+        select(
+            rows.c.ingredient_id,
+            func.max(rows.c.weight).label("weight"),
+            func.min(rows.c.sort_name).label("sort_name"),
         )
+        .group_by(rows.c.ingredient_id)
+        .subquery(f"hits_{index}")
+    )
+
+
+def _ranked_matches(session, terms, categories, origins, purposes, excluded, sort, *, page, page_size):
+    """Ids of one page of ingredients matching every word, best first, and the total, in one query."""
+    hits = [_term_hits(term, index) for index, term in enumerate(terms)]
+    first = hits[0]
+    score = sum((h.c.weight for h in hits[1:]), first.c.weight)
+    ranked = select(first.c.ingredient_id).select_from(first)
+    for other in hits[1:]:
+        ranked = ranked.join(other, other.c.ingredient_id == first.c.ingredient_id)
+    if categories or origins or sort in ("updated", "-updated"):
+        ranked = ranked.join(Ingredient, Ingredient.id == first.c.ingredient_id)
+    ranked = ranked.where(*_filters(first.c.ingredient_id, categories, origins, purposes, excluded))
+    ordering = {
+        "relevance": [score.desc(), first.c.sort_name, first.c.ingredient_id],
+        "name": [first.c.sort_name, first.c.ingredient_id],
+        "-name": [first.c.sort_name.desc(), first.c.ingredient_id.desc()],
+    }.get(sort) or ORDERINGS[sort]()
+    # The total rides along as a window count: one pass over the matches.
+    rows = session.execute(
+        ranked.add_columns(func.count().over().label("total"))
         .order_by(*ordering)
         .limit(page_size)
         .offset((page - 1) * page_size)
-    )
-    return IngredientPage(items=list(rows.unique()), total=total, page=page, page_size=page_size)
+    ).all()
+    if rows:
+        return [row.ingredient_id for row in rows], rows[0].total
+    if page == 1:
+        return [], 0
+    return [], session.scalar(select(func.count()).select_from(ranked.subquery()))
 
 
 def _check_codes(session: Session, *, categories, purposes, free_of) -> None:
@@ -188,33 +242,10 @@ def _check_codes(session: Session, *, categories, purposes, free_of) -> None:
 
 def get_ingredient(session: Session, *, slug: str) -> Ingredient:
     """The whole record, with allergen flags resolved to their groups and incompatibilities from both sides."""
-    ingredient = session.scalar(
-        select(Ingredient)
-        .where(Ingredient.slug == slug)
-        .options(
-            joinedload(Ingredient.category),
-            selectinload(Ingredient.purposes),
-            selectinload(Ingredient.allergens),
-            selectinload(Ingredient.contraindications),
-            selectinload(Ingredient.references),
-            selectinload(Ingredient.incompatibilities).joinedload(Incompatibility.other_ingredient),
-            selectinload(Ingredient.incompatibilities_declared_by_others).joinedload(Incompatibility.ingredient),
-        )
-        # Collections loaded earlier in this session may predate a write made since.
-        .execution_options(populate_existing=True)
-    )
-    if ingredient is None:
+    ingredients = records.load_full_records(session, Ingredient.slug == slug)
+    if not ingredients:
         raise NotFound(f"No ingredient has the slug {slug!r}.")
-    hierarchy = allergens_service.load_hierarchy(session) if ingredient.allergens else None
-    ingredient.allergen_flags = [
-        AllergenFlag(code=a.code, name=a.name, groups=hierarchy.groups_of(a.code)) for a in ingredient.allergens
-    ]
-    ingredient.incompatibility_list = sorted(
-        [IncompatibilityView(i.other_ingredient, i.reason) for i in ingredient.incompatibilities]
-        + [IncompatibilityView(i.ingredient, i.reason) for i in ingredient.incompatibilities_declared_by_others],
-        key=lambda view: view.ingredient.sort_name,
-    )
-    return ingredient
+    return ingredients[0]
 
 
 def ingredients_flagged_with(session: Session, *, hierarchy: AllergenHierarchy, code: str) -> list[dict]:
@@ -282,6 +313,10 @@ def upsert_ingredients(session: Session, *, entries: list[dict]) -> dict[str, in
         _sync_incompatibilities(ingredient, entry["incompatibilities"], existing)
         _replace_search_terms(session, ingredient)
     session.flush()
+    # Partners' reverse collections and loaded records predate these writes.
+    session.expire_all()
+    if changed:
+        documents.refresh_documents(session, ingredient_ids={ingredient.id for ingredient, _ in changed})
     return counts
 
 
@@ -394,7 +429,4 @@ def _replace_search_terms(session: Session, ingredient: Ingredient) -> None:
         description=ingredient.description,
     )
     if terms:
-        session.execute(
-            insert(SearchTerm),
-            [{"ingredient_id": ingredient.id, "term": term, "weight": weight} for term, weight in terms.items()],
-        )
+        session.execute(insert(SearchTerm), search_term_rows(ingredient.id, ingredient.sort_name, terms))

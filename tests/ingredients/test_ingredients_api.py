@@ -33,6 +33,19 @@ def test_search_covers_inci_name_synonyms_and_description(client, make_ingredien
     assert names(client.get(LIST, query_string={"q": "fnordberries"})) == ["Plain name three"]
 
 
+def test_description_words_match_whole_but_names_match_as_you_type(client, make_ingredient):
+    make_ingredient(name="Prefixable zindarol", description="Holds quendarite.")
+    assert names(client.get(LIST, query_string={"q": "zinda"})) == ["Prefixable zindarol"]
+    assert names(client.get(LIST, query_string={"q": "quendarite"})) == ["Prefixable zindarol"]
+    assert names(client.get(LIST, query_string={"q": "quenda"})) == []
+
+
+def test_short_words_match_whole_words_only(client, make_ingredient):
+    make_ingredient(name="Vitamin zq")
+    make_ingredient(name="Vitamin zqx")
+    assert names(client.get(LIST, query_string={"q": "vitamin zq"})) == ["Vitamin zq"]
+
+
 def test_every_word_of_the_query_must_match(client, make_ingredient):
     make_ingredient(name="Wuzzle alpha")
     make_ingredient(name="Wuzzle beta")
