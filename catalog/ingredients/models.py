@@ -209,25 +209,30 @@ class IngredientDocument(db.Model):
 
 
 class SearchTerm(db.Model):
-    """One folded word of an ingredient's searchable text, with the weight of its best field.
+    """A term a query word can equal, for one ingredient, with the weight of its best field.
 
-    Words of the name, INCI name, synonyms and slug are `prefixable` (found as
-    you type); description words are found whole. The covering index answers a
-    search (matches, ranks and name order) without reading any table, on
-    PostgreSQL and SQLite alike.
+    See `catalog.ingredients.search.weighted_terms`: name words are stored with
+    their prefixes, so every query word is one exact lookup. The lookup index
+    lists an ingredient's matches in relevance order (weight, then name), so
+    a search reads no table and a page stops after a few index entries.
     """
 
     __tablename__ = "ingredient_search_terms"
-    __table_args__ = (
-        Index("ix_ingredient_search_terms_ingredient_id", "ingredient_id"),
-        Index("ix_ingredient_search_terms_lookup", "prefixable", "term", "ingredient_id", "weight", "sort_name"),
-    )
+    __table_args__ = (Index("ix_ingredient_search_terms_ingredient_id", "ingredient_id"),)
 
     term: Mapped[str] = mapped_column(String(64), primary_key=True)
     ingredient_id: Mapped[int] = mapped_column(
         Integer, ForeignKey("ingredients.id", ondelete="CASCADE"), primary_key=True
     )
     weight: Mapped[int] = mapped_column(SmallInteger)
-    prefixable: Mapped[bool]
     # The ingredient's sort_name, copied so ranking by name needs no join.
     sort_name: Mapped[str] = mapped_column(String(200))
+
+
+Index(
+    "ix_ingredient_search_terms_lookup",
+    SearchTerm.term,
+    SearchTerm.weight.desc(),
+    SearchTerm.sort_name,
+    SearchTerm.ingredient_id,
+)

@@ -13,7 +13,6 @@ MIN_PREFIX_LENGTH = 3  # shorter query words match whole words only
 WEIGHT_NAME = 4
 WEIGHT_ALIAS = 3  # INCI name, synonyms, slug
 WEIGHT_DESCRIPTION = 1
-PREFIXABLE_WEIGHT = WEIGHT_ALIAS  # words from these fields are found by their first letters
 
 
 def fold(text: str) -> str:
@@ -27,35 +26,37 @@ def words(text: str) -> list[str]:
 
 
 def query_terms(query: str | None) -> list[str]:
-    """The distinct words of a query, longest first (the most selective runs first)."""
+    """The distinct words of a query, longest first (the most selective leads the lookup)."""
     unique = dict.fromkeys(words(query or ""))
     return sorted(unique, key=len, reverse=True)[:MAX_QUERY_TERMS]
 
 
-def prefix_upper_bound(prefix: str) -> str:
-    """The smallest string above every string starting with `prefix` (terms are [a-z0-9])."""
-    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
-
-
 def weighted_terms(*, name: str, aliases: Iterable[str], description: str) -> dict[str, int]:
-    """Each word of an ingredient's searchable text with the weight of its best field."""
+    """Every term a query word can equal, with the weight of the best field it comes from.
+
+    Name, INCI name, synonym and slug words are stored whole and by each of
+    their prefixes of three letters or more, so "hyal" finds "hyaluronate" as
+    you type; description words are stored whole only.
+    """
     terms: dict[str, int] = {}
-    for text, weight in [(name, WEIGHT_NAME), *((a, WEIGHT_ALIAS) for a in aliases), (description, WEIGHT_DESCRIPTION)]:
+
+    def add(term: str, weight: int) -> None:
+        if terms.get(term, 0) < weight:
+            terms[term] = weight
+
+    for text, weight in [(name, WEIGHT_NAME), *((alias, WEIGHT_ALIAS) for alias in aliases)]:
         for word in words(text):
-            if terms.get(word, 0) < weight:
-                terms[word] = weight
+            add(word, weight)
+            for end in range(MIN_PREFIX_LENGTH, len(word)):
+                add(word[:end], weight)
+    for word in words(description):
+        add(word, WEIGHT_DESCRIPTION)
     return terms
 
 
 def search_term_rows(ingredient_id: int, sort_name: str, terms: dict[str, int]) -> list[dict]:
     """Rows of `ingredient_search_terms` for one ingredient's weighted terms."""
     return [
-        {
-            "ingredient_id": ingredient_id,
-            "term": term,
-            "weight": weight,
-            "prefixable": weight >= PREFIXABLE_WEIGHT,
-            "sort_name": sort_name,
-        }
+        {"ingredient_id": ingredient_id, "term": term, "weight": weight, "sort_name": sort_name}
         for term, weight in terms.items()
     ]

@@ -4,8 +4,8 @@ import json
 import math
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, insert, select, union_all
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from catalog.allergens import service as allergens_service
 from catalog.allergens.hierarchy import AllergenHierarchy
@@ -25,9 +25,7 @@ from catalog.ingredients.models import (
     ingredient_purposes,
 )
 from catalog.ingredients.search import (
-    MIN_PREFIX_LENGTH,
     fold,
-    prefix_upper_bound,
     query_terms,
     search_term_rows,
     weighted_terms,
@@ -165,59 +163,31 @@ def _listed_matches(session, categories, origins, purposes, excluded, sort, *, p
     return list(ids), total
 
 
-def _term_hits(term: str, index: int):
-    """Ingredients having a word that matches `term`, with its best weight and the ingredient's name order."""
-    whole_word = select(SearchTerm.ingredient_id, SearchTerm.weight, SearchTerm.sort_name).where(
-        SearchTerm.prefixable.is_(False), SearchTerm.term == term
-    )
-    # Words under three letters must match whole ("c" in "vitamin c"), or they would match everything.
-    if len(term) >= MIN_PREFIX_LENGTH:
-        in_names = (SearchTerm.term >= term) & (SearchTerm.term < prefix_upper_bound(term))
-    else:
-        in_names = SearchTerm.term == term
-    by_prefix = select(SearchTerm.ingredient_id, SearchTerm.weight, SearchTerm.sort_name).where(
-        SearchTerm.prefixable.is_(True), in_names
-    )
-    rows = union_all(by_prefix, whole_word).subquery(f"words_{index}")
-    return (
-        select(
-            rows.c.ingredient_id,
-            func.max(rows.c.weight).label("weight"),
-            func.min(rows.c.sort_name).label("sort_name"),
-        )
-        .group_by(rows.c.ingredient_id)
-        .subquery(f"hits_{index}")
-    )
-
-
 def _ranked_matches(session, terms, categories, origins, purposes, excluded, sort, *, page, page_size):
-    """Ids of one page of ingredients matching every word, best first, and the total, in one query."""
-    hits = [_term_hits(term, index) for index, term in enumerate(terms)]
+    """Ids of one page of ingredients matching every word, best first, and the total.
+
+    Each query word is one exact lookup: the stored terms already hold every
+    prefix of name words (see `catalog.ingredients.search`). With one word and
+    no filter, the index hands rows over in relevance order, so a page costs a
+    few index entries however many ingredients match.
+    """
+    hits = [aliased(SearchTerm, name=f"hits_{index}") for index in range(len(terms))]
     first = hits[0]
-    score = sum((h.c.weight for h in hits[1:]), first.c.weight)
-    ranked = select(first.c.ingredient_id).select_from(first)
-    for other in hits[1:]:
-        ranked = ranked.join(other, other.c.ingredient_id == first.c.ingredient_id)
+    ranked = select(first.ingredient_id).where(first.term == terms[0])
+    for term, other in zip(terms[1:], hits[1:], strict=True):
+        ranked = ranked.join(other, (other.ingredient_id == first.ingredient_id) & (other.term == term))
     if categories or origins or sort in ("updated", "-updated"):
-        ranked = ranked.join(Ingredient, Ingredient.id == first.c.ingredient_id)
-    ranked = ranked.where(*_filters(first.c.ingredient_id, categories, origins, purposes, excluded))
+        ranked = ranked.join(Ingredient, Ingredient.id == first.ingredient_id)
+    ranked = ranked.where(*_filters(first.ingredient_id, categories, origins, purposes, excluded))
+    score = sum((h.weight for h in hits[1:]), first.weight)
     ordering = {
-        "relevance": [score.desc(), first.c.sort_name, first.c.ingredient_id],
-        "name": [first.c.sort_name, first.c.ingredient_id],
-        "-name": [first.c.sort_name.desc(), first.c.ingredient_id.desc()],
+        "relevance": [score.desc(), first.sort_name, first.ingredient_id],
+        "name": [first.sort_name, first.ingredient_id],
+        "-name": [first.sort_name.desc(), first.ingredient_id.desc()],
     }.get(sort) or ORDERINGS[sort]()
-    # The total rides along as a window count: one pass over the matches.
-    rows = session.execute(
-        ranked.add_columns(func.count().over().label("total"))
-        .order_by(*ordering)
-        .limit(page_size)
-        .offset((page - 1) * page_size)
-    ).all()
-    if rows:
-        return [row.ingredient_id for row in rows], rows[0].total
-    if page == 1:
-        return [], 0
-    return [], session.scalar(select(func.count()).select_from(ranked.subquery()))
+    total = session.scalar(select(func.count()).select_from(ranked.subquery()))
+    ids = session.scalars(ranked.order_by(*ordering).limit(page_size).offset((page - 1) * page_size))
+    return list(ids), total
 
 
 def _check_codes(session: Session, *, categories, purposes, free_of) -> None:

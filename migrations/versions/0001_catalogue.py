@@ -5,7 +5,7 @@ which fills in any ingredient that has none.
 
 Revision ID: 0001_catalogue
 Revises: 
-Create Date: 2026-11-24 22:22:50.569705
+Create Date: 2026-11-24 22:32:52.754165
 
 """
 from alembic import op
@@ -167,14 +167,13 @@ def upgrade():
     sa.Column('term', sa.String(length=64), nullable=False),
     sa.Column('ingredient_id', sa.Integer(), nullable=False),
     sa.Column('weight', sa.SmallInteger(), nullable=False),
-    sa.Column('prefixable', sa.Boolean(), nullable=False),
     sa.Column('sort_name', sa.String(length=200), nullable=False),
     sa.ForeignKeyConstraint(['ingredient_id'], ['ingredients.id'], name=op.f('fk_ingredient_search_terms_ingredient_id_ingredients'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('term', 'ingredient_id', name=op.f('pk_ingredient_search_terms'))
     )
     with op.batch_alter_table('ingredient_search_terms', schema=None) as batch_op:
         batch_op.create_index('ix_ingredient_search_terms_ingredient_id', ['ingredient_id'], unique=False)
-        batch_op.create_index('ix_ingredient_search_terms_lookup', ['prefixable', 'term', 'ingredient_id', 'weight', 'sort_name'], unique=False)
+        batch_op.create_index('ix_ingredient_search_terms_lookup', ['term', sa.literal_column('weight DESC'), 'sort_name', 'ingredient_id'], unique=False)
 
     # ### end Alembic commands ###
 
