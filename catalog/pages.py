@@ -1,6 +1,6 @@
 """Pages that belong to no single domain: the home page and the about page."""
 
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, current_app, redirect, render_template, url_for
 
 from catalog.extensions import db
 from catalog.ingredients import service as ingredients_service
@@ -11,6 +11,12 @@ bp = Blueprint("pages", __name__)
 @bp.get("/")
 def home():
     return redirect(url_for("ingredients.browse"))
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers ask for this path on every page, the API docs included."""
+    return redirect(current_app.jinja_env.globals["asset_url"]("favicon.svg"), code=301)
 
 
 @bp.get("/about")

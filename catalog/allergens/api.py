@@ -9,7 +9,7 @@ from catalog.allergens.schemas import AllergenDetailSchema, AllergenTreeSchema
 from catalog.extensions import db
 
 bp = Blueprint(
-    "allergens_api",
+    "Allergens",
     __name__,
     url_prefix="/api/v1/allergens",
     description="Coded allergens in a hierarchy: an allergy to a group covers its members.",

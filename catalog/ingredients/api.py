@@ -11,7 +11,7 @@ from catalog.ingredients.schemas import IngredientPageSchema, IngredientQuerySch
 from catalog.vocabulary import CodedTermSchema
 
 bp = Blueprint(
-    "ingredients_api",
+    "Ingredients",
     __name__,
     url_prefix="/api/v1",
     description="Solution components, searchable and filterable, and the coded lists that describe them.",
