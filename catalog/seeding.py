@@ -22,7 +22,7 @@ from catalog.ingredients import documents
 from catalog.ingredients import service as ingredients_service
 from catalog.ingredients.models import Category, Purpose, Source
 from catalog.ingredients.schemas import IngredientCreateSchema
-from catalog.vocabulary import CodedTermSchema, SourceSchema
+from catalog.vocabulary import CodedTermSchema, SourceSchema, upsert_by_code
 
 
 class SeedError(Exception):
@@ -30,7 +30,7 @@ class SeedError(Exception):
 
 
 def _terms(model):
-    return lambda session, entries: ingredients_service.upsert_terms(session, model=model, entries=entries)
+    return lambda session, entries: upsert_by_code(session, model=model, entries=entries)
 
 
 # In dependency order: each file may refer only to those above it.

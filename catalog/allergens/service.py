@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 from catalog.allergens.hierarchy import AllergenHierarchy, AllergenNode
 from catalog.allergens.models import Allergen
 from catalog.errors import Invalid, NotFound
+from catalog.vocabulary import upsert_by_code
 
 
 def load_hierarchy(session: Session) -> AllergenHierarchy:
@@ -31,43 +32,29 @@ def unknown_codes(session: Session, *, codes: list[str]) -> list[str]:
 
 
 def upsert_allergens(session: Session, *, entries: list[dict]) -> dict[str, int]:
-    """Create or update allergens (validated by AllergenCreateSchema); parents may come later in the list."""
-    existing = {a.code: a for a in session.scalars(select(Allergen))}
-    codes_in_batch = {entry["code"] for entry in entries}
-    counts = {"created": 0, "updated": 0, "unchanged": 0}
-    for position, entry in enumerate(entries):
+    """Create or update allergens (validated by AllergenCreateSchema), groups before their members."""
+    known = set(session.scalars(select(Allergen.code))) | {entry["code"] for entry in entries}
+    rows = []
+    for entry in entries:
         parent = entry.get("parent")
-        if parent is not None and parent not in existing and parent not in codes_in_batch:
+        if parent is not None and parent not in known:
             raise Invalid(
                 f"Unknown parent allergen {parent!r}.", errors={"parent": [f"Unknown allergen code {parent!r}."]}
             )
-        values = {
-            "name": entry["name"],
-            "description": entry.get("description", ""),
-            "parent_code": parent,
-            "position": position,
-        }
-        allergen = existing.get(entry["code"])
-        if allergen is None:
-            allergen = Allergen(code=entry["code"], **values)
-            session.add(allergen)
-            existing[allergen.code] = allergen
-            counts["created"] += 1
-        elif any(getattr(allergen, k) != v for k, v in values.items()):
-            for key, value in values.items():
-                setattr(allergen, key, value)
-            counts["updated"] += 1
-        else:
-            counts["unchanged"] += 1
-    for code in codes_in_batch:
+        rows.append(
+            {"code": entry["code"], "name": entry["name"], "description": entry["description"], "parent_code": parent}
+        )
+    counts = upsert_by_code(session, model=Allergen, entries=rows)
+    parents = dict(session.execute(select(Allergen.code, Allergen.parent_code)).all())
+    for entry in entries:
         seen: set[str] = set()
-        current: str | None = code
+        current: str | None = entry["code"]
         while current is not None:
             if current in seen:
                 raise Invalid(
-                    f"Allergen {code!r} would sit below itself.", errors={"parent": ["The hierarchy may not loop."]}
+                    f"Allergen {entry['code']!r} would sit below itself.",
+                    errors={"parent": ["The hierarchy may not loop."]},
                 )
             seen.add(current)
-            current = existing[current].parent_code
-    session.flush()
+            current = parents[current]
     return counts

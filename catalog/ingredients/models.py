@@ -20,6 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from catalog.extensions import db
 from catalog.timestamps import TimestampMixin
+from catalog.vocabulary import CodedTermMixin
 
 
 class Origin(StrEnum):
@@ -40,22 +41,12 @@ class Origin(StrEnum):
 CONCENTRATION_UNITS = ("%", "mg/mL", "µg/mL", "IU/mL", "U/mL")
 
 
-class Category(TimestampMixin, db.Model):
+class Category(CodedTermMixin, db.Model):
     __tablename__ = "categories"
 
-    code: Mapped[str] = mapped_column(String(64), primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
-    description: Mapped[str] = mapped_column(Text, default="")
-    position: Mapped[int] = mapped_column(default=0)
 
-
-class Purpose(TimestampMixin, db.Model):
+class Purpose(CodedTermMixin, db.Model):
     __tablename__ = "purposes"
-
-    code: Mapped[str] = mapped_column(String(64), primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
-    description: Mapped[str] = mapped_column(Text, default="")
-    position: Mapped[int] = mapped_column(default=0)
 
 
 class Source(TimestampMixin, db.Model):

@@ -73,28 +73,6 @@ def list_sources(session: Session) -> list[Source]:
     return list(session.scalars(select(Source).order_by(Source.title)))
 
 
-def upsert_terms(session: Session, *, model: type, entries: list[dict]) -> dict[str, int]:
-    """Create or update rows of a coded list (or sources) keyed by `code`; list order is kept."""
-    existing = {row.code: row for row in session.scalars(select(model))}
-    counts = {"created": 0, "updated": 0, "unchanged": 0}
-    for position, entry in enumerate(entries):
-        values = {key: value for key, value in entry.items() if key != "code"}
-        if hasattr(model, "position"):
-            values["position"] = position
-        row = existing.get(entry["code"])
-        if row is None:
-            session.add(model(code=entry["code"], **values))
-            counts["created"] += 1
-        elif any(getattr(row, key) != value for key, value in values.items()):
-            for key, value in values.items():
-                setattr(row, key, value)
-            counts["updated"] += 1
-        else:
-            counts["unchanged"] += 1
-    session.flush()
-    return counts
-
-
 # --- Search -----------------------------------------------------------------
 
 
