@@ -109,3 +109,17 @@ def get_document(session: Session, *, slug: str) -> tuple[str, str]:
     if row is None:
         raise NotFound(f"No ingredient has the slug {slug!r}.")
     return row.etag, row.body
+
+
+def get_summaries(session: Session, *, ingredient_ids: list[int]) -> list[str]:
+    """The stored list summaries (JSON) of these ingredients, in the order given."""
+    if not ingredient_ids:
+        return []
+    rows = dict(
+        session.execute(
+            select(IngredientDocument.ingredient_id, IngredientDocument.summary).where(
+                IngredientDocument.ingredient_id.in_(ingredient_ids)
+            )
+        ).all()
+    )
+    return [rows[ingredient_id] for ingredient_id in ingredient_ids]

@@ -17,7 +17,6 @@ from catalog.ingredients.models import (
     Category,
     Incompatibility,
     Ingredient,
-    IngredientDocument,
     IngredientReference,
     Purpose,
     SearchTerm,
@@ -96,13 +95,14 @@ def search_ingredients(
 
     excluded = allergens_service.load_hierarchy(session).with_members(free_of) if free_of else set()
     if terms:
-        summaries, total = _ranked_matches(
+        ids, total = _ranked_matches(
             session, terms, categories, origins, purposes, excluded, sort, page=page, page_size=page_size
         )
     else:
-        summaries, total = _listed_matches(
+        ids, total = _listed_matches(
             session, categories, origins, purposes, excluded, sort, page=page, page_size=page_size
         )
+    summaries = documents.get_summaries(session, ingredient_ids=ids)
     return IngredientPage(summaries=summaries, total=total, page=page, page_size=page_size)
 
 
@@ -134,20 +134,15 @@ def _filters(ingredient_id, categories, origins, purposes, excluded) -> list:
 
 
 def _listed_matches(session, categories, origins, purposes, excluded, sort, *, page, page_size):
-    """Summaries of one page in the chosen order, and the total: two plain indexed queries."""
+    """Ids of one page in the chosen order, and the total: two plain indexed queries."""
     matching = select(Ingredient.id).where(*_filters(Ingredient.id, categories, origins, purposes, excluded))
     total = session.scalar(select(func.count()).select_from(matching.subquery()))
-    summaries = session.scalars(
-        _with_summary(matching, Ingredient.id)
-        .order_by(*ORDERINGS[sort]())
-        .limit(page_size)
-        .offset((page - 1) * page_size)
-    )
-    return list(summaries), total
+    ids = session.scalars(matching.order_by(*ORDERINGS[sort]()).limit(page_size).offset((page - 1) * page_size))
+    return list(ids), total
 
 
 def _ranked_matches(session, terms, categories, origins, purposes, excluded, sort, *, page, page_size):
-    """Summaries of one page of ingredients matching every word, best first, and the total.
+    """Ids of one page of ingredients matching every word, best first, and the total.
 
     Each query word is one exact lookup: the stored terms already hold every
     prefix of name words (see `catalog.ingredients.search`). With one word and
@@ -169,17 +164,8 @@ def _ranked_matches(session, terms, categories, origins, purposes, excluded, sor
         "-name": [first.sort_name.desc(), first.ingredient_id.desc()],
     }.get(sort) or ORDERINGS[sort]()
     total = session.scalar(select(func.count()).select_from(ranked.subquery()))
-    summaries = session.scalars(
-        _with_summary(ranked, first.ingredient_id).order_by(*ordering).limit(page_size).offset((page - 1) * page_size)
-    )
-    return list(summaries), total
-
-
-def _with_summary(query, ingredient_id):
-    """The page's stored list summaries instead of its ids: one query less per page."""
-    return query.join(IngredientDocument, IngredientDocument.ingredient_id == ingredient_id).with_only_columns(
-        IngredientDocument.summary
-    )
+    ids = session.scalars(ranked.order_by(*ordering).limit(page_size).offset((page - 1) * page_size))
+    return list(ids), total
 
 
 def _check_codes(session: Session, *, categories, purposes, free_of) -> None:
