@@ -50,6 +50,8 @@ format: $(BIN)/.installed-dev
 	$(BIN)/ruff format .
 
 bench: $(BIN)/.installed-dev
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; } \
+		|| { echo "make bench needs wrk (Debian package: apt-get install wrk)"; exit 1; }
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 clean:
