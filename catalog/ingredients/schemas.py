@@ -185,7 +185,7 @@ class IngredientQuerySchema(Schema):
             "description": "Order of results; `relevance` (the default with `q`) or `name` (the default without)."
         },
     )
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = fields.Integer(load_default=1, validate=validate.Range(1, 100_000))
     page_size = fields.Integer(load_default=20, validate=validate.Range(1, 100))
 
 

@@ -91,6 +91,8 @@ def search_ingredients(
     """One page of the ingredients matching every filter given (values within a filter: any of)."""
     _check_codes(session, categories=categories, purposes=purposes, free_of=free_of)
     terms = query_terms(q)
+    if q and q.strip() and not terms:  # only punctuation or symbols: nothing can match
+        return IngredientPage(summaries=[], total=0, page=page, page_size=page_size)
     sort = sort or ("relevance" if terms else "name")
 
     excluded = allergens_service.load_hierarchy(session).with_members(free_of) if free_of else set()

@@ -82,3 +82,9 @@ def test_allergen_pages(client, make_ingredient):
 def test_about_page_lists_sources(client):
     page = client.get("/about").get_data(as_text=True)
     assert "not medical advice" in page and "CosIng" in page
+
+
+def test_huge_page_number_is_a_message_not_a_crash(client):
+    response = client.get("/ingredients?page=99999999999999999999")
+    assert response.status_code == 400
+    assert "page" in response.get_data(as_text=True)
