@@ -8,9 +8,9 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from catalog import assets, errors
+from catalog import assets, errors, transactions
 from catalog.config import API_SETTINGS, REPOSITORY_ROOT, settings_from_environment
-from catalog.extensions import api, db, migrate
+from catalog.extensions import api, csrf, db, migrate
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -41,23 +41,34 @@ def configure_logging(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     # Model modules must be imported before the metadata is used by migrations.
     from catalog.allergens import models as _allergens  # noqa: F401
+    from catalog.audit import models as _audit  # noqa: F401
+    from catalog.clinics import auth
+    from catalog.clinics import models as _clinics  # noqa: F401
     from catalog.conditions import models as _conditions  # noqa: F401
     from catalog.ingredients import models as _ingredients  # noqa: F401
+    from catalog.patients import models as _patients  # noqa: F401
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(REPOSITORY_ROOT / "migrations"))
     api.init_app(app)
+    csrf.init_app(app)
+    auth.init_app(app)
+    transactions.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
     from catalog import health, pages
     from catalog.allergens import api as allergens_api
     from catalog.allergens import views as allergens_views
+    from catalog.audit import api as audit_api
     from catalog.ingredients import api as ingredients_api
     from catalog.ingredients import views as ingredients_views
+    from catalog.patients import api as patients_api
 
-    api.register_blueprint(ingredients_api.bp)
-    api.register_blueprint(allergens_api.bp)
+    for blueprint in (ingredients_api.bp, allergens_api.bp, patients_api.bp, audit_api.bp):
+        api.register_blueprint(blueprint)
+        # The API authenticates with bearer tokens, never cookies, so there is no cross-site request to forge.
+        csrf.exempt(blueprint)
     app.register_blueprint(health.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(ingredients_views.bp)
@@ -66,8 +77,10 @@ def register_blueprints(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from catalog import seeding
+    from catalog.clinics import cli as clinics_cli
 
     seeding.init_app(app)
+    clinics_cli.init_app(app)
 
 
 @event.listens_for(Engine, "connect")

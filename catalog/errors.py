@@ -63,9 +63,16 @@ def handle_http_exception(error: HTTPException):
     return render_template("errors/error.html", error=error), error.code
 
 
+LOCATIONS = {"json", "query", "path", "headers", "form"}
+
+
 def handle_domain_error(error: DomainError):
     if wants_json():
-        return json_error(error.status, error.message, error.errors)
+        errors = error.errors
+        # Services name fields; the API names where they were sent too, as webargs' own 422s do.
+        if errors and not set(errors) <= LOCATIONS:
+            errors = {"json" if request.method in {"POST", "PUT", "PATCH"} else "query": errors}
+        return json_error(error.status, error.message, errors)
     exception = default_exceptions.get(error.status, InternalServerError)(error.message)
     return render_template("errors/error.html", error=exception), error.status
 

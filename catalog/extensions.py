@@ -1,8 +1,10 @@
 """Flask extensions, created unbound; `create_app` binds them to an app."""
 
+from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
+from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
@@ -34,3 +36,5 @@ class CatalogApi(Api):
 db = SQLAlchemy(model_class=Model)
 migrate = Migrate()
 api = CatalogApi()
+login_manager = LoginManager()
+csrf = CSRFProtect()

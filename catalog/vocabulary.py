@@ -1,12 +1,31 @@
 """What every coded list (categories, purposes, conditions, allergens) shares: columns, schemas, upsert."""
 
+from enum import StrEnum
+
 from marshmallow import Schema, fields, validate
-from sqlalchemy import String, Text, select
+from sqlalchemy import Enum, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from catalog.timestamps import TimestampMixin
 
 CODE = validate.Regexp(r"^[a-z0-9]+(-[a-z0-9]+)*$", error="Use lower-case letters, digits and single hyphens.")
+
+
+def enum_type(enum: type[StrEnum], *, name: str, length: int = 20) -> Enum:
+    """A portable enum column: a checked VARCHAR holding the members' values."""
+    return Enum(
+        enum,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=length,
+        values_callable=lambda members: [member.value for member in members],
+    )
+
+
+def enum_field(enum: type[StrEnum], **kwargs) -> fields.String:
+    """A string field accepting one of an enum's values, listing them when it refuses."""
+    return fields.String(validate=validate.OneOf([member.value for member in enum]), **kwargs)
 
 
 def code_field(**kwargs) -> fields.String:
@@ -47,17 +66,26 @@ class CodedTermMixin(TimestampMixin):
     position: Mapped[int] = mapped_column(default=0)
 
 
-def upsert_by_code(session: Session, *, model: type, entries: list[dict]) -> dict[str, int]:
-    """Create or update rows keyed by `code`, keeping the list order when the model has a position.
+def upsert_by_code(session: Session, *, model: type, entries: list[dict], whole_list: bool = True) -> dict[str, int]:
+    """Create or update rows keyed by `code`.
 
+    With `whole_list` (a seed file), the entries' order becomes the list order; otherwise
+    (one curator's edit) existing rows keep their place and new ones go last.
     A row whose values are unchanged is not touched, so loading the same data twice changes nothing.
     """
     existing = {row.code: row for row in session.scalars(select(model))}
     counts = {"created": 0, "updated": 0, "unchanged": 0}
-    for position, entry in enumerate(entries):
+    next_position = (
+        max((row.position for row in existing.values()), default=-1) + 1 if hasattr(model, "position") else 0
+    )
+    for index, entry in enumerate(entries):
         values = {key: value for key, value in entry.items() if key != "code"}
         if hasattr(model, "position"):
-            values["position"] = position
+            if whole_list:
+                values["position"] = index
+            elif entry["code"] not in existing:
+                values["position"] = next_position
+                next_position += 1
         row = existing.get(entry["code"])
         if row is None:
             session.add(model(code=entry["code"], **values))

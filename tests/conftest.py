@@ -15,11 +15,13 @@ from flask_migrate import upgrade
 from flask_sqlalchemy.session import Session as FlaskSession
 
 from catalog import create_app
+from catalog.clinics.passwords import use_cheap_hashing_for_tests
 from catalog.config import REPOSITORY_ROOT, normalise_database_url
 from catalog.extensions import db
 from catalog.seeding import load_seed
-from tests.factories import IngredientFactory
+from tests.factories import ApiClient, ClinicFactory, IngredientFactory
 
+use_cheap_hashing_for_tests()
 SEED_DIRECTORY = Path(os.environ.get("SEED_DIRECTORY", REPOSITORY_ROOT / "seed"))
 
 
@@ -123,3 +125,32 @@ def runner(app):
 def make_ingredient(db_session):
     """Create an ingredient from valid defaults and overrides, as a curator would."""
     return IngredientFactory(db_session)
+
+
+@pytest.fixture
+def clinics(db_session):
+    """Builds clinics, practitioners and tokens inside the test's transaction."""
+    return ClinicFactory(db_session)
+
+
+@pytest.fixture
+def clinic(clinics):
+    """A clinic with an admin, a practitioner, a viewer, a read-write and a read token."""
+    return clinics.setup("Clinic A")
+
+
+@pytest.fixture
+def other_clinic(clinics):
+    return clinics.setup("Clinic B")
+
+
+@pytest.fixture
+def api(client, clinic):
+    """The API as clinic A's read-write token sees it."""
+    return ApiClient(client, clinic.write_token)
+
+
+@pytest.fixture
+def api_as():
+    """`api_as(client, token)`: the API with any token (or none)."""
+    return ApiClient

@@ -1,5 +1,7 @@
 """What every API client relies on: JSON errors, the OpenAPI document, the health check."""
 
+import re
+
 import pytest
 from sqlalchemy.exc import OperationalError
 
@@ -14,10 +16,10 @@ def test_unknown_api_route_is_a_json_404(client):
 
 
 def test_wrong_method_is_a_json_405_with_allow(client):
-    response = client.post("/api/v1/ingredients")
+    response = client.delete("/api/v1/ingredients")
     assert response.status_code == 405
     assert response.json["status"] == "Method Not Allowed"
-    assert "GET" in response.headers["Allow"]
+    assert {"GET", "POST"} <= set(response.headers["Allow"].split(", "))
 
 
 def test_pages_outside_the_api_get_html_errors(client):
@@ -34,8 +36,10 @@ def test_openapi_describes_every_route_and_parameter(client, app):
     documented = set(spec["paths"])
     for rule in app.url_map.iter_rules():
         if rule.rule.startswith("/api/v1/") and rule.endpoint.split(".")[0] != "api-docs":
-            path = rule.rule.replace("<", "{").replace(">", "}")
+            path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)
             assert path in documented, path
+            for method in rule.methods - {"HEAD", "OPTIONS"}:
+                assert method.lower() in spec["paths"][path], (method, path)
     parameters = {p["name"]: p for p in spec["paths"]["/api/v1/ingredients"]["get"]["parameters"]}
     assert set(parameters) >= {"q", "category", "purpose", "origin", "free_of", "sort", "page", "page_size"}
     assert parameters["free_of"]["schema"]["type"] == "array"

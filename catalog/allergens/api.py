@@ -1,12 +1,23 @@
-"""JSON API for the allergen hierarchy (read-only, open to anyone)."""
+"""JSON API for the allergen hierarchy: reading is open to anyone, writing is for curators."""
 
+from flask import url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from catalog import curation
 from catalog.allergens import service
 from catalog.allergens.detail import allergen_detail
-from catalog.allergens.schemas import AllergenDetailSchema, AllergenTreeSchema
+from catalog.allergens.schemas import (
+    AllergenCreateSchema,
+    AllergenDetailSchema,
+    AllergenReplaceSchema,
+    AllergenTreeSchema,
+)
+from catalog.clinics.auth import current_actor, token_required
+from catalog.errors import Invalid
 from catalog.extensions import db
+
+INVALID = {"response": "DEFAULT_ERROR", "description": "Invalid allergen; `errors` names each field. Nothing written."}
 
 bp = Blueprint(
     "Allergens",
@@ -27,6 +38,20 @@ class Allergens(MethodView):
         """
         return service.load_hierarchy(db.session).roots
 
+    @token_required(bp, write=True, curator=True)
+    @bp.arguments(AllergenCreateSchema)
+    @bp.response(201, AllergenDetailSchema)
+    @bp.alt_response(409, response="DEFAULT_ERROR", description="The code is taken.")
+    @bp.alt_response(422, **INVALID)
+    def post(self, entry):
+        """Add an allergen to the hierarchy (curators)
+
+        Give `parent` to place it under a group. Audited.
+        """
+        allergen = curation.save_allergen(db.session, actor=current_actor(), entry=entry, create=True)
+        location = url_for("Allergens.AllergenDetail", code=allergen.code)
+        return allergen_detail(db.session, code=allergen.code), 201, {"Location": location}
+
 
 @bp.route("/<code>")
 class AllergenDetail(MethodView):
@@ -39,4 +64,19 @@ class AllergenDetail(MethodView):
         `ingredients` lists those flagged with this allergen directly or through
         any narrower allergen below it.
         """
+        return allergen_detail(db.session, code=code)
+
+    @token_required(bp, write=True, curator=True)
+    @bp.arguments(AllergenReplaceSchema)
+    @bp.response(200, AllergenDetailSchema)
+    @bp.alt_response(404, response="DEFAULT_ERROR", description="No allergen has this code.")
+    @bp.alt_response(422, **INVALID)
+    def put(self, entry, code):
+        """Replace an allergen's name, description and group (curators)
+
+        The code cannot change; a group cannot move below its own members. Audited.
+        """
+        if entry.get("code") not in (None, code):
+            raise Invalid("The code cannot change.", errors={"json": {"code": ["Must equal the URL's code."]}})
+        curation.save_allergen(db.session, actor=current_actor(), entry={**entry, "code": code}, create=False)
         return allergen_detail(db.session, code=code)

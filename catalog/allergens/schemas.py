@@ -14,6 +14,12 @@ class AllergenCreateSchema(Schema):
     parent = code_field(load_default=None, allow_none=True, metadata={"description": "Code of the broader group."})
 
 
+class AllergenReplaceSchema(AllergenCreateSchema):
+    """An allergen sent to its own URL; the code comes from the URL."""
+
+    code = code_field(load_default=None, metadata={"description": "Must equal the URL's."})
+
+
 class AllergenTreeSchema(Schema):
     """An allergen with the members below it, recursively."""
 

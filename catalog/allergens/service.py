@@ -31,7 +31,7 @@ def unknown_codes(session: Session, *, codes: list[str]) -> list[str]:
     return [code for code in codes if code not in known]
 
 
-def upsert_allergens(session: Session, *, entries: list[dict]) -> dict[str, int]:
+def upsert_allergens(session: Session, *, entries: list[dict], whole_list: bool = True) -> dict[str, int]:
     """Create or update allergens (validated by AllergenCreateSchema), groups before their members."""
     known = set(session.scalars(select(Allergen.code))) | {entry["code"] for entry in entries}
     rows = []
@@ -44,7 +44,7 @@ def upsert_allergens(session: Session, *, entries: list[dict]) -> dict[str, int]
         rows.append(
             {"code": entry["code"], "name": entry["name"], "description": entry["description"], "parent_code": parent}
         )
-    counts = upsert_by_code(session, model=Allergen, entries=rows)
+    counts = upsert_by_code(session, model=Allergen, entries=rows, whole_list=whole_list)
     parents = dict(session.execute(select(Allergen.code, Allergen.parent_code)).all())
     for entry in entries:
         seen: set[str] = set()

@@ -1,14 +1,33 @@
-"""JSON API for ingredients, categories and purposes (read-only, open to anyone)."""
+"""JSON API for ingredients and the coded lists: reading is open to anyone, writing is for curators."""
 
-from flask import Response, request
+from flask import Response, request, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from flask_smorest.etag import ETAG_HEADER, IF_NONE_MATCH_HEADER
 
+from catalog import curation
+from catalog.clinics.auth import current_actor, token_required
+from catalog.conditions import service as conditions_service
+from catalog.errors import Invalid
 from catalog.extensions import db
 from catalog.ingredients import documents, service
-from catalog.ingredients.schemas import IngredientPageSchema, IngredientQuerySchema, IngredientSchema
+from catalog.ingredients.schemas import (
+    IngredientCreateSchema,
+    IngredientPageSchema,
+    IngredientQuerySchema,
+    IngredientReplaceSchema,
+    IngredientSchema,
+)
 from catalog.vocabulary import CodedTermSchema
+
+INVALID = {"response": "DEFAULT_ERROR", "description": "Invalid record; `errors` names each field. Nothing written."}
+
+
+def _document_response(slug: str, status: int) -> Response:
+    etag, body = documents.get_document(db.session, slug=slug)
+    headers = {"ETag": f'"{etag}"', "Location": url_for("Ingredients.IngredientDetail", slug=slug)}
+    return Response(body, status=status, mimetype="application/json", headers=headers)
+
 
 bp = Blueprint(
     "Ingredients",
@@ -42,6 +61,19 @@ class Ingredients(MethodView):
         # Items are stored IngredientSummarySchema dumps; see catalog.ingredients.documents.
         return Response(results.to_json(), mimetype="application/json")
 
+    @token_required(bp, write=True, curator=True)
+    @bp.arguments(IngredientCreateSchema)
+    @bp.response(201, IngredientSchema)
+    @bp.alt_response(409, response="DEFAULT_ERROR", description="The slug is taken.")
+    @bp.alt_response(422, **INVALID)
+    def post(self, entry):
+        """Add an ingredient (curators)
+
+        Validated exactly as the seed files are; the edit is audited.
+        """
+        ingredient = curation.save_ingredient(db.session, actor=current_actor(), entry=entry, create=True)
+        return _document_response(ingredient.slug, 201)
+
 
 @bp.route("/ingredients/<slug>")
 class IngredientDetail(MethodView):
@@ -62,6 +94,21 @@ class IngredientDetail(MethodView):
             return Response(status=304, headers=headers)
         return Response(body, mimetype="application/json", headers=headers)
 
+    @token_required(bp, write=True, curator=True)
+    @bp.arguments(IngredientReplaceSchema)
+    @bp.response(200, IngredientSchema)
+    @bp.alt_response(404, response="DEFAULT_ERROR", description="No ingredient has this slug.")
+    @bp.alt_response(422, **INVALID)
+    def put(self, entry, slug):
+        """Replace an ingredient's whole record (curators)
+
+        Send the full record, as for creating it; the slug cannot change. Audited.
+        """
+        if entry.get("slug") not in (None, slug):
+            raise Invalid("The slug cannot change.", errors={"json": {"slug": ["Must equal the URL's slug."]}})
+        curation.save_ingredient(db.session, actor=current_actor(), entry={**entry, "slug": slug}, create=False)
+        return _document_response(slug, 200)
+
 
 @bp.route("/categories")
 class Categories(MethodView):
@@ -70,6 +117,15 @@ class Categories(MethodView):
     def get(self):
         """List the ingredient categories"""
         return service.list_categories(db.session)
+
+
+@bp.route("/conditions")
+class Conditions(MethodView):
+    @bp.etag
+    @bp.response(200, CodedTermSchema(many=True))
+    def get(self):
+        """List the patient conditions an ingredient can be contraindicated in"""
+        return conditions_service.list_conditions(db.session)
 
 
 @bp.route("/purposes")

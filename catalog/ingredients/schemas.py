@@ -87,6 +87,14 @@ class IngredientCreateSchema(Schema):
             raise ValidationError("List each incompatible ingredient once.")
 
 
+class IngredientReplaceSchema(IngredientCreateSchema):
+    """A whole ingredient record sent to its own URL; the slug comes from the URL."""
+
+    slug = fields.String(
+        load_default=None, validate=[validate.Length(1, 120), SLUG], metadata={"description": "Must equal the URL's."}
+    )
+
+
 # --- What the API returns -------------------------------------------------
 
 

@@ -1,8 +1,9 @@
 """Folding text into search terms: lower case, no accents, words of letters and digits."""
 
 import re
-import unicodedata
 from collections.abc import Iterable
+
+from catalog.text import fold
 
 WORD = re.compile(r"[a-z0-9]+")
 MAX_TERM_LENGTH = 64
@@ -13,12 +14,6 @@ MIN_PREFIX_LENGTH = 3  # shorter query words match whole words only
 WEIGHT_NAME = 4
 WEIGHT_ALIAS = 3  # INCI name, synonyms, slug
 WEIGHT_DESCRIPTION = 1
-
-
-def fold(text: str) -> str:
-    """Lower-case `text` and strip accents, so 'Hyaluronâte' and 'hyaluronate' compare equal."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
 def words(text: str) -> list[str]:

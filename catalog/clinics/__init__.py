@@ -1,0 +1,1 @@
+"""Clinics, practitioners, API tokens and how each request proves who it is."""

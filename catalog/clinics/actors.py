@@ -1,0 +1,64 @@
+"""Who is acting: a signed-in practitioner or an API token, always within one clinic."""
+
+from dataclasses import dataclass
+
+from catalog.clinics.models import ApiToken, Practitioner, Role, TokenScope
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The identity services record as author; plain data, so services need no request."""
+
+    clinic_id: int
+    role: Role
+    label: str
+    is_curator: bool = False
+    practitioner_id: int | None = None
+    token_id: int | None = None
+
+    @property
+    def kind(self) -> str:
+        if self.practitioner_id is not None:
+            return "practitioner"
+        return "token" if self.token_id is not None else "system"
+
+    def allows(self, role: Role) -> bool:
+        return self.role.allows(role)
+
+    @classmethod
+    def for_practitioner(cls, practitioner: Practitioner) -> "Actor":
+        return cls(
+            clinic_id=practitioner.clinic_id,
+            role=practitioner.role,
+            label=practitioner.name,
+            is_curator=practitioner.is_curator,
+            practitioner_id=practitioner.id,
+        )
+
+    @classmethod
+    def operator(cls, clinic_id: int) -> "Actor":
+        """Whoever runs the command line on the server."""
+        return cls(clinic_id=clinic_id, role=Role.ADMIN, label="command line", is_curator=True)
+
+    @classmethod
+    def for_token(cls, token: ApiToken) -> "Actor":
+        # A read-write token acts like a practitioner, never like an admin: people and tokens stay in the pages.
+        role = Role.PRACTITIONER if token.scope == TokenScope.READ_WRITE else Role.VIEWER
+        return cls(
+            clinic_id=token.clinic_id,
+            role=role,
+            label=f"API token {token.name}",
+            is_curator=token.is_curator,
+            token_id=token.id,
+        )
+
+
+def actor_ref(practitioner_id: int | None, token_id: int | None, label: str | None) -> dict | None:
+    """How a stored author is shown: its kind, id and the name it had."""
+    if label is None:
+        return None
+    if practitioner_id is not None:
+        return {"type": "practitioner", "id": practitioner_id, "label": label}
+    if token_id is not None:
+        return {"type": "token", "id": token_id, "label": label}
+    return {"type": "system", "id": None, "label": label}

@@ -1,0 +1,100 @@
+"""How a request proves who it is: bearer tokens for the API, signed-in sessions for the pages.
+
+Either way the view finds the acting clinic and person in `current_actor()`.
+"""
+
+from functools import wraps
+
+from flask import Flask, abort, g
+from flask import request as flask_request
+from flask_login import current_user
+from werkzeug.datastructures import WWWAuthenticate
+from werkzeug.exceptions import Forbidden, Unauthorized
+
+from catalog.clinics import service
+from catalog.clinics.actors import Actor
+from catalog.clinics.models import Role
+from catalog.extensions import api, db, login_manager
+
+BEARER = [{"bearerAuth": []}]
+
+
+def current_actor() -> Actor:
+    return g.actor
+
+
+def _unauthorized(message: str, error: str | None = None) -> Unauthorized:
+    challenge = WWWAuthenticate("bearer", {"realm": "mesocat"})
+    if error:
+        challenge["error"] = error
+    return Unauthorized(message, www_authenticate=challenge)
+
+
+def _actor_from_bearer(*, write: bool, curator: bool) -> Actor:
+    authorization = flask_request.authorization
+    if authorization is None or authorization.type != "bearer" or not authorization.token:
+        raise _unauthorized("This route needs an API token: send 'Authorization: Bearer <token>'.")
+    token = service.token_for_secret(db.session, secret=authorization.token)
+    if token is None:
+        raise _unauthorized("The API token is not valid or has been revoked.", "invalid_token")
+    actor = Actor.for_token(token)
+    if write and not actor.allows(Role.PRACTITIONER):
+        raise Forbidden("This token's scope is 'read': it cannot change data.")
+    if curator and not actor.is_curator:
+        raise Forbidden("Only a curator's token can edit the shared catalogue.")
+    return actor
+
+
+def token_required(bp, *, write: bool = False, curator: bool = False):
+    """Decorate an API method: it runs only for a valid token (with write scope, or curator, when asked).
+
+    Put it above the smorest decorators, so that a caller without a token hears 401, not 422.
+    """
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            g.actor = _actor_from_bearer(write=write, curator=curator)
+            return view(*args, **kwargs)
+
+        wrapper = bp.alt_response(401, response="DEFAULT_ERROR", description="No token, or a bad or revoked one.")(
+            wrapper
+        )
+        if write or curator:
+            wrapper = bp.alt_response(
+                403, response="DEFAULT_ERROR", description="The token's scope does not allow this."
+            )(wrapper)
+        return bp.doc(security=BEARER)(wrapper)
+
+    return decorator
+
+
+def role_required(role: Role = Role.VIEWER):
+    """Decorate a page view: it runs only for a signed-in practitioner holding at least `role`."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            actor = Actor.for_practitioner(current_user)
+            if not actor.allows(role):
+                abort(403, description=f"This needs the {role.value} role.")
+            g.actor = actor
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def init_app(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.login_view = "clinics.sign_in"
+    login_manager.login_message = "Please sign in to see this page."
+    login_manager.login_message_category = "info"
+    login_manager.user_loader(lambda user_id: service.load_signed_in(db.session, user_id))
+    api.spec.components.security_scheme(
+        "bearerAuth",
+        {"type": "http", "scheme": "bearer", "description": "A clinic's API token, made by its admin or the CLI."},
+    )

@@ -1,0 +1,107 @@
+"""Clinics (the tenants), the practitioners who sign in to them, and their API tokens."""
+
+from datetime import datetime
+from enum import StrEnum
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from catalog.extensions import db
+from catalog.timestamps import TimestampMixin, UTCDateTime
+from catalog.vocabulary import enum_type
+
+
+class Role(StrEnum):
+    """What a practitioner may do in their clinic; each role includes the ones below it."""
+
+    VIEWER = "viewer"
+    PRACTITIONER = "practitioner"
+    ADMIN = "admin"
+
+    @property
+    def rank(self) -> int:
+        return list(Role).index(self)
+
+    def allows(self, required: "Role") -> bool:
+        return self.rank >= required.rank
+
+
+class TokenScope(StrEnum):
+    READ = "read"
+    READ_WRITE = "read-write"
+
+
+class Clinic(TimestampMixin, db.Model):
+    __tablename__ = "clinics"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class Practitioner(UserMixin, TimestampMixin, db.Model):
+    """A person who signs in; `is_curator` (global) allows editing the shared catalogue."""
+
+    __tablename__ = "practitioners"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"), index=True)
+    # Stored lower-cased: one account per address, whatever the case typed.
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(enum_type(Role, name="role"))
+    is_curator: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_active_account: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Changes when the password changes or the account is disabled, signing out every session.
+    session_token: Mapped[str] = mapped_column(String(64))
+
+    clinic: Mapped[Clinic] = relationship(lazy="joined")
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.is_active_account
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
+
+
+class ApiToken(TimestampMixin, db.Model):
+    """A clinic's credential for another system; only a hash of the secret is kept."""
+
+    __tablename__ = "api_tokens"
+    # A name is unique among a clinic's live tokens; a revoked token's name can be reused.
+    __table_args__ = (
+        Index(
+            "uq_api_tokens_live_name",
+            "clinic_id",
+            "name",
+            unique=True,
+            sqlite_where=text("revoked_at IS NULL"),
+            postgresql_where=text("revoked_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    scope: Mapped[TokenScope] = mapped_column(enum_type(TokenScope, name="token_scope"))
+    # Allowed to edit the shared catalogue; only a curator (or the operator's CLI) can grant it.
+    is_curator: Mapped[bool] = mapped_column(Boolean, default=False)
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The first characters of the secret, so people can tell their tokens apart.
+    prefix: Mapped[str] = mapped_column(String(16))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("practitioners.id"))
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    clinic: Mapped[Clinic] = relationship(lazy="joined")
+    created_by: Mapped[Practitioner | None] = relationship(lazy="joined")
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None

@@ -1,0 +1,1 @@
+"""A clinic's patients, their conditions and their allergy records."""

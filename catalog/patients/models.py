@@ -1,0 +1,209 @@
+"""Patient, their conditions, and allergy records modelled on FHIR R4 AllergyIntolerance."""
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from catalog.clinics.actors import actor_ref
+from catalog.extensions import db
+from catalog.timestamps import TimestampMixin, UTCDateTime, utcnow
+from catalog.vocabulary import enum_type
+
+
+class AllergyStatus(StrEnum):
+    """The patient-level answer, as clinical systems keep it: never asked is not 'none'."""
+
+    UNKNOWN = "unknown"
+    NO_KNOWN_ALLERGIES = "no-known-allergies"
+    RECORDED = "allergies-recorded"
+
+
+class AllergyType(StrEnum):
+    ALLERGY = "allergy"
+    INTOLERANCE = "intolerance"
+
+
+class Criticality(StrEnum):
+    LOW = "low"
+    HIGH = "high"
+    UNABLE_TO_ASSESS = "unable-to-assess"
+
+
+class ClinicalStatus(StrEnum):
+    ACTIVE = "active"
+    INACTIVE = "inactive"
+    RESOLVED = "resolved"
+
+
+class VerificationStatus(StrEnum):
+    UNCONFIRMED = "unconfirmed"
+    CONFIRMED = "confirmed"
+    REFUTED = "refuted"
+    ENTERED_IN_ERROR = "entered-in-error"
+
+
+class ReactionSeverity(StrEnum):
+    MILD = "mild"
+    MODERATE = "moderate"
+    SEVERE = "severe"
+
+
+# Records that still describe the patient: not refuted, not a mistake.
+STANDING_VERIFICATIONS = (VerificationStatus.UNCONFIRMED.value, VerificationStatus.CONFIRMED.value)
+_ACTIVE_STANDING = "clinical_status = 'active' AND verification_status IN ('unconfirmed', 'confirmed')"
+
+patient_conditions = Table(
+    "patient_conditions",
+    db.metadata,
+    Column("patient_id", ForeignKey("patients.id", ondelete="CASCADE"), primary_key=True),
+    Column("condition_code", ForeignKey("conditions.code"), primary_key=True),
+)
+
+
+class Patient(TimestampMixin, db.Model):
+    __tablename__ = "patients"
+    __table_args__ = (UniqueConstraint("clinic_id", "reference_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"), index=True)
+    # The clinic's own record number, unique within the clinic whatever its case.
+    reference: Mapped[str] = mapped_column(String(64))
+    reference_key: Mapped[str] = mapped_column(String(64))
+    display_name: Mapped[str] = mapped_column(String(200))
+    # Folded (lower case, no accents) for search.
+    search_name: Mapped[str] = mapped_column(String(200))
+    birth_year: Mapped[int | None]
+    nka_asserted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    nka_asserted_by_practitioner_id: Mapped[int | None] = mapped_column(ForeignKey("practitioners.id"))
+    nka_asserted_by_token_id: Mapped[int | None] = mapped_column(ForeignKey("api_tokens.id"))
+    nka_asserted_by_label: Mapped[str | None] = mapped_column(String(200))
+
+    conditions: Mapped[list["Condition"]] = relationship(  # noqa: F821
+        secondary=patient_conditions, order_by="Condition.position", lazy="selectin"
+    )
+    allergies: Mapped[list["AllergyRecord"]] = relationship(
+        back_populates="patient", order_by="AllergyRecord.id", lazy="selectin"
+    )
+
+    @property
+    def allergy_status(self) -> AllergyStatus:
+        # An active allergy always wins; 'no known allergies' may follow resolved ones.
+        if any(record.is_active_standing for record in self.allergies):
+            return AllergyStatus.RECORDED
+        if self.nka_asserted_at is not None:
+            return AllergyStatus.NO_KNOWN_ALLERGIES
+        if any(record.is_standing for record in self.allergies):
+            return AllergyStatus.RECORDED
+        return AllergyStatus.UNKNOWN
+
+    @property
+    def condition_codes(self) -> list[str]:
+        return [condition.code for condition in self.conditions]
+
+    @property
+    def no_known_allergies(self) -> dict | None:
+        if self.allergy_status != AllergyStatus.NO_KNOWN_ALLERGIES:
+            return None
+        by = actor_ref(self.nka_asserted_by_practitioner_id, self.nka_asserted_by_token_id, self.nka_asserted_by_label)
+        return {"asserted_by": by, "asserted_at": self.nka_asserted_at}
+
+
+class AllergyRecord(db.Model):
+    """One allergy or intolerance; never deleted: a mistake is marked entered-in-error."""
+
+    __tablename__ = "allergy_records"
+    __table_args__ = (
+        # One standing active record per allergen and patient, settled by the database under races.
+        Index(
+            "uq_allergy_records_active_allergen",
+            "patient_id",
+            "allergen_key",
+            unique=True,
+            sqlite_where=text(_ACTIVE_STANDING),
+            postgresql_where=text(_ACTIVE_STANDING),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    allergen_code: Mapped[str | None] = mapped_column(ForeignKey("allergens.code"))
+    allergen_text: Mapped[str | None] = mapped_column(String(200))
+    # The code, or the folded free text: duplicates are found case- and accent-insensitively.
+    allergen_key: Mapped[str] = mapped_column(String(220))
+    type: Mapped[AllergyType] = mapped_column(enum_type(AllergyType, name="allergy_type"))
+    criticality: Mapped[Criticality] = mapped_column(enum_type(Criticality, name="criticality"))
+    # Absent exactly when the record was entered in error (FHIR ait-1, ait-2).
+    clinical_status: Mapped[ClinicalStatus | None] = mapped_column(enum_type(ClinicalStatus, name="clinical_status"))
+    verification_status: Mapped[VerificationStatus] = mapped_column(
+        enum_type(VerificationStatus, name="verification_status")
+    )
+    reaction_manifestation: Mapped[str | None] = mapped_column(String(500))
+    reaction_severity: Mapped[ReactionSeverity | None] = mapped_column(
+        enum_type(ReactionSeverity, name="reaction_severity")
+    )
+    note: Mapped[str] = mapped_column(Text, default="")
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    recorded_by_practitioner_id: Mapped[int | None] = mapped_column(ForeignKey("practitioners.id"))
+    recorded_by_token_id: Mapped[int | None] = mapped_column(ForeignKey("api_tokens.id"))
+    recorded_by_label: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+
+    patient: Mapped[Patient] = relationship(back_populates="allergies", lazy="raise")
+    allergen: Mapped["Allergen | None"] = relationship(lazy="joined")  # noqa: F821
+
+    # Set by the service to the allergen's path through the hierarchy; see allergen_ref.
+    allergen_path = None
+
+    @property
+    def allergen_ref(self) -> dict | None:
+        if self.allergen_code is None:
+            return None
+        path = self.allergen_path or [{"code": self.allergen_code, "name": self.allergen.name}]
+        return {"code": self.allergen_code, "name": self.allergen.name, "path": path}
+
+    @property
+    def reaction(self) -> dict | None:
+        if self.reaction_manifestation is None:
+            return None
+        return {"manifestation": self.reaction_manifestation, "severity": self.reaction_severity}
+
+    @property
+    def recorded_by(self) -> dict:
+        return actor_ref(self.recorded_by_practitioner_id, self.recorded_by_token_id, self.recorded_by_label)
+
+    @property
+    def is_standing(self) -> bool:
+        """Still describes the patient (neither refuted nor entered in error)."""
+        return self.verification_status in STANDING_VERIFICATIONS
+
+    @property
+    def is_active_standing(self) -> bool:
+        return self.is_standing and self.clinical_status == ClinicalStatus.ACTIVE
+
+    @property
+    def allergen_label(self) -> str:
+        return self.allergen.name if self.allergen is not None else (self.allergen_text or "")
+
+
+class AllergyRecordRevision(db.Model):
+    """A record exactly as it stood after each write: the history that can be read back."""
+
+    __tablename__ = "allergy_record_revisions"
+    __table_args__ = (UniqueConstraint("allergy_id", "revision"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    allergy_id: Mapped[int] = mapped_column(ForeignKey("allergy_records.id"))
+    revision: Mapped[int]
+    values: Mapped[dict] = mapped_column(JSON)
+    changed_fields: Mapped[list] = mapped_column(JSON, default=list)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    changed_by_practitioner_id: Mapped[int | None] = mapped_column(ForeignKey("practitioners.id"))
+    changed_by_token_id: Mapped[int | None] = mapped_column(ForeignKey("api_tokens.id"))
+    changed_by_label: Mapped[str] = mapped_column(String(200))
+
+    @property
+    def changed_by(self) -> dict:
+        return actor_ref(self.changed_by_practitioner_id, self.changed_by_token_id, self.changed_by_label)

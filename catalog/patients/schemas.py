@@ -1,0 +1,204 @@
+"""The patients API's contract: what may be sent (validated here) and what is answered."""
+
+from datetime import date
+
+from marshmallow import Schema, ValidationError, fields, post_load, pre_load, validate, validates_schema
+
+from catalog.patients.models import (
+    AllergyStatus,
+    AllergyType,
+    ClinicalStatus,
+    Criticality,
+    ReactionSeverity,
+    VerificationStatus,
+)
+from catalog.vocabulary import CodedTermRefSchema, code_field, enum_field
+
+
+class Text(fields.String):
+    """A trimmed string that may not be blank; `max` counts characters after trimming."""
+
+    def __init__(self, *, max: int, **kwargs):
+        super().__init__(validate=validate.Length(1, max, error="Length must be 1 to {max} characters."), **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return super()._deserialize(value, attr, data, **kwargs).strip()
+
+
+def _birth_year():
+    return fields.Integer(
+        allow_none=True, validate=validate.Range(1900, date.today().year, error="Must be between {min} and {max}.")
+    )
+
+
+class PatientCreateSchema(Schema):
+    reference = Text(max=64, required=True, metadata={"description": "The clinic's own record number."})
+    display_name = Text(max=200, required=True)
+    birth_year = _birth_year()
+    conditions = fields.List(
+        code_field(), load_default=list, metadata={"description": "Condition codes (see /api/v1/conditions)."}
+    )
+
+
+class PatientUpdateSchema(Schema):
+    reference = Text(max=64)
+    display_name = Text(max=200)
+    birth_year = _birth_year()
+    conditions = fields.List(code_field(), metadata={"description": "Replaces the patient's conditions."})
+    allergy_status = fields.String(
+        validate=validate.OneOf([AllergyStatus.NO_KNOWN_ALLERGIES.value, AllergyStatus.UNKNOWN.value]),
+        metadata={
+            "description": "'no-known-allergies' asserts that the patient has none (refused while an active "
+            "allergy is recorded); 'unknown' withdraws that assertion."
+        },
+    )
+
+
+class PatientQuerySchema(Schema):
+    q = fields.String(
+        validate=validate.Length(max=200), metadata={"description": "Reference prefix or part of the name."}
+    )
+    page = fields.Integer(load_default=1, validate=validate.Range(1, 100_000))
+    page_size = fields.Integer(load_default=20, validate=validate.Range(1, 100))
+
+
+class ActorSchema(Schema):
+    type = fields.String(metadata={"enum": ["practitioner", "token", "system"]})
+    id = fields.Integer(allow_none=True)
+    label = fields.String(metadata={"description": "The practitioner's name or the token's name."})
+
+
+class NoKnownAllergiesSchema(Schema):
+    asserted_by = fields.Nested(ActorSchema)
+    asserted_at = fields.DateTime()
+
+
+class PatientSchema(Schema):
+    id = fields.Integer()
+    reference = fields.String()
+    display_name = fields.String()
+    birth_year = fields.Integer(allow_none=True)
+    conditions = fields.List(fields.Nested(CodedTermRefSchema))
+    allergy_status = fields.Enum(AllergyStatus, by_value=True)
+    no_known_allergies = fields.Nested(
+        NoKnownAllergiesSchema,
+        allow_none=True,
+        metadata={"description": "Who asserted 'no known allergies' and when, while that is the status."},
+    )
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+
+class PatientPageSchema(Schema):
+    items = fields.List(fields.Nested(PatientSchema))
+    total = fields.Integer()
+    page = fields.Integer()
+    page_size = fields.Integer()
+    pages = fields.Integer()
+
+
+class ReactionSchema(Schema):
+    manifestation = Text(max=500, required=True, metadata={"description": "What happened."})
+    severity = enum_field(ReactionSeverity, allow_none=True, load_default=None)
+
+
+class AllergyWriteSchema(Schema):
+    """Fields shared by creating and changing a record."""
+
+    allergen = code_field(allow_none=True, metadata={"description": "An allergen code from /api/v1/allergens."})
+    allergen_text = Text(
+        max=200, allow_none=True, metadata={"description": "The substance in words, when no allergen code fits."}
+    )
+    type = enum_field(AllergyType)
+    criticality = enum_field(Criticality)
+    clinical_status = enum_field(ClinicalStatus)
+    verification_status = enum_field(VerificationStatus)
+    reaction = fields.Nested(ReactionSchema, allow_none=True)
+    note = fields.String(validate=validate.Length(max=2000))
+
+    @pre_load
+    def _trim_note(self, data, **kwargs):
+        if isinstance(data, dict) and isinstance(data.get("note"), str):
+            data = {**data, "note": data["note"].strip()}
+        return data
+
+    # A new record must name its allergen; a change need not touch it.
+    allergen_required = True
+
+    @validates_schema
+    def _one_allergen(self, data, **kwargs):
+        if ("allergen" in data or "allergen_text" in data or self.allergen_required) and (
+            bool(data.get("allergen")) == bool(data.get("allergen_text"))
+        ):
+            message = "Give either an allergen code or, when no code fits, allergen_text: exactly one."
+            raise ValidationError(message, "allergen")
+
+
+class AllergyCreateSchema(AllergyWriteSchema):
+    type = enum_field(AllergyType, load_default=AllergyType.ALLERGY.value)
+    criticality = enum_field(Criticality, load_default=Criticality.UNABLE_TO_ASSESS.value)
+    clinical_status = enum_field(ClinicalStatus, load_default=ClinicalStatus.ACTIVE.value)
+    verification_status = enum_field(
+        VerificationStatus,
+        load_default=VerificationStatus.UNCONFIRMED.value,
+        metadata={"description": "A suspected allergy is recorded 'unconfirmed' rather than left out."},
+    )
+    note = fields.String(load_default="", validate=validate.Length(max=2000))
+
+
+class AllergyUpdateSchema(AllergyWriteSchema):
+    """Any subset of the fields; the allergen, when changed, still needs exactly one of code or text."""
+
+    allergen_required = False
+
+    @post_load
+    def _fill_allergen_pair(self, data, **kwargs):
+        if "allergen" in data or "allergen_text" in data:
+            data.setdefault("allergen", None)
+            data.setdefault("allergen_text", None)
+        return data
+
+
+class AllergenRefSchema(Schema):
+    code = fields.String()
+    name = fields.String()
+    path = fields.List(
+        fields.Nested(CodedTermRefSchema),
+        metadata={"description": "Its groups, from the broadest down to the allergen itself."},
+    )
+
+
+class ReactionOutSchema(Schema):
+    manifestation = fields.String()
+    severity = fields.Enum(ReactionSeverity, by_value=True, allow_none=True)
+
+
+class AllergySchema(Schema):
+    id = fields.Integer()
+    patient = fields.Integer(attribute="patient_id")
+    allergen = fields.Nested(AllergenRefSchema, attribute="allergen_ref", allow_none=True)
+    allergen_text = fields.String(allow_none=True)
+    type = fields.Enum(AllergyType, by_value=True)
+    criticality = fields.Enum(Criticality, by_value=True)
+    clinical_status = fields.Enum(
+        ClinicalStatus, by_value=True, allow_none=True, metadata={"description": "Absent when entered-in-error."}
+    )
+    verification_status = fields.Enum(VerificationStatus, by_value=True)
+    reaction = fields.Nested(ReactionOutSchema, allow_none=True)
+    note = fields.String()
+    recorded_by = fields.Nested(ActorSchema)
+    recorded_at = fields.DateTime()
+    updated_at = fields.DateTime()
+    revision = fields.Integer(metadata={"description": "Increases with every change; sent as the weak ETag."})
+
+
+class PatientDetailSchema(PatientSchema):
+    allergies = fields.List(fields.Nested(AllergySchema))
+
+
+class AllergyRevisionSchema(Schema):
+    revision = fields.Integer()
+    changed_at = fields.DateTime()
+    changed_by = fields.Nested(ActorSchema)
+    changed_fields = fields.List(fields.String())
+    values = fields.Dict(metadata={"description": "The record's fields as they stood after this change."})
