@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test lint format bench setup migrate seed browser clean
+.PHONY: run test lint format bench setup migrate seed demo browser clean
 
 # The venv is rebuilt only when a requirements file changes, so a second `make run` is fast.
 $(BIN)/.installed-runtime: requirements.txt
@@ -25,7 +25,11 @@ migrate: setup
 seed: migrate
 	$(FLASK) seed
 
-run: seed
+# In development only, a demo clinic to sign in to; production never gets default credentials.
+demo: seed
+	@if [ "$${MESOCAT_ENV:-development}" = development ]; then $(FLASK) demo; fi
+
+run: demo
 	@echo "Mesocat is starting on http://127.0.0.1:8000 (Ctrl-C to stop)"
 	$(BIN)/gunicorn wsgi:app
 

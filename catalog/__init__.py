@@ -61,9 +61,12 @@ def register_blueprints(app: Flask) -> None:
     from catalog.allergens import api as allergens_api
     from catalog.allergens import views as allergens_views
     from catalog.audit import api as audit_api
+    from catalog.audit import views as audit_views
+    from catalog.clinics import views as clinics_views
     from catalog.ingredients import api as ingredients_api
     from catalog.ingredients import views as ingredients_views
     from catalog.patients import api as patients_api
+    from catalog.patients import views as patients_views
 
     for blueprint in (ingredients_api.bp, allergens_api.bp, patients_api.bp, audit_api.bp):
         api.register_blueprint(blueprint)
@@ -73,14 +76,18 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(pages.bp)
     app.register_blueprint(ingredients_views.bp)
     app.register_blueprint(allergens_views.bp)
+    app.register_blueprint(clinics_views.bp)
+    app.register_blueprint(patients_views.bp)
+    app.register_blueprint(audit_views.bp)
 
 
 def register_commands(app: Flask) -> None:
-    from catalog import seeding
+    from catalog import demo, seeding
     from catalog.clinics import cli as clinics_cli
 
     seeding.init_app(app)
     clinics_cli.init_app(app)
+    demo.init_app(app)
 
 
 @event.listens_for(Engine, "connect")

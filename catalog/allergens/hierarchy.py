@@ -7,6 +7,8 @@ cheaper and clearer than recursive SQL, and works the same on every database.
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from catalog.text import fold
+
 
 @dataclass
 class AllergenNode:
@@ -61,3 +63,25 @@ class AllergenHierarchy:
             result.add(code)
             pending.extend(child.code for child in self.nodes[code].children)
         return result
+
+    def in_tree_order(self) -> list[AllergenNode]:
+        """Every node, each group followed by its members (depth first)."""
+        ordered: list[AllergenNode] = []
+        pending = list(reversed(self.roots))
+        while pending:
+            node = pending.pop()
+            ordered.append(node)
+            pending.extend(reversed(node.children))
+        return ordered
+
+    def search(self, text: str, *, limit: int = 40) -> list[AllergenNode]:
+        """Allergens whose name, code or group names contain every word of `text`, in tree order."""
+        words = fold(text).split()
+        matches = []
+        for node in self.in_tree_order():
+            haystack = " ".join(fold(n.name) + " " + n.code for n in self.path(node.code))
+            if all(word in haystack for word in words):
+                matches.append(node)
+                if len(matches) == limit:
+                    break
+        return matches

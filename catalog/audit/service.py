@@ -20,7 +20,7 @@ def change_list(before: dict, after: dict, *, coded: set[str]) -> list[dict]:
     changes = []
     for field, value in after.items():
         old = before.get(field)
-        if old == value:
+        if old == value or (field not in before and value in (None, "", [])):
             continue
         if field in coded:
             changes.append({"field": field, "from": _plain(old), "to": _plain(value)})

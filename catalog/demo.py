@@ -1,0 +1,92 @@
+"""Demo clinic, people and patients for trying the service locally (`flask demo`); never in production."""
+
+import click
+from flask import Flask, current_app
+from sqlalchemy import select
+
+from catalog.clinics import service as clinics_service
+from catalog.clinics.actors import Actor
+from catalog.clinics.models import Clinic
+from catalog.extensions import db
+from catalog.patients import service as patients_service
+from catalog.patients.schemas import AllergyCreateSchema, PatientCreateSchema
+
+DEMO_CLINIC = "Demo Clinic"
+DEMO_PASSWORD = "mesocat-demo"  # noqa: S105 - development only; the command refuses to run in production
+DEMO_PEOPLE = [
+    ("practitioner@demo.mesocat.test", "Dr Demo Practitioner", "practitioner"),
+    ("admin@demo.mesocat.test", "Demo Admin", "admin"),
+]
+# Made-up patients covering each allergy status and the conditions the checks care about.
+DEMO_PATIENTS = [
+    {
+        "patient": {"reference": "DEMO-001", "display_name": "Alex Amide", "birth_year": 1985},
+        "allergies": [
+            {
+                "allergen": "amide-local-anaesthetics",
+                "criticality": "high",
+                "verification_status": "confirmed",
+                "reaction": {"manifestation": "Facial swelling after a dental anaesthetic", "severity": "severe"},
+            }
+        ],
+    },
+    {
+        "patient": {"reference": "DEMO-002", "display_name": "Bea Soy", "birth_year": 1992, "conditions": ["pregnancy"]},
+        "allergies": [
+            {"allergen": "soy", "criticality": "low", "verification_status": "unconfirmed"},
+            {"allergen_text": "Nickel earrings", "type": "allergy", "criticality": "low", "verification_status": "confirmed"},
+        ],
+    },
+    {
+        "patient": {
+            "reference": "DEMO-003",
+            "display_name": "Chris Clear",
+            "birth_year": 1978,
+            "conditions": ["anticoagulant-therapy"],
+        },
+        "no_known_allergies": True,
+    },
+    {"patient": {"reference": "DEMO-004", "display_name": "Dana Unknown", "birth_year": 2000}},
+]
+
+
+def create_demo() -> tuple[Clinic, bool]:
+    """The demo clinic, created with its people and patients unless it exists already."""
+    clinic = db.session.scalar(select(Clinic).where(Clinic.name == DEMO_CLINIC))
+    if clinic is not None:
+        return clinic, False
+    clinic = clinics_service.create_clinic(db.session, name=DEMO_CLINIC)
+    operator = Actor.operator(clinic.id)
+    people = [
+        clinics_service.create_practitioner(
+            db.session, clinic_id=clinic.id, email=email, name=name, role=role, password=DEMO_PASSWORD, actor=operator
+        )
+        for email, name, role in DEMO_PEOPLE
+    ]
+    actor = Actor.for_practitioner(people[0])
+    for entry in DEMO_PATIENTS:
+        patient = patients_service.create_patient(db.session, actor=actor, **PatientCreateSchema().load(entry["patient"]))
+        for allergy in entry.get("allergies", []):
+            data = AllergyCreateSchema().load(allergy)
+            patients_service.record_allergy(db.session, actor=actor, patient_id=patient.id, data=data)
+        if entry.get("no_known_allergies"):
+            patients_service.update_patient(
+                db.session, actor=actor, patient_id=patient.id, changes={"allergy_status": "no-known-allergies"}
+            )
+    return clinic, True
+
+
+@click.command("demo")
+def demo_command() -> None:
+    """Create a demo clinic with practitioners and patients (development only)."""
+    if current_app.config["MESOCAT_ENV"] == "production":
+        raise click.ClickException("The demo data is for development only: production has no default credentials.")
+    clinic, created = create_demo()
+    db.session.commit()
+    click.echo(("Created" if created else "Found") + f" the demo clinic {clinic.slug!r}. Sign in at /sign-in with:")
+    for email, _name, role in DEMO_PEOPLE:
+        click.echo(f"  {role:<13} {email}  password: {DEMO_PASSWORD}")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(demo_command)
