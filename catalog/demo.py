@@ -31,10 +31,20 @@ DEMO_PATIENTS = [
         ],
     },
     {
-        "patient": {"reference": "DEMO-002", "display_name": "Bea Soy", "birth_year": 1992, "conditions": ["pregnancy"]},
+        "patient": {
+            "reference": "DEMO-002",
+            "display_name": "Bea Soy",
+            "birth_year": 1992,
+            "conditions": ["pregnancy"],
+        },
         "allergies": [
             {"allergen": "soy", "criticality": "low", "verification_status": "unconfirmed"},
-            {"allergen_text": "Nickel earrings", "type": "allergy", "criticality": "low", "verification_status": "confirmed"},
+            {
+                "allergen_text": "Nickel earrings",
+                "type": "allergy",
+                "criticality": "low",
+                "verification_status": "confirmed",
+            },
         ],
     },
     {
@@ -65,7 +75,9 @@ def create_demo() -> tuple[Clinic, bool]:
     ]
     actor = Actor.for_practitioner(people[0])
     for entry in DEMO_PATIENTS:
-        patient = patients_service.create_patient(db.session, actor=actor, **PatientCreateSchema().load(entry["patient"]))
+        patient = patients_service.create_patient(
+            db.session, actor=actor, **PatientCreateSchema().load(entry["patient"])
+        )
         for allergy in entry.get("allergies", []):
             data = AllergyCreateSchema().load(allergy)
             patients_service.record_allergy(db.session, actor=actor, patient_id=patient.id, data=data)

@@ -18,5 +18,16 @@ def finish_transaction(response: Response) -> Response:
     return response
 
 
+# Per-request values kept on `g`. An app context can outlive one request (tests and scripts
+# push their own, and requests then share it), so each request starts without them.
+REQUEST_STATE = ("actor", "keep_writes", "csrf_token", "_login_user")
+
+
+def reset_request_state() -> None:
+    for key in REQUEST_STATE:
+        g.pop(key, None)
+
+
 def init_app(app: Flask) -> None:
+    app.before_request(reset_request_state)
     app.after_request(finish_transaction)

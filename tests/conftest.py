@@ -19,7 +19,7 @@ from catalog.clinics.passwords import use_cheap_hashing_for_tests
 from catalog.config import REPOSITORY_ROOT, normalise_database_url
 from catalog.extensions import db
 from catalog.seeding import load_seed
-from tests.factories import ApiClient, ClinicFactory, IngredientFactory
+from tests.factories import ApiClient, ClinicFactory, IngredientFactory, PageClient
 
 use_cheap_hashing_for_tests()
 SEED_DIRECTORY = Path(os.environ.get("SEED_DIRECTORY", REPOSITORY_ROOT / "seed"))
@@ -154,3 +154,15 @@ def api(client, clinic):
 def api_as():
     """`api_as(client, token)`: the API with any token (or none)."""
     return ApiClient
+
+
+@pytest.fixture
+def pages(app, db_session):
+    """A browser-like client with its own cookies; call `.sign_in(email)` first for clinic pages."""
+    return PageClient(app.test_client())
+
+
+@pytest.fixture
+def practitioner_pages(pages, clinic):
+    pages.sign_in(clinic.practitioner.email)
+    return pages

@@ -1,6 +1,7 @@
 """Small builders of valid catalogue data for tests."""
 
 import itertools
+import re
 from dataclasses import dataclass
 
 from catalog.clinics import service as clinics_service
@@ -131,3 +132,32 @@ class ApiClient:
 
     def open(self, url, method, **kwargs):
         return self.client.open(url, method=method, headers=self._headers(kwargs.pop("headers", None)), **kwargs)
+
+
+class PageClient:
+    """The test client as a signed-in practitioner's browser: forms carry the page's CSRF token."""
+
+    CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+
+    def __init__(self, client):
+        self.client = client
+
+    def csrf_token(self) -> str:
+        page = self.client.get("/about")
+        return self.CSRF.search(page.get_data(as_text=True)).group(1)
+
+    def sign_in(self, email: str, password: str = PASSWORD):
+        return self.post("/sign-in", {"email": email, "password": password})
+
+    def get(self, url, **kwargs):
+        return self.client.get(url, **kwargs)
+
+    def post(self, url, data=None, *, csrf: bool = True, **kwargs):
+        data = dict(data or {})
+        if csrf:
+            data.setdefault("csrf_token", self.csrf_token())
+        return self.client.post(url, data=data, **kwargs)
+
+    def open(self, url, method, **kwargs):
+        data = {"csrf_token": self.csrf_token()} if method not in {"GET", "HEAD", "OPTIONS"} else None
+        return self.client.open(url, method=method, data=data, **kwargs)

@@ -97,6 +97,8 @@ def add_practitioner():
 @bp.post("/settings/practitioners/<int:practitioner_id>")
 @role_required(Role.ADMIN)
 def change_practitioner(practitioner_id: int):
+    # Another clinic's account does not exist here, whatever the form says.
+    service.get_practitioner(db.session, clinic_id=current_actor().clinic_id, practitioner_id=practitioner_id)
     action = request.form.get("action")
     changes = {"role": request.form.get("role")} if action == "role" else {"is_active": action == "enable"}
     if action not in {"role", "enable", "disable"}:
@@ -140,6 +142,8 @@ def add_token():
 @bp.post("/settings/tokens/<int:token_id>/revoke")
 @role_required(Role.ADMIN)
 def revoke_token(token_id: int):
-    token = service.revoke_token(db.session, clinic_id=current_actor().clinic_id, token_id=token_id, actor=current_actor())
+    token = service.revoke_token(
+        db.session, clinic_id=current_actor().clinic_id, token_id=token_id, actor=current_actor()
+    )
     flash(f"Token {token.name!r} revoked: it no longer works.", "success")
     return redirect(url_for("clinics.settings"))

@@ -153,6 +153,7 @@ def edit(patient_id: int):
 @role_required(Role.PRACTITIONER)
 def allergy_status(patient_id: int):
     """Assert 'no known allergies', or withdraw that assertion."""
+    service.get_patient(db.session, clinic_id=current_actor().clinic_id, patient_id=patient_id)
     try:
         data = PatientUpdateSchema(only=["allergy_status"]).load({"allergy_status": request.form.get("allergy_status")})
         service.update_patient(db.session, actor=current_actor(), patient_id=patient_id, changes=data)
@@ -223,7 +224,9 @@ def new_allergy(patient_id: int):
         data = AllergyCreateSchema().load(_allergy_form_data(request.form))
         service.record_allergy(db.session, actor=current_actor(), patient_id=patient.id, data=data)
     except ValidationError as error:
-        return _allergy_form(patient, values=_submitted_values(request.form), errors=flatten(error.messages), status=422)
+        return _allergy_form(
+            patient, values=_submitted_values(request.form), errors=flatten(error.messages), status=422
+        )
     except DomainError as error:
         if error.status == 404:
             raise
@@ -266,7 +269,9 @@ def edit_allergy(patient_id: int, allergy_id: int):
         record = service.get_allergy(db.session, clinic_id=clinic_id, patient_id=patient_id, allergy_id=allergy_id)
         errors = error.errors or {}
         errors["_general"] = [error.message]
-        return _allergy_form(patient, record, values=_submitted_values(request.form), errors=errors, status=error.status)
+        return _allergy_form(
+            patient, record, values=_submitted_values(request.form), errors=errors, status=error.status
+        )
     flash("Allergy record updated; the previous version is in its history.", "success")
     return redirect(url_for("patients.detail", patient_id=patient.id))
 

@@ -1,0 +1,186 @@
+"""No clinic sees or changes another clinic's data, on any route: the app's URL map is walked.
+
+A route added later is covered without editing this test: every rule is clinic-scoped unless it
+is listed as open below. A new path argument needs a clinic-A value in `path_values`.
+"""
+
+import json
+import re
+
+import pytest
+
+from catalog.audit.models import AuditEntry
+
+# Readable by anyone: the catalogue, its pages, documentation, health, sign-in.
+OPEN_PAGES = {
+    "static",
+    "health.healthz",
+    "pages.home",
+    "pages.favicon",
+    "pages.about",
+    "ingredients.browse",
+    "ingredients.detail",
+    "allergens.index",
+    "allergens.picker",
+    "allergens.detail",
+    "clinics.sign_in",
+    "clinics.sign_out",
+}
+OPEN_API_READS = {"Ingredients", "Allergens", "api-docs"}
+# The shared catalogue: any signed-in clinic reads it, only curators write it.
+CURATOR_WRITES = {
+    "Ingredients.Ingredients",
+    "Ingredients.IngredientDetail",
+    "Allergens.Allergens",
+    "Allergens.AllergenDetail",
+}
+# Bodies that would be valid if the object were the caller's, so only ownership can refuse them.
+VALID_BODIES = {
+    ("Patients.Allergies", "POST"): {"allergen": "soy"},
+    ("Patients.PatientDetail", "PATCH"): {"display_name": "Renamed by another clinic"},
+    ("Patients.AllergyDetail", "PATCH"): {"criticality": "high"},
+}
+MARKERS = ("ISOLATION-A-REF", "Isolation Alpha", "Secret note of clinic A")
+
+
+def is_open(endpoint: str, method: str) -> bool:
+    if endpoint in OPEN_PAGES:
+        return True
+    return endpoint.split(".")[0] in OPEN_API_READS and method == "GET"
+
+
+def clinic_scoped_routes(app):
+    for rule in app.url_map.iter_rules():
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            if not is_open(rule.endpoint, method):
+                yield rule, method
+
+
+@pytest.fixture
+def clinic_a_data(api, db_session):
+    patient = api.post(
+        "/api/v1/patients", json={"reference": "ISOLATION-A-REF", "display_name": "Isolation Alpha"}
+    ).json
+    allergy = api.post(
+        f"/api/v1/patients/{patient['id']}/allergies", json={"allergen": "lidocaine", "note": "Secret note of clinic A"}
+    ).json
+    return {"patient": patient, "allergy": allergy}
+
+
+@pytest.fixture
+def path_values(clinic, clinic_a_data, db_session):
+    from catalog.clinics.models import ApiToken
+
+    token = db_session.query(ApiToken).filter_by(clinic_id=clinic.clinic.id).first()
+    return {
+        "patient_id": clinic_a_data["patient"]["id"],
+        "allergy_id": clinic_a_data["allergy"]["id"],
+        "practitioner_id": clinic.practitioner.id,
+        "token_id": token.id,
+        # Shared catalogue entries, for the curator-only writes.
+        "slug": "ascorbic-acid",
+        "code": "soy",
+    }
+
+
+def build_url(rule, values: dict) -> str:
+    missing = [arg for arg in rule.arguments if arg not in values]
+    assert not missing, f"Teach the isolation test a clinic-A value for {missing} (route {rule.rule})"
+    return rule.build({arg: values[arg] for arg in rule.arguments}, append_unknown=False)[1]
+
+
+def audit_count(db_session, clinic) -> int:
+    return db_session.query(AuditEntry).filter_by(clinic_id=clinic.clinic.id).count()
+
+
+def assert_no_markers(response, route):
+    assert_no_markers_in(response.get_data(as_text=True), route)
+
+
+def assert_no_markers_in(text: str, route: str = "") -> None:
+    for marker in MARKERS:
+        assert marker not in text, f"{route} shows clinic A's {marker!r} to clinic B"
+
+
+def test_the_walk_covers_the_clinic_routes(app):
+    walked = {(rule.endpoint, method) for rule, method in clinic_scoped_routes(app)}
+    expected = {
+        ("Patients.Patients", "GET"),
+        ("Patients.AllergyHistory", "GET"),
+        ("Audit.AuditTrail", "GET"),
+        ("patients.detail", "GET"),
+        ("patients.edit_allergy", "POST"),
+        ("clinics.revoke_token", "POST"),
+        ("audit.index", "GET"),
+    }
+    assert expected <= walked
+
+
+def test_another_clinics_token_finds_nothing_and_changes_nothing(
+    app, client, api_as, other_clinic, path_values, clinic, db_session
+):
+    before = audit_count(db_session, clinic)
+    stranger = api_as(client, other_clinic.write_token)
+    for rule, method in clinic_scoped_routes(app):
+        if not rule.rule.startswith("/api/"):
+            continue
+        route = f"{method} {rule.rule}"
+        url = build_url(rule, path_values)
+        body = VALID_BODIES.get((rule.endpoint, method), {})
+        response = stranger.open(url, method, json=body if method != "GET" else None)
+        if rule.endpoint in CURATOR_WRITES and method != "GET":
+            assert response.status_code == 403, route
+        elif rule.arguments:
+            assert response.status_code == 404, (route, response.status_code, response.get_json())
+            assert set(response.json) <= {"code", "status", "message", "errors"}, route
+        assert_no_markers(response, route)
+    assert audit_count(db_session, clinic) == before
+
+
+def test_every_clinic_api_route_needs_a_token(app, client, path_values):
+    for rule, method in clinic_scoped_routes(app):
+        if rule.rule.startswith("/api/"):
+            response = client.open(build_url(rule, path_values), method=method, json={})
+            assert response.status_code == 401, f"{method} {rule.rule}"
+
+
+def test_another_clinics_practitioner_finds_nothing_and_changes_nothing(
+    app, pages, other_clinic, path_values, clinic, db_session
+):
+    before = audit_count(db_session, clinic)
+    # The admin of clinic B holds every role, so no refusal here is just a missing permission.
+    pages.sign_in(other_clinic.admin.email)
+    for rule, method in clinic_scoped_routes(app):
+        if rule.rule.startswith("/api/"):
+            continue
+        route = f"{method} {rule.rule}"
+        response = pages.open(build_url(rule, path_values), method)
+        if rule.arguments:
+            assert response.status_code == 404, (route, response.status_code)
+        else:
+            assert response.status_code < 500, route
+        assert_no_markers(response, route)
+    assert audit_count(db_session, clinic) == before
+
+
+def test_every_clinic_page_needs_a_signed_in_practitioner(app, pages, path_values):
+    for rule, method in clinic_scoped_routes(app):
+        if rule.rule.startswith("/api/") or method != "GET":
+            continue
+        response = pages.get(build_url(rule, path_values))
+        assert response.status_code == 302, f"{method} {rule.rule}"
+        assert "/sign-in" in response.headers["Location"]
+
+
+def test_the_audit_api_shows_only_the_callers_clinic(client, api_as, other_clinic, clinic_a_data):
+    entries = api_as(client, other_clinic.read_token).get("/api/v1/audit?page_size=200").json["items"]
+    assert entries, "clinic B has its own entries (its people and tokens were created)"
+    assert not [e for e in entries if e["object_type"] in {"patient", "allergy"}]
+    assert_no_markers_in(json.dumps(entries))
+
+
+def test_tokens_and_people_of_another_clinic_are_not_listed(pages, other_clinic, clinic):
+    pages.sign_in(other_clinic.admin.email)
+    settings = pages.get("/settings").get_data(as_text=True)
+    assert clinic.practitioner.email not in settings
+    assert not re.search(re.escape(clinic.clinic.name) + r"\b", settings)
