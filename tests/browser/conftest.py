@@ -6,6 +6,8 @@ import threading
 import pytest
 from werkzeug.serving import make_server
 
+from catalog.demo import create_demo
+from catalog.extensions import db
 from tests.conftest import make_test_app, migrate_and_seed
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -36,9 +38,13 @@ def browser_type_launch_args(browser_type_launch_args):
 
 @pytest.fixture(scope="session")
 def live_server(fresh_database_url):
-    """The app on its own seeded database, served on a free local port."""
+    """The app on its own seeded database with the demo clinic, served on a free local port."""
     app = make_test_app(fresh_database_url())
     migrate_and_seed(app)
+    with app.app_context():
+        create_demo()
+        db.session.commit()
+        db.session.remove()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
