@@ -20,8 +20,11 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(API_SETTINGS)
     app.config.update(settings_from_environment(app.instance_path))
     app.config.update(config or {})
+    # Error messages and logs never repeat SQL parameters: they can hold patients' details.
+    engine_options = {"hide_parameters": True}
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+        engine_options["pool_pre_ping"] = True
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options)
 
     configure_logging(app)
     register_extensions(app)

@@ -61,6 +61,12 @@ API_SETTINGS = {
                 "flags in a cross-reactivity hierarchy.\n\n"
                 "**This is reference information, not medical advice.** Every ingredient cites "
                 "the sources of its facts; check them and the product's own labelling before use.\n\n"
+                "**Authentication.** Reading the catalogue (ingredients, allergens, coded lists) is "
+                "open. Everything else needs a clinic's API token: `Authorization: Bearer <token>` "
+                "(made by the clinic's admin in the settings page or with `flask token create`). "
+                "`401` without a valid token; `403` when the token's scope (`read` or `read-write`) "
+                "or its curator flag does not allow the action; another clinic's patient, record or "
+                "audit entry is answered `404`, as if it did not exist.\n\n"
                 "Errors are JSON: `code`, `status`, `message`, and `errors` by location and field "
                 "for invalid parameters (422)."
             ),

@@ -72,3 +72,16 @@ def test_healthz_is_503_when_the_database_does_not(client, monkeypatch):
 @pytest.mark.parametrize("path", ["/api/v1/ingredients", "/api/v1/allergens", "/api/v1/categories"])
 def test_read_routes_are_open_without_a_token(client, path):
     assert client.get(path).status_code == 200
+
+
+def test_openapi_says_which_operations_need_a_token(client):
+    spec = client.get("/api/v1/openapi.json").json
+    assert spec["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            catalogue_read = method == "get" and not path.startswith(("/api/v1/patients", "/api/v1/audit"))
+            if catalogue_read:
+                assert "security" not in operation, (method, path)
+            else:
+                assert operation["security"] == [{"bearerAuth": []}], (method, path)
+                assert "401" in operation["responses"], (method, path)

@@ -42,3 +42,21 @@ def test_hashed_static_files_are_cached_for_a_year(client):
     assert response.status_code == 200
     assert "immutable" in response.headers["Cache-Control"]
     assert "max-age=315360000" in response.headers["Cache-Control"]
+
+
+def test_database_errors_never_carry_the_values_written(app):
+    import sqlalchemy as sa
+
+    from catalog.extensions import db
+
+    with app.app_context():
+        try:
+            with db.engine.connect() as connection:
+                connection.execute(
+                    sa.text("INSERT INTO clinics (id, slug, name) VALUES (:id, :slug, :name)"),
+                    {"id": None, "slug": None, "name": "Patient Name Here"},
+                )
+        except sa.exc.DBAPIError as error:
+            assert "Patient Name Here" not in str(error)
+        else:
+            raise AssertionError("the insert should have failed")
