@@ -79,6 +79,8 @@ def test_openapi_says_which_operations_need_a_token(client):
     assert spec["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
     for path, operations in spec["paths"].items():
         for method, operation in operations.items():
+            if method == "parameters":
+                continue
             catalogue_read = method == "get" and not path.startswith(("/api/v1/patients", "/api/v1/audit"))
             if catalogue_read:
                 assert "security" not in operation, (method, path)
