@@ -171,6 +171,26 @@ def update_practitioner(
     return practitioner
 
 
+def change_password(session: Session, *, actor: Actor, current: str, new: str) -> Practitioner:
+    """Change one's own password; every other session of the account is signed out."""
+    practitioner = get_practitioner(session, clinic_id=actor.clinic_id, practitioner_id=actor.practitioner_id)
+    if not passwords.verify_password(practitioner.password_hash, current):
+        raise Invalid("The current password is wrong.", errors={"current_password": ["Wrong password."]})
+    if problem := passwords.password_problem(new):
+        raise Invalid("The new password is refused.", errors={"new_password": [problem]})
+    practitioner.password_hash = passwords.hash_password(new)
+    practitioner.session_token = secrets.token_hex(16)
+    audit.record(
+        session,
+        actor=actor,
+        action="practitioner.password_changed",
+        object_type="practitioner",
+        object_id=practitioner.id,
+        changes=[{"field": "password"}],
+    )
+    return practitioner
+
+
 def load_signed_in(session: Session, user_id: str) -> Practitioner | None:
     """The practitioner a session cookie names, if that session is still valid."""
     practitioner_id, _, session_token = user_id.partition(":")

@@ -50,6 +50,31 @@ def sign_out():
     return redirect(url_for("clinics.sign_in"))
 
 
+@bp.route("/account", methods=["GET", "POST"])
+@role_required(Role.VIEWER)
+def account():
+    """One's own account: change the password."""
+    errors = {}
+    if request.method == "POST":
+        if request.form.get("new_password") != request.form.get("confirm_password"):
+            errors = {"confirm_password": ["The two new passwords differ."]}
+        else:
+            try:
+                practitioner = service.change_password(
+                    db.session,
+                    actor=current_actor(),
+                    current=request.form.get("current_password", ""),
+                    new=request.form.get("new_password", ""),
+                )
+            except DomainError as error:
+                errors = error.errors or {}
+            else:
+                login_user(practitioner)  # this session continues; the others end
+                flash("Password changed. Other sessions of your account are signed out.", "success")
+                return redirect(url_for("clinics.account"))
+    return render_template("clinics/account.html", errors=errors), 422 if errors else 200
+
+
 @bp.get("/settings")
 @role_required(Role.ADMIN)
 def settings():

@@ -188,3 +188,50 @@ def test_session_cookies_are_http_only_and_same_site(pages, clinic):
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie
     assert "SameSite=Lax" in cookie
+
+
+def test_changing_ones_password_signs_out_the_other_sessions(app, pages, clinic):
+    other_device = type(pages)(app.test_client())
+    other_device.sign_in(clinic.practitioner.email)
+    pages.sign_in(clinic.practitioner.email)
+    form = {
+        "current_password": "correct horse battery",
+        "new_password": "a brand new phrase",
+        "confirm_password": "a brand new phrase",
+    }
+    assert pages.post("/account", form).status_code == 302
+    assert pages.get("/patients").status_code == 200
+    assert other_device.get("/patients").status_code == 302
+    assert pages.sign_in(clinic.practitioner.email, "a brand new phrase").status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("form", "field"),
+    [
+        (
+            {
+                "current_password": "wrong",
+                "new_password": "a brand new phrase",
+                "confirm_password": "a brand new phrase",
+            },
+            "current_password",
+        ),
+        (
+            {"current_password": "correct horse battery", "new_password": "short", "confirm_password": "short"},
+            "new_password",
+        ),
+        (
+            {
+                "current_password": "correct horse battery",
+                "new_password": "a brand new phrase",
+                "confirm_password": "different",
+            },
+            "confirm_password",
+        ),
+    ],
+)
+def test_a_refused_password_change_says_why(pages, clinic, form, field):
+    pages.sign_in(clinic.practitioner.email)
+    response = pages.post("/account", form)
+    assert response.status_code == 422
+    assert f'id="{field}-error"' in response.get_data(as_text=True)
