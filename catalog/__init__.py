@@ -2,9 +2,10 @@
 
 import logging
 import sqlite3
+import traceback
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -39,6 +40,25 @@ def configure_logging(app: Flask) -> None:
     # Log lines carry methods, paths and error classes only: never request bodies or patient details.
     logging.basicConfig(level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app.logger.setLevel(app.config["LOG_LEVEL"])
+    app.log_exception = lambda exc_info: log_exception_safely(app, exc_info)
+
+
+def log_exception_safely(app: Flask, exc_info) -> None:
+    """Log an unhandled error by class, route and stack, without its message.
+
+    Database errors quote the rows they refused (PostgreSQL's DETAIL), and other messages may
+    quote input: either can hold a patient's details.
+    """
+    error_class, _error, trace = exc_info
+    frames = "".join(traceback.format_tb(trace))
+    app.logger.error(
+        "Unhandled %s.%s on %s %s\n%s",
+        error_class.__module__,
+        error_class.__qualname__,
+        request.method,
+        request.path,
+        frames,
+    )
 
 
 def register_extensions(app: Flask) -> None:

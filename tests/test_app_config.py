@@ -44,19 +44,19 @@ def test_hashed_static_files_are_cached_for_a_year(client):
     assert "max-age=315360000" in response.headers["Cache-Control"]
 
 
-def test_database_errors_never_carry_the_values_written(app):
-    import sqlalchemy as sa
+def test_an_unhandled_error_is_logged_without_its_message(app, client, api, monkeypatch, caplog):
+    from catalog.patients import service
 
-    from catalog.extensions import db
+    monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
 
-    with app.app_context():
-        try:
-            with db.engine.connect() as connection:
-                connection.execute(
-                    sa.text("INSERT INTO clinics (id, slug, name) VALUES (:id, :slug, :name)"),
-                    {"id": None, "slug": None, "name": "Patient Name Here"},
-                )
-        except sa.exc.DBAPIError as error:
-            assert "Patient Name Here" not in str(error)
-        else:
-            raise AssertionError("the insert should have failed")
+    def fail(session, **values):
+        # As a database error quotes the row it refused.
+        raise RuntimeError(f"DETAIL: Failing row contains ({values['display_name']}, {values['reference']})")
+
+    monkeypatch.setattr(service, "create_patient", fail)
+    response = api.post("/api/v1/patients", json={"reference": "MRN-42", "display_name": "Jo Example"})
+    assert response.status_code == 500
+    assert "Jo Example" not in response.get_data(as_text=True)
+    assert "RuntimeError on POST /api/v1/patients" in caplog.text
+    assert "Jo Example" not in caplog.text
+    assert "MRN-42" not in caplog.text
