@@ -5,13 +5,15 @@ import sqlite3
 import traceback
 from pathlib import Path
 
-from flask import Flask, request
+from flask import Flask, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from catalog import assets, errors, transactions
 from catalog.config import API_SETTINGS, REPOSITORY_ROOT, settings_from_environment
 from catalog.extensions import api, csrf, db, migrate
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -65,8 +67,10 @@ def register_extensions(app: Flask) -> None:
     # Model modules must be imported before the metadata is used by migrations.
     from catalog.allergens import models as _allergens  # noqa: F401
     from catalog.audit import models as _audit  # noqa: F401
+    from catalog.checks import models as _checks  # noqa: F401
     from catalog.clinics import auth
     from catalog.clinics import models as _clinics  # noqa: F401
+    from catalog.cocktails import models as _cocktails  # noqa: F401
     from catalog.conditions import models as _conditions  # noqa: F401
     from catalog.ingredients import models as _ingredients  # noqa: F401
     from catalog.patients import models as _patients  # noqa: F401
@@ -85,13 +89,22 @@ def register_blueprints(app: Flask) -> None:
     from catalog.allergens import views as allergens_views
     from catalog.audit import api as audit_api
     from catalog.audit import views as audit_views
+    from catalog.checks import api as checks_api
     from catalog.clinics import views as clinics_views
+    from catalog.cocktails import api as cocktails_api
     from catalog.ingredients import api as ingredients_api
     from catalog.ingredients import views as ingredients_views
     from catalog.patients import api as patients_api
     from catalog.patients import views as patients_views
 
-    for blueprint in (ingredients_api.bp, allergens_api.bp, patients_api.bp, audit_api.bp):
+    for blueprint in (
+        ingredients_api.bp,
+        allergens_api.bp,
+        patients_api.bp,
+        cocktails_api.bp,
+        checks_api.bp,
+        audit_api.bp,
+    ):
         api.register_blueprint(blueprint)
         # The API authenticates with bearer tokens, never cookies, so there is no cross-site request to forge.
         csrf.exempt(blueprint)
@@ -127,5 +140,11 @@ def _configure_sqlite(dbapi_connection, _record) -> None:
 
 @event.listens_for(Engine, "begin")
 def _begin_sqlite(connection) -> None:
+    """A request that may write takes SQLite's write lock at once (BEGIN IMMEDIATE).
+
+    Concurrent writers then wait their turn (busy_timeout) and each sees what the one before
+    committed, instead of failing on a stale snapshot; reads stay concurrent.
+    """
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN")
+        writing = has_request_context() and request.method not in SAFE_METHODS
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")

@@ -37,9 +37,15 @@ CURATOR_WRITES = {
 # Bodies that would be valid if the object were the caller's, so only ownership can refuse them.
 VALID_BODIES = {
     ("Patients.Allergies", "POST"): {"allergen": "soy"},
+    ("Cocktails.CocktailDetail", "PATCH"): {"description": "Changed by another clinic"},
+    ("Cocktails.Versions", "POST"): {"revert_to": 1, "change_note": "Another clinic's change"},
+    ("Cocktails.Clone", "POST"): {"name": "Stolen copy"},
+    ("Checks.CheckOverride", "POST"): {"reason": "Another clinic's override"},
     ("Patients.PatientDetail", "PATCH"): {"display_name": "Renamed by another clinic"},
     ("Patients.AllergyDetail", "PATCH"): {"criticality": "high"},
 }
+# Query strings that would be valid, for routes that need some.
+VALID_QUERIES = {"Cocktails.Diff": "?from=1&to=1"}
 MARKERS = ("ISOLATION-A-REF", "Isolation Alpha", "Secret note of clinic A")
 
 
@@ -64,7 +70,16 @@ def clinic_a_data(api, db_session):
     allergy = api.post(
         f"/api/v1/patients/{patient['id']}/allergies", json={"allergen": "lidocaine", "note": "Secret note of clinic A"}
     ).json
-    return {"patient": patient, "allergy": allergy}
+    cocktail = api.post(
+        "/api/v1/cocktails",
+        json={
+            "name": "Isolation Alpha Mix",
+            "technique": "point-injection",
+            "components": [{"ingredient": "lidocaine-hydrochloride", "concentration": 0.5, "unit": "%"}],
+        },
+    ).json
+    check = api.post("/api/v1/checks", json={"patient": patient["id"], "cocktail": cocktail["id"]}).json
+    return {"patient": patient, "allergy": allergy, "cocktail": cocktail, "check": check}
 
 
 @pytest.fixture
@@ -77,6 +92,9 @@ def path_values(clinic, clinic_a_data, db_session):
         "allergy_id": clinic_a_data["allergy"]["id"],
         "practitioner_id": clinic.practitioner.id,
         "token_id": token.id,
+        "cocktail_id": clinic_a_data["cocktail"]["id"],
+        "number": 1,
+        "check_id": clinic_a_data["check"]["id"],
         # Shared catalogue entries, for the curator-only writes.
         "slug": "ascorbic-acid",
         "code": "soy",
@@ -86,7 +104,8 @@ def path_values(clinic, clinic_a_data, db_session):
 def build_url(rule, values: dict) -> str:
     missing = [arg for arg in rule.arguments if arg not in values]
     assert not missing, f"Teach the isolation test a clinic-A value for {missing} (route {rule.rule})"
-    return rule.build({arg: values[arg] for arg in rule.arguments}, append_unknown=False)[1]
+    path = rule.build({arg: values[arg] for arg in rule.arguments}, append_unknown=False)[1]
+    return path + VALID_QUERIES.get(rule.endpoint, "")
 
 
 def audit_count(db_session, clinic) -> int:
@@ -184,3 +203,32 @@ def test_tokens_and_people_of_another_clinic_are_not_listed(pages, other_clinic,
     settings = pages.get("/settings").get_data(as_text=True)
     assert clinic.practitioner.email not in settings
     assert not re.search(re.escape(clinic.clinic.name) + r"\b", settings)
+
+
+def test_another_clinics_patient_or_cocktail_cannot_be_checked(
+    client, api_as, other_clinic, clinic_a_data, db_session, clinic
+):
+    before = audit_count(db_session, clinic)
+    stranger = api_as(client, other_clinic.write_token)
+    mine = stranger.post(
+        "/api/v1/cocktails",
+        json={
+            "name": "B mix",
+            "technique": "needle-free",
+            "components": [{"ingredient": "ascorbic-acid", "concentration": 1, "unit": "%"}],
+        },
+    ).json
+    own_patient = stranger.post("/api/v1/patients", json={"reference": "B-1", "display_name": "B patient"}).json
+    for body in (
+        {"patient": clinic_a_data["patient"]["id"], "cocktail": mine["id"]},
+        {"patient": own_patient["id"], "cocktail": clinic_a_data["cocktail"]["id"]},
+        {
+            "patient": clinic_a_data["patient"]["id"],
+            "components": [{"ingredient": "ascorbic-acid", "concentration": 1, "unit": "%"}],
+        },
+    ):
+        response = stranger.post("/api/v1/checks", json=body)
+        assert response.status_code == 422, (body, response.json)
+        assert_no_markers(response, "POST /api/v1/checks")
+    assert stranger.get("/api/v1/checks").json["total"] == 0
+    assert audit_count(db_session, clinic) == before

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from catalog.allergens import service as allergens_service
@@ -16,6 +15,7 @@ from catalog.audit import service as audit
 from catalog.clinics.actors import Actor
 from catalog.conditions.models import Condition
 from catalog.errors import Conflict, Invalid, NotFound
+from catalog.integrity import flush_unique
 from catalog.patients.models import (
     AllergyRecord,
     AllergyRecordRevision,
@@ -140,7 +140,7 @@ def create_patient(
         allergies=[],
     )
     session.add(patient)
-    _flush_unique(session, field="reference", message="Another patient of this clinic already has this reference.")
+    flush_unique(session, field="reference", message="Another patient of this clinic already has this reference.")
     audit.record(
         session,
         actor=actor,
@@ -172,7 +172,7 @@ def update_patient(session: Session, *, actor: Actor, patient_id: int, changes: 
     after = _patient_view(patient)
     if diff := audit.change_list(before, after, coded=CODED_PATIENT_FIELDS):
         patient.updated_at = utcnow()
-        _flush_unique(session, field="reference", message="Another patient of this clinic already has this reference.")
+        flush_unique(session, field="reference", message="Another patient of this clinic already has this reference.")
         audit.record(
             session, actor=actor, action="patient.updated", object_type="patient", object_id=patient.id, changes=diff
         )
@@ -207,15 +207,6 @@ def _clear_nka(patient: Patient) -> None:
     patient.nka_asserted_by_practitioner_id = None
     patient.nka_asserted_by_token_id = None
     patient.nka_asserted_by_label = None
-
-
-def _flush_unique(session: Session, *, field: str, message: str) -> None:
-    """Flush, turning a unique-constraint race lost to another request into a 422 on `field`."""
-    try:
-        with session.begin_nested():
-            session.flush()
-    except IntegrityError as error:
-        raise Invalid(message, errors={field: [message]}) from error
 
 
 # --- Allergy records ---------------------------------------------------------------
@@ -350,7 +341,7 @@ def record_allergy(session: Session, *, actor: Actor, patient_id: int, data: dic
     _check_duplicate(patient, record)
     if record.is_active_standing and patient.nka_asserted_at is not None:
         _clear_nka(patient)
-    _flush_unique(session, field="allergen", message="This patient already has an active record for this allergen.")
+    flush_unique(session, field="allergen", message="This patient already has an active record for this allergen.")
     view = record_view(record)
     _write_revision(session, record, actor=actor, changed=list(view), at=now)
     audit.record(
@@ -399,7 +390,7 @@ def update_allergy(
     now = utcnow()
     record.revision += 1
     record.updated_at = now
-    _flush_unique(session, field="allergen", message="This patient already has an active record for this allergen.")
+    flush_unique(session, field="allergen", message="This patient already has an active record for this allergen.")
     _write_revision(session, record, actor=actor, changed=changed, at=now)
     audit.record(
         session,

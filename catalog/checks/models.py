@@ -1,0 +1,57 @@
+"""Check: the recorded result of checking a cocktail version for a patient; CheckOverride: going ahead anyway."""
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from catalog.clinics.actors import actor_ref
+from catalog.extensions import db
+from catalog.safety import Outcome
+from catalog.timestamps import UTCDateTime, utcnow
+from catalog.vocabulary import enum_type
+
+
+class Check(db.Model):
+    __tablename__ = "checks"
+    __table_args__ = (
+        Index("ix_checks_clinic_patient", "clinic_id", "patient_id"),
+        Index("ix_checks_clinic_cocktail", "clinic_id", "cocktail_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"))
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"))
+    cocktail_id: Mapped[int] = mapped_column(ForeignKey("cocktails.id"))
+    version_number: Mapped[int] = mapped_column(Integer)
+    outcome: Mapped[Outcome] = mapped_column(enum_type(Outcome, name="check_outcome"))
+    # The findings exactly as the practitioner saw them, whatever changes later.
+    findings: Mapped[list] = mapped_column(JSON)
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    checked_by_practitioner_id: Mapped[int | None] = mapped_column(ForeignKey("practitioners.id"))
+    checked_by_token_id: Mapped[int | None] = mapped_column(ForeignKey("api_tokens.id"))
+    checked_by_label: Mapped[str] = mapped_column(String(200))
+
+    override: Mapped["CheckOverride | None"] = relationship(lazy="selectin", uselist=False)
+
+    @property
+    def checked_by(self) -> dict:
+        return actor_ref(self.checked_by_practitioner_id, self.checked_by_token_id, self.checked_by_label)
+
+
+class CheckOverride(db.Model):
+    """A decision to go ahead despite a critical finding, with its reason; one per check."""
+
+    __tablename__ = "check_overrides"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    check_id: Mapped[int] = mapped_column(ForeignKey("checks.id"), unique=True)
+    reason: Mapped[str] = mapped_column(Text)
+    overridden_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    by_practitioner_id: Mapped[int | None] = mapped_column(ForeignKey("practitioners.id"))
+    by_token_id: Mapped[int | None] = mapped_column(ForeignKey("api_tokens.id"))
+    by_label: Mapped[str] = mapped_column(String(200))
+
+    @property
+    def by(self) -> dict:
+        return actor_ref(self.by_practitioner_id, self.by_token_id, self.by_label)

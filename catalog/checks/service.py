@@ -1,0 +1,160 @@
+"""Running the safety check for a patient, recording checks of saved versions, and overrides."""
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from catalog.audit import service as audit
+from catalog.checks.facts import ingredient_facts, patient_profile
+from catalog.checks.models import Check, CheckOverride
+from catalog.clinics.actors import Actor
+from catalog.cocktails import service as cocktails
+from catalog.errors import Conflict, Invalid, NotFound
+from catalog.patients import service as patients
+from catalog.patients.models import Patient
+from catalog.safety import CheckResult, Component, Outcome, check_composition
+from catalog.timestamps import utcnow
+
+
+def _patient(session: Session, *, clinic_id: int, patient_id: int) -> Patient:
+    try:
+        return patients.get_patient(session, clinic_id=clinic_id, patient_id=patient_id)
+    except NotFound as error:
+        raise Invalid(error.message, errors={"patient": [error.message]}) from error
+
+
+def run_check(session: Session, *, patient: Patient, components: list[dict]) -> CheckResult:
+    """Check components (CompositionSchema's, ingredients by slug) against the patient."""
+    resolved = cocktails.resolve_components(session, components)
+    facts = ingredient_facts(session, slugs=[ingredient.slug for ingredient, _ in resolved])
+    composition = [
+        Component(facts[ingredient.slug], component["concentration"], component["unit"])
+        for ingredient, component in resolved
+    ]
+    return check_composition(composition, patient_profile(session, patient))
+
+
+def check_unsaved(session: Session, *, actor: Actor, patient_id: int, components: list[dict]) -> CheckResult:
+    """What the composer shows while composing; not recorded, since nothing is used yet."""
+    patient = _patient(session, clinic_id=actor.clinic_id, patient_id=patient_id)
+    return run_check(session, patient=patient, components=components)
+
+
+def check_version(
+    session: Session, *, actor: Actor, patient_id: int, cocktail_id: int, version: int | None = None
+) -> Check:
+    """Check a saved version (the current one by default) and record who checked what, and the result."""
+    patient = _patient(session, clinic_id=actor.clinic_id, patient_id=patient_id)
+    try:
+        cocktail = cocktails.get_cocktail(session, clinic_id=actor.clinic_id, cocktail_id=cocktail_id)
+        saved = cocktails.get_version(session, cocktail=cocktail, number=version or cocktail.current_version)
+    except NotFound as error:
+        field = "version" if "version" in error.message else "cocktail"
+        raise Invalid(error.message, errors={field: [error.message]}) from error
+    result = run_check(session, patient=patient, components=cocktails.composition_of(saved)["components"])
+    check = Check(
+        clinic_id=actor.clinic_id,
+        patient_id=patient.id,
+        cocktail_id=cocktail.id,
+        version_number=saved.number,
+        outcome=result.outcome,
+        findings=[finding.to_dict() for finding in result.findings],
+        checked_at=utcnow(),
+        checked_by_practitioner_id=actor.practitioner_id,
+        checked_by_token_id=actor.token_id,
+        checked_by_label=actor.label,
+    )
+    session.add(check)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="check.recorded",
+        object_type="check",
+        object_id=check.id,
+        changes=[
+            {"field": "patient", "from": None, "to": patient.id},
+            {"field": "cocktail", "from": None, "to": cocktail.id},
+            {"field": "version", "from": None, "to": saved.number},
+            {"field": "outcome", "from": None, "to": result.outcome.value},
+        ],
+    )
+    return check
+
+
+def get_check(session: Session, *, clinic_id: int, check_id: int) -> Check:
+    check = session.get(Check, check_id)
+    if check is None or check.clinic_id != clinic_id:
+        raise NotFound("No check with this id in your clinic.")
+    return check
+
+
+def override_check(session: Session, *, actor: Actor, check_id: int, reason: str) -> CheckOverride:
+    """Record the decision to go ahead despite a critical finding, and why."""
+    check = get_check(session, clinic_id=actor.clinic_id, check_id=check_id)
+    if check.outcome != Outcome.CONTRAINDICATED:
+        raise Conflict(
+            f"This check's outcome is {check.outcome.value}: only a critical finding needs an override.",
+            errors={"check": ["Nothing to override."]},
+        )
+    if check.override is not None:
+        raise Conflict("This check was already overridden.", errors={"check": ["Already overridden."]})
+    override = CheckOverride(
+        check_id=check.id,
+        reason=reason,
+        overridden_at=utcnow(),
+        by_practitioner_id=actor.practitioner_id,
+        by_token_id=actor.token_id,
+        by_label=actor.label,
+    )
+    session.add(override)
+    session.flush()
+    session.expire(check, ["override"])
+    audit.record(
+        session,
+        actor=actor,
+        action="check.overridden",
+        object_type="check",
+        object_id=check.id,
+        changes=[{"field": "override", "from": None, "to": "recorded"}, {"field": "reason"}],
+    )
+    return override
+
+
+@dataclass(frozen=True)
+class CheckPage:
+    items: list[Check]
+    total: int
+    page: int
+    page_size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))
+
+
+def list_checks(
+    session: Session,
+    *,
+    clinic_id: int,
+    patient_id: int | None = None,
+    cocktail_id: int | None = None,
+    page: int = 1,
+    page_size: int = 20,
+) -> CheckPage:
+    """The clinic's recorded checks, newest first."""
+    conditions = [Check.clinic_id == clinic_id]
+    if patient_id is not None:
+        conditions.append(Check.patient_id == patient_id)
+    if cocktail_id is not None:
+        conditions.append(Check.cocktail_id == cocktail_id)
+    total = session.scalar(select(func.count()).select_from(Check).where(*conditions))
+    items = session.scalars(
+        select(Check)
+        .where(*conditions)
+        .order_by(Check.checked_at.desc(), Check.id.desc())
+        .limit(page_size)
+        .offset((page - 1) * page_size)
+    ).all()
+    return CheckPage(items=list(items), total=total, page=page, page_size=page_size)

@@ -1,0 +1,1 @@
+"""A clinic's cocktails: compositions of catalogue ingredients, versioned immutably."""

@@ -1,0 +1,114 @@
+"""Cocktail (a clinic's named formulation) and its immutable, numbered versions."""
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Float, ForeignKey, Integer, SmallInteger, String, Text, UniqueConstraint, event
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from catalog.clinics.actors import actor_ref
+from catalog.extensions import db
+from catalog.timestamps import UTCDateTime, utcnow
+from catalog.vocabulary import enum_type
+
+
+class CocktailStatus(StrEnum):
+    ACTIVE = "active"
+    ARCHIVED = "archived"
+
+
+class Technique(StrEnum):
+    """The delivery variations the seed article describes."""
+
+    POINT_INJECTION = "point-injection"
+    NEEDLE_FREE = "needle-free"
+    MICRONEEDLING_COMBINATION = "microneedling-combination"
+
+
+class ImmutableVersionError(RuntimeError):
+    """A saved cocktail version (or one of its components) cannot be changed or deleted."""
+
+
+class Cocktail(db.Model):
+    __tablename__ = "cocktails"
+    __table_args__ = (UniqueConstraint("clinic_id", "name_key"), UniqueConstraint("clinic_id", "slug"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    # Folded name: unique within the clinic whatever the case or accents.
+    name_key: Mapped[str] = mapped_column(String(120))
+    slug: Mapped[str] = mapped_column(String(140))
+    description: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[CocktailStatus] = mapped_column(enum_type(CocktailStatus, name="cocktail_status"))
+    # The number of the newest version; a new version is claimed by moving it on atomically.
+    current_version: Mapped[int] = mapped_column(Integer, default=1)
+    cloned_from_id: Mapped[int | None] = mapped_column(ForeignKey("cocktails.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_practitioner_id: Mapped[int | None] = mapped_column(ForeignKey("practitioners.id"))
+    created_by_token_id: Mapped[int | None] = mapped_column(ForeignKey("api_tokens.id"))
+    created_by_label: Mapped[str] = mapped_column(String(200))
+
+    @property
+    def created_by(self) -> dict:
+        return actor_ref(self.created_by_practitioner_id, self.created_by_token_id, self.created_by_label)
+
+
+class CocktailVersion(db.Model):
+    """One composition of a cocktail, numbered 1, 2, 3…; written once, never changed."""
+
+    __tablename__ = "cocktail_versions"
+    __table_args__ = (UniqueConstraint("cocktail_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cocktail_id: Mapped[int] = mapped_column(ForeignKey("cocktails.id"), index=True)
+    number: Mapped[int]
+    # The version this one was made from (None for the first); a revert names the one it restores.
+    based_on: Mapped[int | None]
+    reverted_from: Mapped[int | None]
+    technique: Mapped[Technique] = mapped_column(enum_type(Technique, name="technique", length=30))
+    indication: Mapped[str] = mapped_column(String(200), default="")
+    sessions: Mapped[int | None] = mapped_column(SmallInteger)
+    weeks_between_sessions: Mapped[int | None] = mapped_column(SmallInteger)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    change_note: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    author_practitioner_id: Mapped[int | None] = mapped_column(ForeignKey("practitioners.id"))
+    author_token_id: Mapped[int | None] = mapped_column(ForeignKey("api_tokens.id"))
+    author_label: Mapped[str] = mapped_column(String(200))
+
+    components: Mapped[list["CocktailComponent"]] = relationship(order_by="CocktailComponent.position", lazy="selectin")
+
+    @property
+    def author(self) -> dict:
+        return actor_ref(self.author_practitioner_id, self.author_token_id, self.author_label)
+
+    @property
+    def protocol(self) -> dict:
+        return {"sessions": self.sessions, "weeks_between_sessions": self.weeks_between_sessions}
+
+
+class CocktailComponent(db.Model):
+    __tablename__ = "cocktail_components"
+    __table_args__ = (UniqueConstraint("version_id", "ingredient_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("cocktail_versions.id"), index=True)
+    position: Mapped[int] = mapped_column(SmallInteger)
+    ingredient_id: Mapped[int] = mapped_column(ForeignKey("ingredients.id"))
+    concentration: Mapped[float] = mapped_column(Float)
+    unit: Mapped[str] = mapped_column(String(10))
+    volume_ml: Mapped[float | None] = mapped_column(Float)
+
+    ingredient: Mapped["Ingredient"] = relationship(lazy="joined", innerjoin=True)  # noqa: F821
+
+
+@event.listens_for(CocktailVersion, "before_update")
+@event.listens_for(CocktailVersion, "before_delete")
+@event.listens_for(CocktailComponent, "before_update")
+@event.listens_for(CocktailComponent, "before_delete")
+def _refuse_changes(_mapper, _connection, target) -> None:
+    raise ImmutableVersionError(
+        f"{type(target).__name__} {target.id} is part of a saved version: make a new version instead"
+    )
