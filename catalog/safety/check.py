@@ -224,13 +224,12 @@ def _concentration_findings(component: Component, findings: list[Finding]) -> No
         )
         return
     if ingredient.maximum is not None and value > ingredient.maximum:
+        maximum = f"{_number(ingredient.maximum)} {ingredient.unit}"
         findings.append(
             Finding(
                 FindingKind.ABOVE_MAXIMUM,
                 Severity.CRITICAL,
-                _clip(
-                    f"{ingredient.name} at {given} is above its maximum of {_number(ingredient.maximum)} {ingredient.unit}."
-                ),
+                _clip(f"{ingredient.name} at {given} is above its maximum of {maximum}."),
                 f"The catalogue's maximum concentration for {ingredient.name} is "
                 f"{_number(ingredient.maximum)} {ingredient.unit}.",
                 term,
