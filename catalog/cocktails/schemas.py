@@ -184,7 +184,7 @@ class CocktailPageSchema(Schema):
 
 class FieldChangeSchema(Schema):
     field = fields.String()
-    from_ = fields.Raw(data_key="from", allow_none=True)
+    from_ = fields.Raw(data_key="from", attribute="from", allow_none=True)
     to = fields.Raw(allow_none=True)
 
 
