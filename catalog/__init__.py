@@ -9,7 +9,7 @@ from flask import Flask, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from catalog import assets, errors, transactions
+from catalog import assets, errors, request_guard, transactions
 from catalog.config import API_SETTINGS, REPOSITORY_ROOT, settings_from_environment
 from catalog.extensions import api, csrf, db, migrate
 
@@ -30,6 +30,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options)
 
     configure_logging(app)
+    request_guard.init_app(app)
     register_extensions(app)
     register_blueprints(app)
     errors.register_error_handlers(app)

@@ -95,7 +95,12 @@ def demo_command() -> None:
         raise click.ClickException("The demo data is for development only: production has no default credentials.")
     clinic, created = create_demo()
     db.session.commit()
-    click.echo(("Created" if created else "Found") + f" the demo clinic {clinic.slug!r}. Sign in at /sign-in with:")
+    click.echo(
+        ("Created" if created else "Found")
+        + f" the demo clinic {clinic.slug!r}. Sign in at http://127.0.0.1:8000/sign-in with"
+        + ("" if created else " (unless the passwords were changed since)")
+        + ":"
+    )
     for email, _name, role in DEMO_PEOPLE:
         click.echo(f"  {role:<13} {email}  password: {DEMO_PASSWORD}")
 

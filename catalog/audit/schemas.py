@@ -2,6 +2,8 @@
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from catalog.request_guard import MAX_ID
+
 
 class AuditQuerySchema(Schema):
     object_type = fields.String(
@@ -9,7 +11,7 @@ class AuditQuerySchema(Schema):
     )
     object_id = fields.String(validate=validate.Length(1, 80))
     actor_type = fields.String(validate=validate.OneOf(["practitioner", "token", "system"]))
-    actor_id = fields.Integer(validate=validate.Range(1))
+    actor_id = fields.Integer(validate=validate.Range(1, MAX_ID))
     since = fields.AwareDateTime(metadata={"description": "ISO 8601 with a zone; entries at or after."})
     until = fields.AwareDateTime(metadata={"description": "ISO 8601 with a zone; entries before."})
     page = fields.Integer(load_default=1, validate=validate.Range(1, 100_000))

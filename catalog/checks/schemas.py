@@ -4,16 +4,18 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from catalog.cocktails.schemas import MAX_COMPONENTS, ComponentInputSchema
 from catalog.patients.schemas import ActorSchema, Text
+from catalog.request_guard import MAX_ID
 from catalog.safety import FindingKind, Outcome, Severity
 
 
 class CheckRequestSchema(Schema):
-    patient = fields.Integer(required=True, validate=validate.Range(1))
+    patient = fields.Integer(required=True, strict=True, validate=validate.Range(1, MAX_ID))
     cocktail = fields.Integer(
-        validate=validate.Range(1), metadata={"description": "A saved cocktail: the check is recorded."}
+        validate=validate.Range(1, MAX_ID), metadata={"description": "A saved cocktail: the check is recorded."}
     )
     version = fields.Integer(
-        validate=validate.Range(1), metadata={"description": "Which version of `cocktail`; the current one if absent."}
+        validate=validate.Range(1, MAX_ID),
+        metadata={"description": "Which version of `cocktail`; the current one if absent."},
     )
     components = fields.List(
         fields.Nested(ComponentInputSchema),
@@ -36,8 +38,8 @@ class OverrideSchema(Schema):
 
 
 class CheckQuerySchema(Schema):
-    patient = fields.Integer(validate=validate.Range(1))
-    cocktail = fields.Integer(validate=validate.Range(1))
+    patient = fields.Integer(validate=validate.Range(1, MAX_ID))
+    cocktail = fields.Integer(validate=validate.Range(1, MAX_ID))
     page = fields.Integer(load_default=1, validate=validate.Range(1, 100_000))
     page_size = fields.Integer(load_default=20, validate=validate.Range(1, 100))
 

@@ -21,6 +21,10 @@ MAX_FAILED_SIGN_INS = 5
 LOCK_DURATION = timedelta(minutes=15)
 # A token's last use is written at most this often, so reads do not each cost a write.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
+REFUSAL = (
+    f"Wrong email or password. After {MAX_FAILED_SIGN_INS} failed attempts in a row an account is locked "
+    "for 15 minutes; your clinic admin can unlock it."
+)
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -191,6 +195,22 @@ def change_password(session: Session, *, actor: Actor, current: str, new: str) -
     return practitioner
 
 
+def unlock_practitioner(session: Session, *, clinic_id: int, practitioner_id: int, actor: Actor) -> Practitioner:
+    """Lift a lock-out before it expires (an admin who knows the person asked)."""
+    practitioner = get_practitioner(session, clinic_id=clinic_id, practitioner_id=practitioner_id)
+    if practitioner.locked_until is not None:
+        practitioner.locked_until = None
+        practitioner.failed_sign_ins = 0
+        audit.record(
+            session,
+            actor=actor,
+            action="practitioner.unlocked",
+            object_type="practitioner",
+            object_id=practitioner.id,
+        )
+    return practitioner
+
+
 def load_signed_in(session: Session, user_id: str) -> Practitioner | None:
     """The practitioner a session cookie names, if that session is still valid."""
     practitioner_id, _, session_token = user_id.partition(":")
@@ -213,11 +233,10 @@ def authenticate(session: Session, *, email: str, password: str, now: datetime |
     """
     now = now or utcnow()
     practitioner = session.scalar(select(Practitioner).where(Practitioner.email == normalise_email(email)))
-    refused = SignInRefused("Wrong email or password.")
+    # One answer for every refusal, so that it tells nobody which addresses have accounts or are locked.
+    refused = SignInRefused(REFUSAL)
     if practitioner is not None and practitioner.locked_until is not None and practitioner.locked_until > now:
-        raise SignInRefused(
-            "Too many failed attempts: this account is locked for a while. Try again later or ask your clinic admin."
-        )
+        raise refused
     valid = passwords.verify_password(practitioner.password_hash if practitioner else None, password)
     if practitioner is None:
         raise refused
@@ -241,7 +260,7 @@ def authenticate(session: Session, *, email: str, password: str, now: datetime |
             )
         raise refused
     if not practitioner.is_active_account:
-        raise SignInRefused("This account is disabled. Ask your clinic admin.")
+        raise refused
     practitioner.failed_sign_ins = 0
     practitioner.locked_until = None
     practitioner.last_sign_in_at = now

@@ -10,6 +10,7 @@ from catalog.clinics.auth import current_actor, role_required
 from catalog.clinics.models import Role, TokenScope
 from catalog.errors import DomainError
 from catalog.extensions import db
+from catalog.timestamps import utcnow
 from catalog.transactions import keep_writes_on_error
 
 bp = Blueprint("clinics", __name__)
@@ -93,6 +94,7 @@ def _settings_page(*, errors=None, form=None, new_token=None, status=200):
             errors=errors or {},
             form=form or {},
             new_token=new_token,
+            now=utcnow(),
         ),
         status,
     )
@@ -125,6 +127,12 @@ def change_practitioner(practitioner_id: int):
     # Another clinic's account does not exist here, whatever the form says.
     service.get_practitioner(db.session, clinic_id=current_actor().clinic_id, practitioner_id=practitioner_id)
     action = request.form.get("action")
+    if action == "unlock":
+        service.unlock_practitioner(
+            db.session, clinic_id=current_actor().clinic_id, practitioner_id=practitioner_id, actor=current_actor()
+        )
+        flash("Account unlocked.", "success")
+        return redirect(url_for("clinics.settings"))
     changes = {"role": request.form.get("role")} if action == "role" else {"is_active": action == "enable"}
     if action not in {"role", "enable", "disable"}:
         return _settings_page(errors={"people": {"action": ["Unknown action."]}}, status=422)

@@ -108,8 +108,8 @@ class CocktailQuerySchema(Schema):
 
 
 class DiffQuerySchema(Schema):
-    from_ = fields.Integer(required=True, data_key="from", validate=validate.Range(1))
-    to = fields.Integer(required=True, validate=validate.Range(1))
+    from_ = fields.Integer(required=True, data_key="from", validate=validate.Range(1, 100_000))
+    to = fields.Integer(required=True, validate=validate.Range(1, 100_000))
 
 
 # --- What the API returns ------------------------------------------------------------------

@@ -27,7 +27,9 @@ class Text(fields.String):
 
 def _birth_year():
     return fields.Integer(
-        allow_none=True, validate=validate.Range(1900, date.today().year, error="Must be between {min} and {max}.")
+        allow_none=True,
+        strict=True,
+        validate=validate.Range(1900, date.today().year, error="Must be between {min} and {max}."),
     )
 
 

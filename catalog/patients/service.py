@@ -267,7 +267,7 @@ def _check_duplicate(patient: Patient, record: AllergyRecord) -> None:
             field = "allergen" if record.allergen_code else "allergen_text"
             raise Invalid(
                 "This patient already has an active record for this allergen; change that one instead.",
-                errors={field: [f"Duplicate of active allergy record {other.id}."]},
+                errors={field: ["This patient already has an active record for this allergen: change that one."]},
             )
 
 
@@ -383,6 +383,9 @@ def update_allergy(
     before = record_view(record)
     _apply(record, data)
     _check_duplicate(patient, record)
+    # A record that now describes an active allergy supersedes a 'no known allergies' assertion.
+    if record.is_active_standing and patient.nka_asserted_at is not None:
+        _clear_nka(patient)
     after = record_view(record)
     changed = [field for field in after if after[field] != before[field]]
     if not changed:

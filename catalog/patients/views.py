@@ -64,20 +64,25 @@ def index():
     try:
         args = PatientQuerySchema().load({k: v for k, v in request.args.items() if v.strip()})
     except ValidationError as error:
-        args, errors = {"page": 1, "page_size": 20}, flatten(error.messages)
+        args, errors, results = {}, flatten(error.messages), None
     else:
         errors = {}
-    results = service.search_patients(
-        db.session, clinic_id=current_actor().clinic_id, q=args.get("q"), page=args["page"], page_size=args["page_size"]
-    )
+        results = service.search_patients(
+            db.session,
+            clinic_id=current_actor().clinic_id,
+            q=args.get("q"),
+            page=args["page"],
+            page_size=args["page_size"],
+        )
     template = "patients/_list.html" if request.headers.get("HX-Request") else "patients/index.html"
-    return render_template(template, results=results, q=args.get("q", ""), errors=errors)
+    q = args.get("q", request.args.get("q", "")[:200])
+    return render_template(template, results=results, q=q, errors=errors), 400 if errors else 200
 
 
 def _patient_form_data(form) -> dict:
     data = {key: form.get(key, "") for key in ("reference", "display_name")}
     birth_year = form.get("birth_year", "").strip()
-    data["birth_year"] = birth_year or None
+    data["birth_year"] = int(birth_year) if birth_year.isdigit() else (birth_year or None)
     data["conditions"] = form.getlist("conditions")
     return data
 
@@ -187,7 +192,17 @@ def _allergy_form_data(form) -> dict:
     return data
 
 
-def _allergy_form(patient, record=None, *, values=None, errors=None, status=200):
+def _form_errors(messages: dict) -> dict[str, list[str]]:
+    """Schema errors in the form's words."""
+    errors = flatten(messages)
+    if "reaction_manifestation" in errors:
+        errors["reaction_manifestation"] = ["Describe what happened (a severity needs a description)."]
+    if "allergen" in errors and any("exactly one" in reason for reason in errors["allergen"]):
+        errors["allergen"] = ["Choose an allergen from the list, or describe the substance below: one or the other."]
+    return errors
+
+
+def _allergy_form(patient, record=None, *, values=None, errors=None, conflict=None, status=200):
     if values is None:
         values = _record_values(record) if record else {}
     return (
@@ -198,6 +213,7 @@ def _allergy_form(patient, record=None, *, values=None, errors=None, status=200)
             values=values,
             choices=CHOICES,
             errors=errors or {},
+            conflict=conflict,
         ),
         status,
     )
@@ -225,7 +241,7 @@ def new_allergy(patient_id: int):
         service.record_allergy(db.session, actor=current_actor(), patient_id=patient.id, data=data)
     except ValidationError as error:
         return _allergy_form(
-            patient, values=_submitted_values(request.form), errors=flatten(error.messages), status=422
+            patient, values=_submitted_values(request.form), errors=_form_errors(error.messages), status=422
         )
     except DomainError as error:
         if error.status == 404:
@@ -260,15 +276,21 @@ def edit_allergy(patient_id: int, allergy_id: int):
         )
     except ValidationError as error:
         return _allergy_form(
-            patient, record, values=_submitted_values(request.form), errors=flatten(error.messages), status=422
+            patient, record, values=_submitted_values(request.form), errors=_form_errors(error.messages), status=422
         )
+    except service.StaleRevision as error:
+        # Show what is stored now: re-saving the stale form would undo the colleague's change.
+        db.session.rollback()
+        record = service.get_allergy(db.session, clinic_id=clinic_id, patient_id=patient_id, allergy_id=allergy_id)
+        conflict = (
+            "Someone changed this record while you were editing it. The form now shows the record as it "
+            "stands; apply your change again if it is still needed."
+        )
+        return _allergy_form(patient, record, conflict=conflict, status=error.status)
     except DomainError as error:
         if error.status == 404:
             raise
-        db.session.rollback()
-        record = service.get_allergy(db.session, clinic_id=clinic_id, patient_id=patient_id, allergy_id=allergy_id)
-        errors = error.errors or {}
-        errors["_general"] = [error.message]
+        errors = {**(error.errors or {}), "_general": [error.message]}
         return _allergy_form(
             patient, record, values=_submitted_values(request.form), errors=errors, status=error.status
         )

@@ -116,7 +116,7 @@ def test_repeated_failed_sign_ins_lock_the_account_even_for_the_right_password(p
         assert pages.sign_in(clinic.practitioner.email, "wrong password").status_code == 401
     response = pages.sign_in(clinic.practitioner.email)
     assert response.status_code == 401
-    assert b"locked" in response.data
+    assert b"Wrong email or password" in response.data
     practitioner = db_session.get(Practitioner, clinic.practitioner.id)
     db_session.refresh(practitioner)
     assert practitioner.locked_until > utcnow()

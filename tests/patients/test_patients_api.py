@@ -232,3 +232,53 @@ def test_unknown_patient_or_record_is_404(api, patient):
     assert api.get("/api/v1/patients/999999").status_code == 404
     assert api.get(f"/api/v1/patients/{patient['id']}/allergies/999999").status_code == 404
     assert api.get("/api/v1/patients/not-a-number").status_code == 404
+
+
+def test_making_a_refuted_record_active_again_replaces_no_known_allergies(api, patient):
+    api.patch(f"/api/v1/patients/{patient['id']}", json={"allergy_status": "no-known-allergies"})
+    record = api.post(allergies_url(patient), json={"allergen": "soy", "verification_status": "refuted"}).json
+    assert api.get(f"/api/v1/patients/{patient['id']}").json["allergy_status"] == "no-known-allergies"
+    api.patch(allergies_url(patient, record), json={"verification_status": "confirmed"})
+    api.patch(allergies_url(patient, record), json={"clinical_status": "resolved"})
+    body = api.get(f"/api/v1/patients/{patient['id']}").json
+    assert body["allergy_status"] == "allergies-recorded"
+    assert body["no_known_allergies"] is None
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "body"),
+    [
+        ("GET", "/api/v1/patients/99999999999999999999999", None),
+        ("GET", "/api/v1/patients/2147483648", None),
+        ("PATCH", "/api/v1/patients/2147483648", {}),
+    ],
+)
+def test_ids_beyond_the_database_integer_are_404(api, method, url, body):
+    assert api.open(url, method, json=body).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"reference": "R-NUL", "display_name": "a\u0000b"},
+        {"reference": "R\u0000", "display_name": "Name"},
+    ],
+)
+def test_text_with_nul_characters_is_refused(api, body):
+    response = api.post("/api/v1/patients", json=body)
+    assert response.status_code == 400
+    assert "NUL" in response.json["message"]
+    assert api.get("/api/v1/patients").json["total"] == 0
+
+
+def test_a_body_that_is_not_json_is_415(api):
+    response = api.post(
+        "/api/v1/patients", data="reference=R1", headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
+    assert response.status_code == 415
+
+
+def test_a_fractional_birth_year_is_refused(api):
+    response = api.post("/api/v1/patients", json={"reference": "R-F", "display_name": "F", "birth_year": 1980.7})
+    assert response.status_code == 422
+    assert "birth_year" in response.json["errors"]["json"]

@@ -111,6 +111,34 @@ def test_a_stale_allergy_form_says_someone_else_changed_the_record(practitioner_
     edit_url = re.search(r'href="(/patients/\d+/allergies/\d+/edit)"', page).group(1)
     form = {"allergen": "soy", "clinical_status": "active", "verification_status": "unconfirmed", "revision": "1"}
     assert practitioner_pages.post(edit_url, {**form, "criticality": "high"}).status_code == 302
-    stale = practitioner_pages.post(edit_url, {**form, "criticality": "low"})
+    stale = practitioner_pages.post(edit_url, {**form, "criticality": "low", "note": "My stale note"})
     assert stale.status_code == 412
-    assert "changed since you read it" in stale.get_data(as_text=True)
+    page = stale.get_data(as_text=True)
+    assert "Someone changed this record while you were editing it" in page
+    # The form now shows what is stored, so saving it again cannot undo the other change.
+    assert '<option value="high" selected>' in page
+    assert 'name="revision" value="2"' in page
+    assert "My stale note" not in page
+
+
+def test_a_reaction_severity_without_a_description_is_explained(practitioner_pages, patient_url):
+    response = practitioner_pages.post(f"{patient_url}/allergies/new", {"allergen": "soy", "reaction_severity": "mild"})
+    assert response.status_code == 422
+    assert "a severity needs a description" in response.get_data(as_text=True)
+
+
+def test_a_search_too_long_lists_nobody(practitioner_pages, patient_url):
+    response = practitioner_pages.get("/patients?q=" + "x" * 201)
+    assert response.status_code == 400
+    assert b"at most 200 characters" in response.data
+    assert b"Page Patient" not in response.data
+
+
+def test_an_admin_unlocks_a_locked_account(pages, clinic):
+    for _ in range(5):
+        pages.sign_in(clinic.practitioner.email, "wrong password")
+    admin = type(pages)(pages.client.application.test_client())
+    admin.sign_in(clinic.admin.email)
+    assert b"Unlock" in admin.get("/settings").data
+    admin.post(f"/settings/practitioners/{clinic.practitioner.id}", {"action": "unlock"})
+    assert pages.sign_in(clinic.practitioner.email).status_code == 302
