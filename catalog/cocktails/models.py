@@ -31,7 +31,10 @@ class ImmutableVersionError(RuntimeError):
 
 class Cocktail(db.Model):
     __tablename__ = "cocktails"
-    __table_args__ = (UniqueConstraint("clinic_id", "name_key"), UniqueConstraint("clinic_id", "slug"))
+    __table_args__ = (
+        UniqueConstraint("clinic_id", "name_key", name="uq_cocktails_clinic_name"),
+        UniqueConstraint("clinic_id", "slug", name="uq_cocktails_clinic_slug"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"), index=True)

@@ -38,8 +38,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['created_by_practitioner_id'], ['practitioners.id'], name=op.f('fk_cocktails_created_by_practitioner_id_practitioners')),
     sa.ForeignKeyConstraint(['created_by_token_id'], ['api_tokens.id'], name=op.f('fk_cocktails_created_by_token_id_api_tokens')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_cocktails')),
-    sa.UniqueConstraint('clinic_id', 'name_key', name=op.f('uq_cocktails_clinic_id')),
-    sa.UniqueConstraint('clinic_id', 'slug', name=op.f('uq_cocktails_clinic_id'))
+    sa.UniqueConstraint('clinic_id', 'name_key', name='uq_cocktails_clinic_name'),
+    sa.UniqueConstraint('clinic_id', 'slug', name='uq_cocktails_clinic_slug')
     )
     with op.batch_alter_table('cocktails', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_cocktails_clinic_id'), ['clinic_id'], unique=False)

@@ -1,0 +1,144 @@
+"""Checking cocktails against patients over the API; checks of saved versions are recorded."""
+
+import pytest
+
+LIDOCAINE = {"ingredient": "lidocaine-hydrochloride", "concentration": 0.5, "unit": "%"}
+VITAMIN_C = {"ingredient": "ascorbic-acid", "concentration": 10, "unit": "mg/mL"}
+
+
+@pytest.fixture
+def patient(api):
+    body = api.post("/api/v1/patients", json={"reference": "CHK-1", "display_name": "Check Patient"}).json
+    api.post(
+        f"/api/v1/patients/{body['id']}/allergies",
+        json={"allergen": "amide-local-anaesthetics", "criticality": "high", "verification_status": "confirmed"},
+    )
+    return body
+
+
+@pytest.fixture
+def cocktail(api):
+    body = {"name": "Numbing mix", "technique": "point-injection", "components": [VITAMIN_C, LIDOCAINE]}
+    return api.post("/api/v1/cocktails", json=body).json
+
+
+def test_checking_a_saved_version_records_the_check_with_its_findings(api, patient, cocktail):
+    response = api.post("/api/v1/checks", json={"patient": patient["id"], "cocktail": cocktail["id"]})
+    assert response.status_code == 201, response.json
+    check = response.json
+    assert (check["outcome"], check["version"], check["override"]) == ("contraindicated", 1, None)
+    (finding,) = [f for f in check["findings"] if f["kind"] == "allergy"]
+    assert finding["severity"] == "critical"
+    assert [step["name"] for step in finding["path"]][1:] == ["Lidocaine", "Amide local anaesthetics"]
+    assert finding["ingredient"]["slug"] == "lidocaine-hydrochloride"
+    assert api.get(response.headers["Location"]).json == check
+    listed = api.get(f"/api/v1/checks?patient={patient['id']}&cocktail={cocktail['id']}").json
+    assert [c["id"] for c in listed["items"]] == [check["id"]]
+
+
+def test_checking_unsaved_components_records_nothing(api, patient):
+    response = api.post("/api/v1/checks", json={"patient": patient["id"], "components": [VITAMIN_C]})
+    assert response.status_code == 200
+    assert response.json == {"outcome": "clear", "findings": []}
+    assert api.get("/api/v1/checks").json["total"] == 0
+
+
+def test_a_recorded_check_keeps_its_findings_when_the_record_changes_later(api, patient, cocktail):
+    check = api.post("/api/v1/checks", json={"patient": patient["id"], "cocktail": cocktail["id"]}).json
+    allergy = api.get(f"/api/v1/patients/{patient['id']}/allergies").json[0]
+    api.patch(f"/api/v1/patients/{patient['id']}/allergies/{allergy['id']}", json={"verification_status": "refuted"})
+    assert api.get(f"/api/v1/checks/{check['id']}").json["outcome"] == "contraindicated"
+    again = api.post("/api/v1/checks", json={"patient": patient["id"], "cocktail": cocktail["id"]}).json
+    # With its only allergy refuted, nothing is known about the patient's allergies any more.
+    assert [f["kind"] for f in again["findings"]] == ["allergies-unknown"]
+
+
+def test_an_older_version_can_be_checked(api, patient, cocktail):
+    api.post(
+        f"/api/v1/cocktails/{cocktail['id']}/versions",
+        json={"components": [VITAMIN_C], "technique": "needle-free", "change_note": "No anaesthetic"},
+        headers={"If-Match": 'W/"1"'},
+    )
+    current = api.post("/api/v1/checks", json={"patient": patient["id"], "cocktail": cocktail["id"]}).json
+    older = api.post("/api/v1/checks", json={"patient": patient["id"], "cocktail": cocktail["id"], "version": 1}).json
+    assert (current["version"], current["outcome"]) == (2, "clear")
+    assert (older["version"], older["outcome"]) == (1, "contraindicated")
+
+
+def test_a_critical_finding_can_be_overridden_once_with_a_reason(api, patient, cocktail):
+    check = api.post("/api/v1/checks", json={"patient": patient["id"], "cocktail": cocktail["id"]}).json
+    url = f"/api/v1/checks/{check['id']}/override"
+    assert api.post(url, json={"reason": "  "}).status_code == 422
+    response = api.post(url, json={"reason": "Allergy test last month was negative; consultant agreed."})
+    assert response.status_code == 201
+    assert response.json["by"]["type"] == "token"
+    assert api.post(url, json={"reason": "Again"}).status_code == 409
+    assert api.get(f"/api/v1/checks/{check['id']}").json["override"]["reason"].startswith("Allergy test")
+    entry = api.get("/api/v1/audit", query_string={"object_type": "check", "object_id": check["id"]}).json["items"][0]
+    assert entry["action"] == "check.overridden"
+    assert "consultant" not in str(entry)
+
+
+def test_only_a_contraindicated_check_can_be_overridden(api, patient):
+    body = {"name": "Plain C", "technique": "needle-free", "components": [VITAMIN_C]}
+    cocktail = api.post("/api/v1/cocktails", json=body).json
+    check = api.post("/api/v1/checks", json={"patient": patient["id"], "cocktail": cocktail["id"]}).json
+    assert check["outcome"] == "clear"
+    assert api.post(f"/api/v1/checks/{check['id']}/override", json={"reason": "No need"}).status_code == 409
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"cocktail": 1}, "patient"),
+        ({"patient": 1}, "cocktail"),
+        ({"patient": 1, "cocktail": 1, "components": [VITAMIN_C]}, "cocktail"),
+        ({"patient": 1, "version": 2, "components": [VITAMIN_C]}, "version"),
+        ({"patient": "one", "cocktail": 1}, "patient"),
+    ],
+)
+def test_a_bad_check_request_is_422_naming_the_field(api, body, field):
+    response = api.post("/api/v1/checks", json=body)
+    assert response.status_code == 422
+    assert field in response.json["errors"]["json"]
+
+
+def test_an_unknown_patient_cocktail_or_version_is_422_naming_it(api, patient, cocktail):
+    cases = [
+        (
+            {
+                "patient": patient["id"],
+                "components": [{**LIDOCAINE, "ingredient": "bacteriostatic-saline-benzyl-alcohol", "unit": "IU/mL"}],
+            },
+            "components",
+        ),
+        ({"patient": patient["id"], "components": [{**LIDOCAINE, "ingredient": "no-such-ingredient"}]}, "components"),
+        ({"patient": 999999, "cocktail": cocktail["id"]}, "patient"),
+        ({"patient": patient["id"], "cocktail": 999999}, "cocktail"),
+        ({"patient": patient["id"], "cocktail": cocktail["id"], "version": 7}, "version"),
+    ]
+    for body, field in cases:
+        response = api.post("/api/v1/checks", json=body)
+        assert response.status_code == 422
+        assert field in response.json["errors"]["json"], response.json
+
+
+def test_a_read_token_can_list_but_not_check(client, api_as, clinic, patient, cocktail):
+    reader = api_as(client, clinic.read_token)
+    assert reader.get("/api/v1/checks").status_code == 200
+    assert reader.post("/api/v1/checks", json={"patient": patient["id"], "cocktail": cocktail["id"]}).status_code == 403
+
+
+def test_conditions_and_unknown_status_reach_the_check(api):
+    patient = api.post(
+        "/api/v1/patients", json={"reference": "CHK-2", "display_name": "Pregnant", "conditions": ["pregnancy"]}
+    ).json
+    retinol = api.get("/api/v1/ingredients?q=retinol").json["items"][0]["slug"]
+    response = api.post(
+        "/api/v1/checks",
+        json={"patient": patient["id"], "components": [{"ingredient": retinol, "concentration": 0.1, "unit": "%"}]},
+    )
+    kinds = {(f["kind"], f["severity"]) for f in response.json["findings"]}
+    assert ("allergies-unknown", "warning") in kinds
+    assert ("contraindication", "critical") in kinds
+    assert response.json["outcome"] == "contraindicated"

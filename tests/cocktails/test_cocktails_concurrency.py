@@ -1,0 +1,171 @@
+"""No lost update: savers racing on the same base version, settled by the database.
+
+On SQLite, many threads of one app; on PostgreSQL, several gunicorn worker processes. Each
+test uses its own committed database, since the race needs real, separate transactions.
+"""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from catalog.clinics import service as clinics_service
+from catalog.clinics.actors import Actor
+from catalog.config import REPOSITORY_ROOT
+from catalog.extensions import db
+from tests.conftest import make_test_app, migrate_and_seed
+
+SAVERS = 8
+ROUNDS = 3
+COMPOSITION = {
+    "technique": "point-injection",
+    "components": [{"ingredient": "ascorbic-acid", "concentration": 1, "unit": "%"}],
+}
+
+
+def prepare(app) -> tuple[str, int]:
+    """A clinic, a read-write token and a cocktail at version 1, committed."""
+    with app.app_context():
+        clinic = clinics_service.create_clinic(db.session, name="Race clinic")
+        secret = clinics_service.create_token(
+            db.session, clinic_id=clinic.id, name="racer", scope="read-write", actor=Actor.operator(clinic.id)
+        ).secret
+        db.session.commit()
+        db.session.remove()
+    client = app.test_client()
+    response = client.post(
+        "/api/v1/cocktails", json={"name": "Raced", **COMPOSITION}, headers={"Authorization": f"Bearer {secret}"}
+    )
+    assert response.status_code == 201, response.json
+    return secret, response.json["id"]
+
+
+def race(save, rounds: int = ROUNDS) -> list[Counter]:
+    """Each round, every saver tries to make the next version from the same base at the same moment."""
+    results = []
+    for base in range(1, rounds + 1):
+        barrier = threading.Barrier(SAVERS)
+
+        def attempt(index, base=base, barrier=barrier):
+            barrier.wait()
+            return save(base, f"Saver {index} on version {base}")
+
+        with ThreadPoolExecutor(SAVERS) as pool:
+            results.append(Counter(pool.map(attempt, range(SAVERS))))
+    return results
+
+
+def assert_one_winner_per_base(results: list[Counter], versions: list[int]) -> None:
+    for base, statuses in enumerate(results, start=1):
+        assert statuses == Counter({201: 1, 412: SAVERS - 1}), (base, statuses)
+    assert versions == list(range(len(results) + 1, 0, -1)), "numbers without gaps"
+
+
+@pytest.mark.skipif(os.environ.get("DATABASE_URL", "sqlite").startswith("postgresql"), reason="the SQLite race")
+def test_threads_saving_on_the_same_base_on_sqlite_exactly_one_wins(fresh_database_url):
+    app = make_test_app(fresh_database_url())
+    migrate_and_seed(app)
+    secret, cocktail_id = prepare(app)
+    headers = {"Authorization": f"Bearer {secret}"}
+
+    def save(base, note):
+        client = app.test_client()
+        response = client.post(
+            f"/api/v1/cocktails/{cocktail_id}/versions",
+            json={**COMPOSITION, "change_note": note},
+            headers={**headers, "If-Match": f'W/"{base}"'},
+        )
+        if response.status_code == 412:
+            assert f"version {base + 1}" in response.json["message"]
+        return response.status_code
+
+    results = race(save)
+    versions = [
+        v["number"] for v in app.test_client().get(f"/api/v1/cocktails/{cocktail_id}/versions", headers=headers).json
+    ]
+    assert_one_winner_per_base(results, versions)
+    with app.app_context():
+        db.engine.dispose()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.skipif(
+    not os.environ.get("DATABASE_URL", "").startswith("postgresql"), reason="several processes need PostgreSQL"
+)
+def test_gunicorn_workers_saving_on_the_same_base_on_postgresql_exactly_one_wins(fresh_database_url):
+    url = fresh_database_url()
+    app = make_test_app(url)
+    migrate_and_seed(app)
+    secret, cocktail_id = prepare(app)
+    with app.app_context():
+        db.engine.dispose()
+    port = free_port()
+    environment = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "SECRET_KEY": "race",
+        "WEB_CONCURRENCY": "4",
+        "LOG_LEVEL": "WARNING",
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "wsgi:app", "-b", f"127.0.0.1:{port}", "--access-logfile", "/dev/null"],
+        cwd=REPOSITORY_ROOT,
+        env=environment,
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(base_url)
+
+        def call(method, path, body=None, headers=None):
+            request = urllib.request.Request(
+                base_url + path,
+                method=method,
+                data=json.dumps(body).encode() if body is not None else None,
+                headers={"Authorization": f"Bearer {secret}", "Content-Type": "application/json", **(headers or {})},
+            )
+            try:
+                with urllib.request.urlopen(request, timeout=30) as response:
+                    return response.status, json.loads(response.read())
+            except urllib.error.HTTPError as error:
+                return error.code, json.loads(error.read())
+
+        def save(base, note):
+            status, _body = call(
+                "POST",
+                f"/api/v1/cocktails/{cocktail_id}/versions",
+                {**COMPOSITION, "change_note": note},
+                {"If-Match": f'W/"{base}"'},
+            )
+            return status
+
+        results = race(save)
+        _status, history = call("GET", f"/api/v1/cocktails/{cocktail_id}/versions")
+        assert_one_winner_per_base(results, [v["number"] for v in history])
+    finally:
+        server.terminate()
+        server.wait(timeout=15)
+
+
+def wait_until_up(base_url: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(base_url + "/healthz", timeout=2):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise AssertionError("gunicorn did not start")
