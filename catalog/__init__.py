@@ -91,8 +91,10 @@ def register_blueprints(app: Flask) -> None:
     from catalog.audit import api as audit_api
     from catalog.audit import views as audit_views
     from catalog.checks import api as checks_api
+    from catalog.checks import views as checks_views
     from catalog.clinics import views as clinics_views
     from catalog.cocktails import api as cocktails_api
+    from catalog.cocktails import views as cocktails_views
     from catalog.ingredients import api as ingredients_api
     from catalog.ingredients import views as ingredients_views
     from catalog.patients import api as patients_api
@@ -115,6 +117,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(allergens_views.bp)
     app.register_blueprint(clinics_views.bp)
     app.register_blueprint(patients_views.bp)
+    app.register_blueprint(cocktails_views.bp)
+    app.register_blueprint(checks_views.bp)
     app.register_blueprint(audit_views.bp)
 
 

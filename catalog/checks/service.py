@@ -13,7 +13,7 @@ from catalog.cocktails import service as cocktails
 from catalog.errors import Conflict, Invalid, NotFound
 from catalog.patients import service as patients
 from catalog.patients.models import Patient
-from catalog.safety import CheckResult, Component, Outcome, check_composition
+from catalog.safety import CheckResult, Component, Outcome, PatientProfile, check_composition
 from catalog.timestamps import utcnow
 
 
@@ -24,15 +24,24 @@ def _patient(session: Session, *, clinic_id: int, patient_id: int) -> Patient:
         raise Invalid(error.message, errors={"patient": [error.message]}) from error
 
 
-def run_check(session: Session, *, patient: Patient, components: list[dict]) -> CheckResult:
-    """Check components (CompositionSchema's, ingredients by slug) against the patient."""
+def _composition(session: Session, components: list[dict]) -> list[Component]:
+    """CompositionSchema's components (ingredients by slug) as the check's input."""
     resolved = cocktails.resolve_components(session, components)
     facts = ingredient_facts(session, slugs=[ingredient.slug for ingredient, _ in resolved])
-    composition = [
+    return [
         Component(facts[ingredient.slug], component["concentration"], component["unit"])
         for ingredient, component in resolved
     ]
-    return check_composition(composition, patient_profile(session, patient))
+
+
+def run_check(session: Session, *, patient: Patient, components: list[dict]) -> CheckResult:
+    """Check components against the patient."""
+    return check_composition(_composition(session, components), patient_profile(session, patient))
+
+
+def check_composition_alone(session: Session, *, components: list[dict]) -> CheckResult:
+    """The composer's check before a patient is chosen: concentrations and incompatibilities only."""
+    return check_composition(_composition(session, components), PatientProfile(allergy_status="no-known-allergies"))
 
 
 def check_unsaved(session: Session, *, actor: Actor, patient_id: int, components: list[dict]) -> CheckResult:

@@ -92,6 +92,11 @@ def search_cocktails(
     return CocktailPage(items=list(items), total=total, page=page, page_size=page_size)
 
 
+def names(session: Session, *, clinic_id: int) -> dict[int, str]:
+    """Every cocktail's name by id, for lists that mention them."""
+    return dict(session.execute(select(Cocktail.id, Cocktail.name).where(Cocktail.clinic_id == clinic_id)).all())
+
+
 def get_cocktail(session: Session, *, clinic_id: int, cocktail_id: int) -> Cocktail:
     """The cocktail, if it belongs to this clinic; another clinic's does not exist here."""
     cocktail = session.get(Cocktail, cocktail_id)

@@ -198,6 +198,11 @@ def get_ingredient(session: Session, *, slug: str) -> Ingredient:
     return ingredients[0]
 
 
+def ingredients_by_slug(session: Session, *, slugs: list[str]) -> list[Ingredient]:
+    """The ingredients (columns only, no collections) with these slugs."""
+    return list(session.scalars(select(Ingredient).where(Ingredient.slug.in_(slugs))))
+
+
 def ingredients_flagged_with(session: Session, *, hierarchy: AllergenHierarchy, code: str) -> list[dict]:
     """Ingredients flagged with `code` or any allergen below it, each with the flags that matched."""
     codes = hierarchy.with_members([code])

@@ -7,11 +7,14 @@ system are told the same thing about the same input.
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 
+from catalog.checks import service as checks_service
 from catalog.clinics.auth import current_actor, role_required
 from catalog.clinics.models import Role
+from catalog.cocktails import service as cocktails_service
 from catalog.conditions import service as conditions_service
 from catalog.errors import DomainError
 from catalog.extensions import db
+from catalog.forms import flatten
 from catalog.patients import service
 from catalog.patients.models import AllergyType, ClinicalStatus, Criticality, ReactionSeverity, VerificationStatus
 from catalog.patients.schemas import (
@@ -40,18 +43,6 @@ CHOICES = {
     ],
     "reaction_severity": [("", "Not recorded")] + [(s.value, s.value.capitalize()) for s in ReactionSeverity],
 }
-
-
-def flatten(messages: dict) -> dict[str, list[str]]:
-    """Schema errors keyed by form field: nested `reaction.manifestation` becomes `reaction_manifestation`."""
-    flat: dict[str, list[str]] = {}
-    for field, value in messages.items():
-        if isinstance(value, dict):
-            for inner, reasons in flatten(value).items():
-                flat[f"{field}_{inner}"] = reasons
-        else:
-            flat[field] = value if isinstance(value, list) else [str(value)]
-    return flat
 
 
 # --- Patients -----------------------------------------------------------------
@@ -126,8 +117,15 @@ def detail(patient_id: int):
     set_apart = [r for r in patient.allergies if not r.is_standing]
     # Active first, then the rest; within each, the most critical first.
     standing.sort(key=lambda r: (r.clinical_status != ClinicalStatus.ACTIVE, r.criticality != Criticality.HIGH, r.id))
+    checks = checks_service.list_checks(db.session, clinic_id=patient.clinic_id, patient_id=patient.id, page_size=20)
     return render_template(
-        "patients/detail.html", patient=patient, standing=standing, set_apart=set_apart, can_write=_can_write()
+        "patients/detail.html",
+        patient=patient,
+        standing=standing,
+        set_apart=set_apart,
+        can_write=_can_write(),
+        checks=checks.items,
+        cocktail_names=cocktails_service.names(db.session, clinic_id=patient.clinic_id),
     )
 
 

@@ -12,3 +12,18 @@ document.addEventListener("htmx:configRequest", (event) => {
   const token = document.querySelector('meta[name="csrf-token"]');
   if (token && event.detail.verb !== "get") event.detail.headers["X-CSRFToken"] = token.content;
 });
+
+// Composer: removing or adding a component re-runs the live check; a new row's concentration gets focus.
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("[data-remove-row]");
+  if (!button) return;
+  button.closest("tr").remove();
+  document.body.dispatchEvent(new Event("rowsChanged"));
+});
+document.addEventListener("htmx:afterSwap", (event) => {
+  if (event.detail.target.id !== "component-rows") return;
+  document.body.dispatchEvent(new Event("rowsChanged"));
+  const rows = event.detail.target.querySelectorAll("tr[data-row]");
+  const input = rows.length ? rows[rows.length - 1].querySelector("input[type=number]") : null;
+  if (input) input.focus();
+});
