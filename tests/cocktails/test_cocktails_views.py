@@ -1,0 +1,162 @@
+"""The cocktail pages: composer, live check, versions, conflicts, checks and the treatment sheet."""
+
+import re
+
+import pytest
+
+
+def composer_form(**overrides) -> dict:
+    form = {
+        "name": "Page mix",
+        "technique": "point-injection",
+        "indication": "Acne scars",
+        "sessions": "4",
+        "weeks_between_sessions": "2",
+        "components-aaaa-ingredient": "sodium-hyaluronate-fermentation",
+        "components-aaaa-concentration": "1",
+        "components-aaaa-unit": "%",
+        "components-bbbb-ingredient": "lidocaine-hydrochloride",
+        "components-bbbb-concentration": "0.5",
+        "components-bbbb-unit": "%",
+    }
+    form.update(overrides)
+    return {key: value for key, value in form.items() if value is not None}
+
+
+@pytest.fixture
+def cocktail_url(practitioner_pages):
+    response = practitioner_pages.post("/cocktails/new", composer_form())
+    assert response.status_code == 302, response.get_data(as_text=True)[-2000:]
+    return response.headers["Location"]
+
+
+@pytest.fixture
+def amide_patient(api):
+    patient = api.post("/api/v1/patients", json={"reference": "AMIDE-1", "display_name": "Amide Allergic"}).json
+    api.post(
+        f"/api/v1/patients/{patient['id']}/allergies",
+        json={"allergen": "amide-local-anaesthetics", "criticality": "high", "verification_status": "confirmed"},
+    )
+    return patient
+
+
+def test_composing_saves_version_one_in_the_order_of_the_rows(practitioner_pages, cocktail_url):
+    page = practitioner_pages.get(cocktail_url).get_data(as_text=True)
+    assert "Page mix" in page and "Version 1" in page
+    assert page.index("Sodium hyaluronate") < page.index("Lidocaine hydrochloride")
+    assert "4 sessions, 2 weeks apart" in page
+
+
+def test_a_bad_component_is_shown_on_its_row_and_the_form_is_kept(practitioner_pages):
+    response = practitioner_pages.post(
+        "/cocktails/new", composer_form(**{"components-bbbb-concentration": "-1", "name": "Kept name"})
+    )
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    row = page[page.index('id="row-bbbb"') :]
+    row = row[: row.index("</tr>")]
+    assert "Must be positive." in row
+    assert 'value="Kept name"' in page
+    assert 'id="row-aaaa"' in page
+
+
+def test_no_components_is_refused(practitioner_pages):
+    form = {k: v for k, v in composer_form().items() if not k.startswith("components-")}
+    response = practitioner_pages.post("/cocktails/new", form)
+    assert response.status_code == 422
+    assert "1 to 30 components" in response.get_data(as_text=True)
+
+
+def test_the_live_check_shows_the_critical_finding_for_the_chosen_patient(practitioner_pages, amide_patient):
+    response = practitioner_pages.post(
+        "/cocktails/composer/check", {**composer_form(), "patient": str(amide_patient["id"])}
+    )
+    page = response.get_data(as_text=True)
+    assert "Contraindicated" in page
+    path = re.findall(r"<span>([^<]+)</span>", page[page.index("finding-path") :])
+    assert path == ["Lidocaine hydrochloride", "Lidocaine", "Amide local anaesthetics"]
+    alone = practitioner_pages.post("/cocktails/composer/check", composer_form()).get_data(as_text=True)
+    assert "composition only" in alone and "Clear" in alone
+    incomplete = practitioner_pages.post(
+        "/cocktails/composer/check", composer_form(**{"components-bbbb-concentration": ""})
+    ).get_data(as_text=True)
+    assert "Complete each component" in incomplete
+
+
+def test_the_composer_adds_rows_for_catalogue_ingredients(practitioner_pages):
+    options = practitioner_pages.get("/cocktails/composer/ingredients?ingredient_search=lidocaine").get_data(
+        as_text=True
+    )
+    assert "Add Lidocaine hydrochloride" in options
+    row = practitioner_pages.get("/cocktails/composer/row?ingredient=lidocaine-hydrochloride").get_data(as_text=True)
+    assert re.search(r'name="components-[a-f0-9]{8}-concentration"', row)
+    assert practitioner_pages.get("/cocktails/composer/row?ingredient=nothing").status_code == 404
+
+
+def test_changing_the_composition_makes_version_two_and_the_diff_reads_well(practitioner_pages, cocktail_url):
+    cocktail_id = cocktail_url.rstrip("/").split("/")[-1]
+    form = composer_form(name=None, based_on="1", change_note="No anaesthetic", **{"components-bbbb-ingredient": None})
+    form = {k: v for k, v in form.items() if not k.startswith("components-bbbb")}
+    response = practitioner_pages.post(f"/cocktails/{cocktail_id}/compose", form)
+    assert response.status_code == 302
+    history = practitioner_pages.get(f"/cocktails/{cocktail_id}/versions").get_data(as_text=True)
+    assert "No anaesthetic" in history and "Version 2" in history
+    diff = practitioner_pages.get(f"/cocktails/{cocktail_id}/diff?from=1&to=2").get_data(as_text=True)
+    assert "removed</span> Lidocaine hydrochloride" in diff
+
+
+def test_saving_on_a_stale_version_keeps_the_composition_and_shows_the_other_change(practitioner_pages, cocktail_url):
+    cocktail_id = cocktail_url.rstrip("/").split("/")[-1]
+    first = composer_form(name=None, based_on="1", change_note="Theirs", **{"components-aaaa-concentration": "1.5"})
+    assert practitioner_pages.post(f"/cocktails/{cocktail_id}/compose", first).status_code == 302
+    mine = composer_form(name=None, based_on="1", change_note="Mine", **{"components-bbbb-concentration": "0.3"})
+    response = practitioner_pages.post(f"/cocktails/{cocktail_id}/compose", mine)
+    assert response.status_code == 412
+    page = response.get_data(as_text=True)
+    assert "Someone saved version 2 while you were composing" in page
+    assert "concentration 1.0 → 1.5" in page
+    assert 'value="0.3"' in page, "the practitioner's own composition is kept"
+    assert 'name="based_on" value="2"' in page, "saving again re-bases on version 2"
+    rebased = practitioner_pages.post(f"/cocktails/{cocktail_id}/compose", {**mine, "based_on": "2"})
+    assert rebased.status_code == 302
+
+
+def test_revert_from_the_history(practitioner_pages, cocktail_url):
+    cocktail_id = cocktail_url.rstrip("/").split("/")[-1]
+    practitioner_pages.post(
+        f"/cocktails/{cocktail_id}/compose",
+        composer_form(name=None, based_on="1", change_note="Changed", technique="needle-free"),
+    )
+    response = practitioner_pages.post(f"/cocktails/{cocktail_id}/revert", {"revert_to": "1", "based_on": "2"})
+    assert response.status_code == 303
+    page = practitioner_pages.get(f"/cocktails/{cocktail_id}").get_data(as_text=True)
+    assert "Version 3" in page and "Point injection" in page
+
+
+def test_checking_recording_overriding_and_printing(practitioner_pages, cocktail_url, amide_patient):
+    cocktail_id = cocktail_url.rstrip("/").split("/")[-1]
+    response = practitioner_pages.post(
+        "/checks", {"cocktail": cocktail_id, "version": "1", "patient": str(amide_patient["id"])}
+    )
+    assert response.status_code == 303
+    check_url = response.headers["Location"]
+    page = practitioner_pages.get(check_url).get_data(as_text=True)
+    assert "Contraindicated" in page and "Go ahead despite the critical finding" in page
+    assert practitioner_pages.post(f"{check_url}/override", {"reason": " "}).status_code == 422
+    assert practitioner_pages.post(f"{check_url}/override", {"reason": "Patch test negative"}).status_code == 303
+    page = practitioner_pages.get(check_url).get_data(as_text=True)
+    assert "Patch test negative" in page and "Go ahead despite" not in page
+    sheet = practitioner_pages.get(f"{check_url}/sheet").get_data(as_text=True)
+    assert "Treatment sheet" in sheet and "Aftercare" in sheet and "SPF 30" in sheet
+    assert "Amide Allergic" in sheet and "Overridden by" in sheet
+    patient_page = practitioner_pages.get(f"/patients/{amide_patient['id']}").get_data(as_text=True)
+    assert "Page mix, version 1" in patient_page
+
+
+def test_a_viewer_reads_cocktails_but_cannot_compose_or_check(pages, clinic, practitioner_pages, cocktail_url):
+    viewer = type(pages)(pages.client.application.test_client())
+    viewer.sign_in(clinic.viewer.email)
+    assert viewer.get(cocktail_url).status_code == 200
+    assert b"Change the composition" not in viewer.get(cocktail_url).data
+    assert viewer.get("/cocktails/new").status_code == 403
+    assert viewer.post("/cocktails/composer/check", composer_form()).status_code == 403
