@@ -1,5 +1,6 @@
-"""`make bench`: the catalogue at 100,000 ingredients, served by gunicorn, driven by wrk.
+"""`make bench`: the safety check in-process, then the catalogue at 100,000 ingredients over HTTP.
 
+0. Times the safety check (bench/safety.py): 15 components against 20 allergy records.
 1. Builds a bench database (SQLite in bench/out/ by default, or BENCH_DATABASE_URL):
    migrations, the real seed, then synthetic ingredients written through the
    same search-term code as the app. Kept between runs; --rebuild starts over.
@@ -208,7 +209,17 @@ def main() -> int:
     parser.add_argument("--count", type=int, default=100_000, help="total ingredients (default 100000)")
     parser.add_argument("--seconds", type=int, default=20, help="length of each wrk run")
     parser.add_argument("--rebuild", action="store_true", help="drop and regenerate the bench database")
+    parser.add_argument("--safety-only", action="store_true", help="only the in-process safety check benchmark")
     args = parser.parse_args()
+
+    # The safety check first: in-process, no server, a few seconds.
+    from bench import safety
+
+    safety_results = safety.main()
+    OUT.mkdir(exist_ok=True)
+    (OUT / "safety.json").write_text(json.dumps(safety_results, indent=2))
+    if args.safety_only:
+        return 0
 
     if not shutil.which("wrk"):
         print("wrk is not installed: apt-get install wrk (Debian package)", file=sys.stderr)

@@ -11,8 +11,6 @@ from catalog.safety.types import (
     Outcome,
     PatientProfile,
     Severity,
-    Term,
-    search_words,
 )
 from catalog.safety.units import convert
 
@@ -26,14 +24,7 @@ def check_composition(components: list[Component] | tuple[Component, ...], patie
     findings: list[Finding] = []
     _allergy_findings(components, patient, findings)
     if patient.allergy_status == "unknown":
-        findings.append(
-            Finding(
-                FindingKind.ALLERGIES_UNKNOWN,
-                Severity.WARNING,
-                "No allergies are recorded for this patient: ask and record them before use.",
-                "The allergy status is 'unknown' (never asked), which is not the same as 'no known allergies'.",
-            )
-        )
+        findings.append(Finding(FindingKind.ALLERGIES_UNKNOWN, Severity.WARNING))
     _condition_findings(components, patient, findings)
     for component in components:
         _concentration_findings(component, findings)
@@ -81,9 +72,13 @@ def _allergy_findings(components, patient: PatientProfile, findings: list[Findin
         for term in record.allergen.path[:-1]:
             by_group.setdefault(term.code, []).append(record)
     if by_code:
+        allergy_codes = set(by_code)
         for component in components:
             ingredient = component.ingredient
             for flag in ingredient.allergens:
+                # Most flags reach no record: two set tests decide that without a loop.
+                if flag.path_codes.isdisjoint(allergy_codes) and flag.code not in by_group:
+                    continue
                 matched: dict[int, AllergyFacts] = {}
                 for term in flag.path:
                     for record in by_code.get(term.code, ()):
@@ -96,88 +91,60 @@ def _allergy_findings(components, patient: PatientProfile, findings: list[Findin
         findings.append(_uncoded_allergy_finding(components, record))
 
 
-def _link(flag: AllergenFlag, allergen: AllergenFlag) -> tuple[Term, ...]:
-    """The steps from the ingredient's flag to the patient's allergen, through the hierarchy."""
-    if allergen.code in flag.path_codes:  # the allergy is to the flag or one of its groups: go up
-        steps = flag.path[[t.code for t in flag.path].index(allergen.code) :]
-        return tuple(reversed(steps))
-    # the allergy is to a member of the flag: go down
-    return allergen.path[[t.code for t in allergen.path].index(flag.code) :]
-
-
 def _coded_allergy_finding(ingredient: IngredientFacts, flag: AllergenFlag, record: AllergyFacts) -> Finding:
     allergen = record.allergen
-    path = (Term(ingredient.slug, ingredient.name), *_link(flag, allergen))
     if flag.code == allergen.code:
-        relation = f"is flagged {flag.name}"
+        direction, steps = "same", (flag.path[-1],)
     elif allergen.code in flag.path_codes:
-        relation = f"is flagged {flag.name}, in the group {allergen.name}"
+        # The allergy is to one of the flag's groups: walk up from the flag to it.
+        direction = "up"
+        steps = tuple(reversed(flag.path[[t.code for t in flag.path].index(allergen.code) :]))
     else:
-        relation = f"is flagged {flag.name}, the group of {allergen.name}"
-    certainty = "an unconfirmed (suspected)" if record.verification_status == "unconfirmed" else "a confirmed"
+        # The allergy is to a member of the flag's group: walk down from the flag to it.
+        direction = "down"
+        steps = allergen.path[[t.code for t in allergen.path].index(flag.code) :]
+    ingredient_term = ingredient.term
+    allergen_term = allergen.path[-1]
     if record.clinical_status != "active":
         return Finding(
             FindingKind.PAST_ALLERGY,
             Severity.INFO,
-            _clip(f"{ingredient.name}: past allergy to {allergen.name} ({record.clinical_status})."),
-            f"{ingredient.name} {relation}; the patient's allergy to {allergen.name} is recorded as "
-            f"{record.clinical_status}.",
-            Term(ingredient.slug, ingredient.name),
-            Term(allergen.code, allergen.name),
-            path,
+            ingredient_term,
+            allergen_term,
+            (ingredient_term, *steps),
             record.id,
+            facts=(record.clinical_status, direction),
         )
     severe = record.criticality == "high" or record.reaction_severity == "severe"
-    reasons = []
-    if record.criticality == "high":
-        reasons.append("high criticality")
-    if record.reaction_severity:
-        reasons.append(f"{record.reaction_severity} reaction recorded")
-    detail = f"{ingredient.name} {relation}, to which the patient has {certainty} allergy"
-    detail += f" ({', '.join(reasons)})." if reasons else "."
-    suffix = "."
-    if record.verification_status == "unconfirmed":
-        detail += " The allergy is unconfirmed: confirm or refute it."
-        suffix = " (unconfirmed)."
     return Finding(
         FindingKind.ALLERGY,
         Severity.CRITICAL if severe else Severity.WARNING,
-        _clip(f"{ingredient.name}: patient allergic to {allergen.name}{suffix}"),
-        detail,
-        Term(ingredient.slug, ingredient.name),
-        Term(allergen.code, allergen.name),
-        path,
+        ingredient_term,
+        allergen_term,
+        (ingredient_term, *steps),
         record.id,
+        facts=(record.verification_status, record.criticality, record.reaction_severity, direction),
     )
 
 
 def _uncoded_allergy_finding(components, record: AllergyFacts) -> Finding:
-    words = search_words(record.text)
+    # A word of one starts a word of the other (three letters at least): 'xylocain' ~ 'xylocaine'.
+    words, word_prefixes = record.words, record.word_prefixes
     resembling = sorted(
-        (c.ingredient for c in components if _resembles(words, c.ingredient.words)), key=lambda i: i.slug
+        (
+            ingredient
+            for ingredient in (component.ingredient for component in components)
+            if not words.isdisjoint(ingredient.word_prefixes) or not ingredient.words.isdisjoint(word_prefixes)
+        ),
+        key=lambda i: i.slug,
     )
-    active = record.clinical_status == "active"
-    named = ", ".join(i.name for i in resembling)
-    detail = f"The allergy to “{record.text}” is recorded as free text, so the hierarchy cannot check it."
-    detail += f" Ingredients whose names resemble it: {named}." if named else " No ingredient's name resembles it."
     return Finding(
         FindingKind.UNCODED_ALLERGY,
-        Severity.WARNING if active else Severity.INFO,
-        _clip(f"Review by hand: uncoded allergy to “{record.text}”."),
-        detail,
-        Term(resembling[0].slug, resembling[0].name) if len(resembling) == 1 else None,
-        None,
-        (),
-        record.id,
+        Severity.WARNING if record.clinical_status == "active" else Severity.INFO,
+        resembling[0].term if len(resembling) == 1 else None,
+        allergy_record=record.id,
+        facts=(record.text, tuple(i.name for i in resembling)),
     )
-
-
-def _resembles(allergy_words: frozenset[str], ingredient_words: frozenset[str]) -> bool:
-    for word in allergy_words:
-        for other in ingredient_words:
-            if other.startswith(word) or word.startswith(other):
-                return True
-    return False
 
 
 # --- Conditions, concentrations, incompatibilities -------------------------------------------
@@ -196,10 +163,7 @@ def _condition_findings(components, patient: PatientProfile, findings: list[Find
                     Finding(
                         FindingKind.CONTRAINDICATION,
                         Severity.CRITICAL,
-                        _clip(f"{ingredient.name} is contraindicated: {condition.name}."),
-                        f"The catalogue lists {condition.name} as a contraindication of {ingredient.name}, "
-                        "and it is recorded for this patient.",
-                        Term(ingredient.slug, ingredient.name),
+                        ingredient.term,
                         condition=condition,
                     )
                 )
@@ -209,42 +173,40 @@ def _concentration_findings(component: Component, findings: list[Finding]) -> No
     ingredient = component.ingredient
     if ingredient.unit is None:
         return
-    term = Term(ingredient.slug, ingredient.name)
     value = convert(component.concentration, component.unit, ingredient.unit)
-    given = f"{_number(component.concentration)} {component.unit}"
     if value is None:
         findings.append(
             Finding(
                 FindingKind.UNIT_MISMATCH,
                 Severity.WARNING,
-                _clip(f"{ingredient.name}: {component.unit} cannot be compared with {ingredient.unit}."),
-                f"The catalogue gives {ingredient.name}'s concentrations in {ingredient.unit}.",
-                term,
+                ingredient.term,
+                facts=(component.unit, ingredient.unit),
             )
         )
-        return
-    if ingredient.maximum is not None and value > ingredient.maximum:
-        maximum = f"{_number(ingredient.maximum)} {ingredient.unit}"
+    elif ingredient.maximum is not None and value > ingredient.maximum:
         findings.append(
             Finding(
                 FindingKind.ABOVE_MAXIMUM,
                 Severity.CRITICAL,
-                _clip(f"{ingredient.name} at {given} is above its maximum of {maximum}."),
-                f"The catalogue's maximum concentration for {ingredient.name} is "
-                f"{_number(ingredient.maximum)} {ingredient.unit}.",
-                term,
+                ingredient.term,
+                facts=(component.concentration, component.unit, ingredient.maximum, ingredient.unit),
             )
         )
-        return
-    low, high = ingredient.usual_min, ingredient.usual_max
-    if (low is not None and value < low) or (high is not None and value > high):
+    elif (ingredient.usual_min is not None and value < ingredient.usual_min) or (
+        ingredient.usual_max is not None and value > ingredient.usual_max
+    ):
         findings.append(
             Finding(
                 FindingKind.OUTSIDE_USUAL_RANGE,
                 Severity.WARNING,
-                _clip(f"{ingredient.name} at {given} is outside its usual range ({_range(ingredient)})."),
-                f"Usual concentrations of {ingredient.name}: {_range(ingredient)}.",
-                term,
+                ingredient.term,
+                facts=(
+                    component.concentration,
+                    component.unit,
+                    ingredient.usual_min,
+                    ingredient.usual_max,
+                    ingredient.unit,
+                ),
             )
         )
 
@@ -257,7 +219,7 @@ def _incompatibility_findings(components, findings: list[Finding]) -> None:
             other = present.get(other_slug)
             if other is None:
                 continue
-            first, second = sorted((ingredient, other), key=lambda i: i.slug)
+            first, second = (ingredient, other) if ingredient.slug < other.slug else (other, ingredient)
             if (first.slug, second.slug) in seen:
                 continue
             seen.add((first.slug, second.slug))
@@ -265,24 +227,8 @@ def _incompatibility_findings(components, findings: list[Finding]) -> None:
                 Finding(
                     FindingKind.INCOMPATIBILITY,
                     Severity.WARNING,
-                    _clip(f"{first.name} and {second.name} are incompatible."),
-                    reason,
-                    Term(first.slug, first.name),
-                    other_ingredient=Term(second.slug, second.name),
+                    first.term,
+                    other_ingredient=second.term,
+                    facts=(reason,),
                 )
             )
-
-
-def _number(value: float) -> str:
-    return f"{value:g}"
-
-
-def _range(ingredient: IngredientFacts) -> str:
-    low, high, unit = ingredient.usual_min, ingredient.usual_max, ingredient.unit
-    if low is not None and high is not None:
-        return f"{_number(low)}–{_number(high)} {unit}"
-    return f"at least {_number(low)} {unit}" if low is not None else f"up to {_number(high)} {unit}"
-
-
-def _clip(text: str, limit: int = 139) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

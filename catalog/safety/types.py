@@ -3,6 +3,7 @@
 import unicodedata
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import NamedTuple
 
 
 class Outcome(StrEnum):
@@ -31,6 +32,11 @@ class FindingKind(StrEnum):
     INCOMPATIBILITY = "incompatibility"
 
 
+def prefixes(words: frozenset[str]) -> frozenset[str]:
+    """Every prefix of three letters or more of each word: resemblance becomes a set intersection."""
+    return frozenset(word[:end] for word in words for end in range(3, len(word) + 1))
+
+
 def search_words(*texts: str) -> frozenset[str]:
     """Lower-case, accent-free words of three letters or more, for resemblance tests."""
     found = set()
@@ -41,8 +47,9 @@ def search_words(*texts: str) -> frozenset[str]:
     return frozenset(found)
 
 
-@dataclass(frozen=True, slots=True)
-class Term:
+class Term(NamedTuple):
+    """A coded thing and its name (an allergen, a condition; an ingredient by slug)."""
+
     code: str
     name: str
 
@@ -75,9 +82,13 @@ class IngredientFacts:
     # Other ingredient's slug -> why the two should not be mixed (both sides list the pair).
     incompatibilities: tuple[tuple[str, str], ...] = ()
     words: frozenset[str] = field(init=False, compare=False)
+    word_prefixes: frozenset[str] = field(init=False, compare=False)
+    term: Term = field(init=False, compare=False)
 
     def __post_init__(self):
+        object.__setattr__(self, "term", Term(self.slug, self.name))
         object.__setattr__(self, "words", search_words(self.name, *self.aliases))
+        object.__setattr__(self, "word_prefixes", prefixes(self.words))
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +109,13 @@ class AllergyFacts:
     allergen: AllergenFlag | None = None
     text: str | None = None
     reaction_severity: str | None = None  # mild | moderate | severe
+    words: frozenset[str] = field(init=False, compare=False)
+    word_prefixes: frozenset[str] = field(init=False, compare=False)
+
+    def __post_init__(self):
+        words = search_words(self.text) if self.text else frozenset()
+        object.__setattr__(self, "words", words)
+        object.__setattr__(self, "word_prefixes", prefixes(words))
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,12 +125,15 @@ class PatientProfile:
     conditions: tuple[Term, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
+class Finding(NamedTuple):
+    """One reason for caution, as a CDS Hooks card gives it.
+
+    A tuple of facts, cheap to make; its sentences (`summary`, `detail`) are written from them
+    when read (see catalog.safety.text), so a check costs no string formatting.
+    """
+
     kind: FindingKind
     severity: Severity
-    summary: str  # under 140 characters, as a CDS Hooks card's
-    detail: str = ""
     ingredient: Term | None = None
     allergen: Term | None = None
     # From the ingredient, through its allergen flag and groups, to the allergy's allergen.
@@ -120,26 +141,40 @@ class Finding:
     allergy_record: int | None = None
     condition: Term | None = None
     other_ingredient: Term | None = None
+    # What the sentences need beyond the fields above, by kind (see catalog.safety.text).
+    facts: tuple = ()
+
+    @property
+    def summary(self) -> str:
+        """Under 140 characters, as a CDS Hooks card's."""
+        from catalog.safety.text import summary
+
+        return summary(self)
+
+    @property
+    def detail(self) -> str:
+        from catalog.safety.text import detail
+
+        return detail(self)
 
     def to_dict(self) -> dict:
         def term(value):
             return {"code": value.code, "name": value.name} if value is not None else None
+
+        def ingredient(value):
+            return {"slug": value.code, "name": value.name} if value is not None else None
 
         return {
             "kind": self.kind.value,
             "severity": self.severity.value,
             "summary": self.summary,
             "detail": self.detail,
-            "ingredient": {"slug": self.ingredient.code, "name": self.ingredient.name} if self.ingredient else None,
+            "ingredient": ingredient(self.ingredient),
             "allergen": term(self.allergen),
             "path": [term(step) for step in self.path],
             "allergy_record": self.allergy_record,
             "condition": term(self.condition),
-            "other_ingredient": (
-                {"slug": self.other_ingredient.code, "name": self.other_ingredient.name}
-                if self.other_ingredient
-                else None
-            ),
+            "other_ingredient": ingredient(self.other_ingredient),
         }
 
 
