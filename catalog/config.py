@@ -58,7 +58,9 @@ API_SETTINGS = {
             "description": (
                 "Reference catalogue of mesotherapy solution components: ingredients, their "
                 "purposes, origins, usual concentrations, contraindications and coded allergen "
-                "flags in a cross-reactivity hierarchy.\n\n"
+                "flags in a cross-reactivity hierarchy. Each clinic's patients and allergy records, "
+                "its cocktails (immutable numbered versions, saved with `If-Match`), and the safety "
+                "check of a cocktail against a patient before use.\n\n"
                 "**This is reference information, not medical advice.** Every ingredient cites "
                 "the sources of its facts; check them and the product's own labelling before use.\n\n"
                 "**Authentication.** Reading the catalogue (ingredients, allergens, coded lists) is "

@@ -7,6 +7,8 @@ from sqlalchemy import select
 from catalog.clinics import service as clinics_service
 from catalog.clinics.actors import Actor
 from catalog.clinics.models import Clinic
+from catalog.cocktails import service as cocktails_service
+from catalog.cocktails.schemas import CocktailCreateSchema
 from catalog.extensions import db
 from catalog.patients import service as patients_service
 from catalog.patients.schemas import AllergyCreateSchema, PatientCreateSchema
@@ -60,6 +62,20 @@ DEMO_PATIENTS = [
 ]
 
 
+DEMO_COCKTAIL = {
+    "name": "Demo scar booster",
+    "description": "An example composition to try the composer and the check with; not a recommendation.",
+    "technique": "point-injection",
+    "indication": "Atrophic acne scars",
+    "protocol": {"sessions": 4, "weeks_between_sessions": 2},
+    "components": [
+        {"ingredient": "sodium-hyaluronate-fermentation", "concentration": 1, "unit": "%", "volume_ml": 2},
+        {"ingredient": "ascorbic-acid", "concentration": 10, "unit": "mg/mL", "volume_ml": 1},
+        {"ingredient": "lidocaine-hydrochloride", "concentration": 0.3, "unit": "%"},
+    ],
+}
+
+
 def create_demo() -> tuple[Clinic, bool]:
     """The demo clinic, created with its people and patients unless it exists already."""
     clinic = db.session.scalar(select(Clinic).where(Clinic.name == DEMO_CLINIC))
@@ -85,6 +101,7 @@ def create_demo() -> tuple[Clinic, bool]:
             patients_service.update_patient(
                 db.session, actor=actor, patient_id=patient.id, changes={"allergy_status": "no-known-allergies"}
             )
+    cocktails_service.create_cocktail(db.session, actor=actor, data=CocktailCreateSchema().load(DEMO_COCKTAIL))
     return clinic, True
 
 

@@ -111,3 +111,13 @@ def test_a_cli_failure_says_nothing_changed(empty_app, seed_copy):
     result = empty_app.test_cli_runner().invoke(args=["seed", "--directory", str(seed_copy)])
     assert result.exit_code != 0
     assert "nothing changed" in result.output and "categories.yaml: entry 1" in result.output
+
+
+def test_the_treatment_sheet_advice_file_is_valid_and_cites_a_known_source(app):
+    from catalog.checks.advice import load_advice
+    from catalog.ingredients.models import Source
+
+    advice = load_advice(str(SEED_DIRECTORY))
+    assert advice["before"] and advice["after"]
+    with app.app_context():
+        assert db.session.get(Source, advice["source"]) is not None

@@ -12,7 +12,7 @@ from catalog.extensions import db
 
 bp = Blueprint("audit", __name__)
 
-OBJECT_TYPES = ["patient", "allergy", "practitioner", "token", "clinic", "ingredient", "allergen"]
+OBJECT_TYPES = ["patient", "allergy", "cocktail", "check", "practitioner", "token", "clinic", "ingredient", "allergen"]
 
 
 def _day(value: str | None, errors: dict, field: str) -> date | None:
