@@ -1,4 +1,4 @@
-"""Operators' commands: `flask clinic create`, `flask user create`, `flask token create|revoke`.
+"""Operators' commands: `flask clinic create`, `flask user create|password`, `flask token create|revoke`.
 
 Scripts read the last line of `clinic create` (the slug) and `token create` (the token): keep it so.
 """
@@ -62,6 +62,19 @@ def create_user(clinic_slug: str, email: str, name: str | None, role: str, curat
         _fail(error)
     db.session.commit()
     click.echo(f"Created {practitioner.role.value} {practitioner.email} in {clinic.slug}.")
+
+
+@user_cli.command("password")
+@click.option("--email", required=True)
+@click.password_option(help="Asked for when not given.")
+def set_password(email: str, password: str) -> None:
+    """Set a practitioner's password (forgotten, or locked out); their other sessions end."""
+    try:
+        practitioner = service.reset_password(db.session, email=email, new=password)
+    except DomainError as error:
+        _fail(error)
+    db.session.commit()
+    click.echo(f"New password set for {practitioner.email}.")
 
 
 @token_cli.command("create")

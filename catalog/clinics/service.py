@@ -175,6 +175,28 @@ def update_practitioner(
     return practitioner
 
 
+def reset_password(session: Session, *, email: str, new: str) -> Practitioner:
+    """The operator sets someone's password (forgotten, or a first one): their sessions end, any lock lifts."""
+    practitioner = session.scalar(select(Practitioner).where(Practitioner.email == normalise_email(email)))
+    if practitioner is None:
+        raise NotFound("No account has this email address.", errors={"email": ["Unknown account."]})
+    if problem := passwords.password_problem(new):
+        raise Invalid("The new password is refused.", errors={"password": [problem]})
+    practitioner.password_hash = passwords.hash_password(new)
+    practitioner.session_token = secrets.token_hex(16)
+    practitioner.failed_sign_ins = 0
+    practitioner.locked_until = None
+    audit.record(
+        session,
+        actor=Actor.operator(practitioner.clinic_id),
+        action="practitioner.password_reset",
+        object_type="practitioner",
+        object_id=practitioner.id,
+        changes=[{"field": "password"}],
+    )
+    return practitioner
+
+
 def change_password(session: Session, *, actor: Actor, current: str, new: str) -> Practitioner:
     """Change one's own password; every other session of the account is signed out."""
     practitioner = get_practitioner(session, clinic_id=actor.clinic_id, practitioner_id=actor.practitioner_id)

@@ -122,3 +122,25 @@ def test_demo_creates_a_clinic_to_sign_in_to_once(cli, pages):
     assert "Found the demo clinic" in cli("demo").output
     assert pages.sign_in("practitioner@demo.mesocat.test", "mesocat-demo").status_code == 302
     assert b"DEMO-001" in pages.get("/patients").data
+
+
+def test_user_password_resets_a_forgotten_password_and_lifts_a_lock(cli, pages):
+    slug = last_line(cli("clinic", "create", "Forgetful Clinic"))
+    cli(
+        "user",
+        "create",
+        "--clinic",
+        slug,
+        "--email",
+        "f@example.test",
+        "--role",
+        "viewer",
+        "--password",
+        "first password",
+    )
+    for _ in range(5):
+        pages.sign_in("f@example.test", "wrong password")
+    result = cli("user", "password", "--email", "F@example.test", input="second password\nsecond password\n")
+    assert result.exit_code == 0, result.output
+    assert pages.sign_in("f@example.test", "second password").status_code == 302
+    assert cli("user", "password", "--email", "nobody@example.test", "--password", "long enough pw").exit_code != 0
