@@ -1,5 +1,16 @@
 """Helpers shared by the pages' forms, which are validated by the API's marshmallow schemas."""
 
+from flask import flash, redirect
+
+from catalog.transactions import discard_writes
+
+
+def refused(message: str, url: str):
+    """Go back to `url` saying why the action was refused; nothing the request wrote is kept."""
+    discard_writes()
+    flash(message, "error")
+    return redirect(url, code=303)
+
 
 def flatten(messages: dict) -> dict[str, list[str]]:
     """Schema errors keyed by form field: nested `reaction.manifestation` becomes `reaction_manifestation`."""

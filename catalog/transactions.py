@@ -11,8 +11,15 @@ def keep_writes_on_error() -> None:
     g.keep_writes = True
 
 
+def discard_writes() -> None:
+    """Roll this request back even though it answers with success (a page redirecting after a refusal)."""
+    g.discard_writes = True
+
+
 def finish_transaction(response: Response) -> Response:
-    if response.status_code < 400 or g.get("keep_writes"):
+    if g.get("discard_writes"):
+        db.session.rollback()
+    elif response.status_code < 400 or g.get("keep_writes"):
         try:
             db.session.commit()
         except OperationalError:
@@ -28,7 +35,7 @@ def finish_transaction(response: Response) -> Response:
 
 # Per-request values kept on `g`. An app context can outlive one request (tests and scripts
 # push their own, and requests then share it), so each request starts without them.
-REQUEST_STATE = ("actor", "keep_writes", "csrf_token", "_login_user")
+REQUEST_STATE = ("actor", "keep_writes", "discard_writes", "csrf_token", "_login_user")
 
 
 def reset_request_state() -> None:

@@ -3,6 +3,7 @@
 from flask import jsonify, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from werkzeug.exceptions import Forbidden
 
 from catalog.checks import service
 from catalog.checks.schemas import (
@@ -15,6 +16,7 @@ from catalog.checks.schemas import (
     OverrideSchema,
 )
 from catalog.clinics.auth import current_actor, token_required
+from catalog.clinics.models import Role
 from catalog.extensions import db
 
 bp = Blueprint(
@@ -33,18 +35,20 @@ class Checks(MethodView):
     @token_required(bp)
     @bp.arguments(CheckQuerySchema, location="query", as_kwargs=True)
     @bp.response(200, CheckPageSchema)
-    def get(self, patient=None, cocktail=None, page=1, page_size=20):
-        """List recorded checks, newest first, by patient and/or cocktail"""
+    def get(self, patient=None, cocktail=None, outcome=None, page=1, page_size=20):
+        """List recorded checks, newest first, by patient, cocktail and outcome"""
         return service.list_checks(
             db.session,
             clinic_id=current_actor().clinic_id,
             patient_id=patient,
             cocktail_id=cocktail,
+            outcome=outcome,
             page=page,
             page_size=page_size,
         )
 
-    @token_required(bp, write=True)
+    @token_required(bp)
+    @bp.alt_response(403, response="DEFAULT_ERROR", description="A read token cannot record a check.")
     @bp.arguments(CheckRequestSchema)
     @bp.response(201, CheckSchema, description="A saved version was checked; the check is recorded.")
     @bp.alt_response(200, schema=CheckResultSchema, description="Unsaved components were checked; nothing recorded.")
@@ -53,12 +57,15 @@ class Checks(MethodView):
         """Check a cocktail against a patient
 
         Give `patient` and either a saved `cocktail` (and `version`, else the
-        current one), which is recorded, or an unsaved list of `components`. The
+        current one), which is recorded (a read-write token is needed), or an
+        unsaved list of `components`, which any token may check. The
         `outcome` is `contraindicated` if any finding is critical, `caution` if any
         is a warning, else `clear`. Each finding explains itself, with the path
         through the allergen hierarchy that links the ingredient to the allergy.
         """
         actor = current_actor()
+        if "cocktail" in data and not actor.allows(Role.PRACTITIONER):
+            raise Forbidden("This token's scope is 'read': it cannot record a check.")
         if "components" in data:
             result = service.check_unsaved(
                 db.session, actor=actor, patient_id=data["patient"], components=data["components"]

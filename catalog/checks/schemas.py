@@ -1,8 +1,8 @@
 """The checks API's contract."""
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
-from catalog.cocktails.schemas import MAX_COMPONENTS, ComponentInputSchema
+from catalog.cocktails.schemas import MAX_COMPONENTS, ComponentInputSchema, each_ingredient_once
 from catalog.patients.schemas import ActorSchema, Text
 from catalog.request_guard import MAX_ID
 from catalog.safety import FindingKind, Outcome, Severity
@@ -14,6 +14,7 @@ class CheckRequestSchema(Schema):
         validate=validate.Range(1, MAX_ID), metadata={"description": "A saved cocktail: the check is recorded."}
     )
     version = fields.Integer(
+        strict=True,
         validate=validate.Range(1, MAX_ID),
         metadata={"description": "Which version of `cocktail`; the current one if absent."},
     )
@@ -22,6 +23,10 @@ class CheckRequestSchema(Schema):
         validate=validate.Length(1, MAX_COMPONENTS),
         metadata={"description": "An unsaved composition (the composer's): checked, not recorded."},
     )
+
+    @validates("components")
+    def _each_ingredient_once(self, components, **kwargs):
+        each_ingredient_once(components)
 
     @validates_schema
     def _cocktail_or_components(self, data, **kwargs):
@@ -40,6 +45,7 @@ class OverrideSchema(Schema):
 class CheckQuerySchema(Schema):
     patient = fields.Integer(validate=validate.Range(1, MAX_ID))
     cocktail = fields.Integer(validate=validate.Range(1, MAX_ID))
+    outcome = fields.String(validate=validate.OneOf([o.value for o in Outcome]))
     page = fields.Integer(load_default=1, validate=validate.Range(1, 100_000))
     page_size = fields.Integer(load_default=20, validate=validate.Range(1, 100))
 

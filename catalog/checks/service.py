@@ -24,9 +24,9 @@ def _patient(session: Session, *, clinic_id: int, patient_id: int) -> Patient:
         raise Invalid(error.message, errors={"patient": [error.message]}) from error
 
 
-def _composition(session: Session, components: list[dict]) -> list[Component]:
+def _composition(session: Session, components: list[dict], *, check_units: bool = True) -> list[Component]:
     """CompositionSchema's components (ingredients by slug) as the check's input."""
-    resolved = cocktails.resolve_components(session, components)
+    resolved = cocktails.resolve_components(session, components, check_units=check_units)
     facts = ingredient_facts(session, slugs=[ingredient.slug for ingredient, _ in resolved])
     return [
         Component(facts[ingredient.slug], component["concentration"], component["unit"])
@@ -34,9 +34,10 @@ def _composition(session: Session, components: list[dict]) -> list[Component]:
     ]
 
 
-def run_check(session: Session, *, patient: Patient, components: list[dict]) -> CheckResult:
-    """Check components against the patient."""
-    return check_composition(_composition(session, components), patient_profile(session, patient))
+def run_check(session: Session, *, patient: Patient, components: list[dict], saved: bool = False) -> CheckResult:
+    """Check components against the patient (a saved version's units are reported by the check, not refused)."""
+    composition = _composition(session, components, check_units=not saved)
+    return check_composition(composition, patient_profile(session, patient))
 
 
 def check_composition_alone(session: Session, *, components: list[dict]) -> CheckResult:
@@ -61,7 +62,7 @@ def check_version(
     except NotFound as error:
         field = "version" if "version" in error.message else "cocktail"
         raise Invalid(error.message, errors={field: [error.message]}) from error
-    result = run_check(session, patient=patient, components=cocktails.composition_of(saved)["components"])
+    result = run_check(session, patient=patient, components=cocktails.composition_of(saved)["components"], saved=True)
     check = Check(
         clinic_id=actor.clinic_id,
         patient_id=patient.id,
@@ -149,11 +150,14 @@ def list_checks(
     clinic_id: int,
     patient_id: int | None = None,
     cocktail_id: int | None = None,
+    outcome: str | None = None,
     page: int = 1,
     page_size: int = 20,
 ) -> CheckPage:
     """The clinic's recorded checks, newest first."""
     conditions = [Check.clinic_id == clinic_id]
+    if outcome is not None:
+        conditions.append(Check.outcome == Outcome(outcome))
     if patient_id is not None:
         conditions.append(Check.patient_id == patient_id)
     if cocktail_id is not None:

@@ -11,6 +11,7 @@ from catalog.clinics.models import Role
 from catalog.cocktails import service as cocktails_service
 from catalog.errors import DomainError
 from catalog.extensions import db
+from catalog.forms import refused
 from catalog.patients import service as patients_service
 
 bp = Blueprint("checks", __name__, url_prefix="/checks")
@@ -31,8 +32,9 @@ def create():
     )
     patient_id = _number(request.form.get("patient"))
     if patient_id is None:
-        flash("Choose a patient to check the cocktail for.", "error")
-        return redirect(url_for("cocktails.detail", cocktail_id=cocktail.id), code=303)
+        return refused(
+            "Choose a patient to check the cocktail for.", url_for("cocktails.detail", cocktail_id=cocktail.id)
+        )
     try:
         check = service.check_version(
             db.session,
@@ -42,8 +44,7 @@ def create():
             version=_number(request.form.get("version")),
         )
     except DomainError as error:
-        flash(error.message, "error")
-        return redirect(url_for("cocktails.detail", cocktail_id=cocktail.id), code=303)
+        return refused(error.message, url_for("cocktails.detail", cocktail_id=cocktail.id))
     return redirect(url_for("checks.detail", check_id=check.id), code=303)
 
 
@@ -80,8 +81,7 @@ def override(check_id: int):
     except DomainError as error:
         if error.status == 404:
             raise
-        flash(error.message, "error")
-        return redirect(url_for("checks.detail", check_id=check_id), code=303)
+        return refused(error.message, url_for("checks.detail", check_id=check_id))
     flash("Override recorded, with your reason.", "success")
     return redirect(url_for("checks.detail", check_id=check_id), code=303)
 

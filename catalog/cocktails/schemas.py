@@ -11,25 +11,53 @@ MAX_COMPONENTS = 30
 SLUG = validate.Regexp(r"^[a-z0-9]+(-[a-z0-9]+)*$", error="Use an ingredient slug (lower case and hyphens).")
 
 
+MAX_CONCENTRATION = 1_000_000
+
+
+def each_ingredient_once(components: list[dict]) -> None:
+    """Refuse a composition that lists an ingredient twice, naming the later row (rows count from 1)."""
+    seen: dict[str, int] = {}
+    errors = {}
+    for index, component in enumerate(components):
+        slug = component.get("ingredient") if isinstance(component, dict) else None
+        if slug is None:
+            continue
+        if slug in seen:
+            errors[index] = {"ingredient": [f"Already in row {seen[slug] + 1}: list each ingredient once."]}
+        seen.setdefault(slug, index)
+    if errors:
+        raise ValidationError(errors)
+
+
 class ComponentInputSchema(Schema):
     ingredient = fields.String(required=True, validate=[validate.Length(1, 120), SLUG])
     concentration = fields.Float(
         required=True,
         allow_nan=False,
-        validate=validate.Range(min=0, min_inclusive=False, max=1_000_000, error="Must be positive."),
+        validate=[
+            validate.Range(min=0, min_inclusive=False, error="Must be more than 0."),
+            validate.Range(max=MAX_CONCENTRATION, error="Must be at most {max:,}."),
+        ],
     )
     unit = fields.String(required=True, validate=validate.OneOf(list(UNITS)))
     volume_ml = fields.Float(
         load_default=None,
         allow_none=True,
         allow_nan=False,
-        validate=validate.Range(min=0, min_inclusive=False, max=1000, error="Must be positive, at most 1000 mL."),
+        validate=validate.Range(min=0, min_inclusive=False, max=1000, error="Must be more than 0 and at most 1000 mL."),
     )
+
+    @validates_schema
+    def _percent_at_most_100(self, data, **kwargs):
+        if data.get("unit") == "%" and data.get("concentration", 0) > 100:
+            raise ValidationError("A percentage cannot be more than 100.", "concentration")
 
 
 class ProtocolSchema(Schema):
-    sessions = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(1, 50))
-    weeks_between_sessions = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(0, 52))
+    sessions = fields.Integer(load_default=None, allow_none=True, strict=True, validate=validate.Range(1, 50))
+    weeks_between_sessions = fields.Integer(
+        load_default=None, allow_none=True, strict=True, validate=validate.Range(0, 52)
+    )
 
 
 class CompositionSchema(Schema):
@@ -47,18 +75,16 @@ class CompositionSchema(Schema):
 
     @validates("components")
     def _each_ingredient_once(self, components, **kwargs):
-        seen: dict[str, int] = {}
-        errors = {}
-        for index, component in enumerate(components):
-            if component["ingredient"] in seen:
-                errors[index] = {"ingredient": [f"Already component {seen[component['ingredient']]}: list it once."]}
-            seen.setdefault(component["ingredient"], index)
-        if errors:
-            raise ValidationError(errors)
+        each_ingredient_once(components)
 
 
 class VersionCreateSchema(CompositionSchema):
     """A new version: a whole composition, or `revert_to` an earlier number."""
+
+    # No defaults here: with a revert, a composition field sent would be silently ignored, so it is refused.
+    indication = fields.String(validate=validate.Length(max=200))
+    protocol = fields.Nested(ProtocolSchema)
+    notes = fields.String(validate=validate.Length(max=4000))
 
     components = fields.List(
         fields.Nested(ComponentInputSchema),
@@ -73,7 +99,7 @@ class VersionCreateSchema(CompositionSchema):
     @validates_schema
     def _composition_or_revert(self, data, **kwargs):
         if "revert_to" in data:
-            extra = [key for key in ("components", "technique") if key in data]
+            extra = [key for key in ("components", "technique", "indication", "protocol", "notes") if key in data]
             if extra:
                 raise ValidationError("Send either revert_to or a composition, not both.", extra[0])
         else:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from catalog.audit import service as audit
 from catalog.clinics.actors import Actor
 from catalog.cocktails.models import Cocktail, CocktailComponent, CocktailStatus, CocktailVersion, Technique
-from catalog.errors import DomainError, Invalid, NotFound
+from catalog.errors import Conflict, DomainError, Invalid, NotFound
 from catalog.ingredients.models import Ingredient
 from catalog.integrity import flush_unique
 from catalog.safety import units_fit
@@ -28,11 +28,15 @@ class StaleVersion(DomainError):
 
     status = 412
 
-    def __init__(self, current: int):
-        super().__init__(
-            f"Someone saved version {current} since you read the cocktail: re-base your change on version {current}.",
-            errors={"If-Match": [f"The current version is {current}."]},
-        )
+    def __init__(self, current: int, *, unreadable: bool = False):
+        if unreadable:
+            message = f'If-Match names no version of this cocktail: send W/"{current}", the current version.'
+        else:
+            message = (
+                f"The cocktail is now at version {current}: someone saved a version since the one you started "
+                f"from. Read version {current} and make your change on it."
+            )
+        super().__init__(message, errors={"If-Match": [f"The current version is {current}."]})
         self.current = current
 
 
@@ -134,10 +138,14 @@ def list_versions(session: Session, *, cocktail: Cocktail) -> list[CocktailVersi
 # --- Validating a composition ---------------------------------------------------------
 
 
-def resolve_components(session: Session, components: list[dict]) -> list[tuple[Ingredient, dict]]:
+def resolve_components(
+    session: Session, components: list[dict], *, check_units: bool = True
+) -> list[tuple[Ingredient, dict]]:
     """Each component with its catalogue ingredient; unknown ingredients and ill-fitting units are 422s.
 
     Errors name the component by its index, as marshmallow does: {"components": {"2": {"unit": [...]}}}.
+    A saved version is read with `check_units=False`: the catalogue may have changed since, and the
+    check reports a unit that no longer fits instead of refusing the version.
     """
     slugs = [component["ingredient"] for component in components]
     found = {i.slug: i for i in session.scalars(select(Ingredient).where(Ingredient.slug.in_(slugs)))}
@@ -148,7 +156,7 @@ def resolve_components(session: Session, components: list[dict]) -> list[tuple[I
         if ingredient is None:
             errors[index] = {"ingredient": [f"No ingredient has the slug {component['ingredient']!r}."]}
             continue
-        if not units_fit(component["unit"], ingredient.concentration_unit):
+        if check_units and not units_fit(component["unit"], ingredient.concentration_unit):
             errors[index] = {
                 "unit": [
                     f"{ingredient.name} is measured in {ingredient.concentration_unit}; "
@@ -174,9 +182,16 @@ def _version_values(data: dict) -> dict:
 
 
 def _new_version(
-    session: Session, *, cocktail_id: int, number: int, data: dict, actor: Actor, change_note: str, **extra
+    session: Session,
+    *,
+    cocktail_id: int,
+    number: int,
+    data: dict,
+    resolved: list[tuple[Ingredient, dict]],
+    actor: Actor,
+    change_note: str,
+    **extra,
 ) -> CocktailVersion:
-    resolved = resolve_components(session, data["components"])
     version = CocktailVersion(
         cocktail_id=cocktail_id,
         number=number,
@@ -246,8 +261,9 @@ def _free_slug(session: Session, *, clinic_id: int, name: str) -> str:
 def create_cocktail(
     session: Session, *, actor: Actor, data: dict, cloned_from: Cocktail | None = None, change_note: str | None = None
 ) -> Cocktail:
-    """A new cocktail and its version 1."""
+    """A new cocktail and its version 1; everything is validated before anything is written."""
     _check_name_free(session, clinic_id=actor.clinic_id, name=data["name"])
+    resolved = resolve_components(session, data["components"])
     now = utcnow()
     cocktail = Cocktail(
         clinic_id=actor.clinic_id,
@@ -271,6 +287,7 @@ def create_cocktail(
         cocktail_id=cocktail.id,
         number=1,
         data=data,
+        resolved=resolved,
         actor=actor,
         change_note=change_note or data.get("change_note") or "First version.",
     )
@@ -318,16 +335,28 @@ def save_version(
     """Save a new version made from version `based_on`, which must still be the current one.
 
     `data` is a VersionCreateSchema load: a composition, or `revert_to` an earlier number.
+    Everything is validated before the version number is claimed, so a refusal writes nothing.
     """
     cocktail = get_cocktail(session, clinic_id=actor.clinic_id, cocktail_id=cocktail_id)
     if based_on is None:
         raise BaseVersionRequired(cocktail.current_version)
     if based_on != cocktail.current_version:
-        raise StaleVersion(cocktail.current_version)
+        raise StaleVersion(cocktail.current_version, unreadable=based_on < 1)
+    if cocktail.status == CocktailStatus.ARCHIVED:
+        raise Conflict("This cocktail is archived: restore it before changing it.", errors={"status": ["archived"]})
+    current = get_version(session, cocktail=cocktail, number=based_on)
     reverted_from = data.get("revert_to")
-    composition = (
-        composition_of(get_version(session, cocktail=cocktail, number=reverted_from)) if reverted_from else data
-    )
+    if reverted_from:
+        try:
+            composition = composition_of(get_version(session, cocktail=cocktail, number=reverted_from))
+        except NotFound as error:
+            raise Invalid(error.message, errors={"revert_to": [error.message]}) from error
+    else:
+        composition = data
+    resolved = resolve_components(session, composition["components"])
+    if _same_composition(composition_of(current), composition):
+        message = f"Nothing would change: this is what version {based_on} already holds."
+        raise Invalid(message, errors={"revert_to" if reverted_from else "components": [message]})
     number = based_on + 1
     # The claim: only one request can move current_version on from `based_on`.
     claimed = session.execute(
@@ -344,14 +373,14 @@ def save_version(
         cocktail_id=cocktail.id,
         number=number,
         data=composition,
+        resolved=resolved,
         actor=actor,
         change_note=data["change_note"],
         based_on=based_on,
         reverted_from=reverted_from,
     )
     session.flush()
-    previous = get_version(session, cocktail=cocktail, number=based_on)
-    summary = diff(previous, version)
+    summary = diff(current, version)
     audit.record(
         session,
         actor=actor,
@@ -372,10 +401,80 @@ def save_version(
     return version
 
 
+def _comparable(composition: dict) -> dict:
+    protocol = composition.get("protocol") or {}
+    return {
+        "components": [
+            (c["ingredient"], float(c["concentration"]), c["unit"], c.get("volume_ml"))
+            for c in composition["components"]
+        ],
+        "technique": str(composition["technique"]),
+        "indication": composition.get("indication", ""),
+        "sessions": protocol.get("sessions"),
+        "weeks_between_sessions": protocol.get("weeks_between_sessions"),
+        "notes": composition.get("notes", ""),
+    }
+
+
+def _same_composition(saved: dict, submitted: dict) -> bool:
+    return _comparable(saved) == _comparable(submitted)
+
+
+def rebase(*, base: dict, theirs: dict, mine: dict) -> tuple[dict, list[str]]:
+    """Mine re-based on theirs: what only they changed is taken, what only I changed is kept.
+
+    All three are CompositionSchema-shaped. Where both changed the same component or field
+    differently, mine is kept and the conflict named, for the practitioner to decide.
+    """
+
+    def by_slug(composition):
+        return {c["ingredient"]: c for c in composition["components"]}
+
+    def same(a, b):
+        keys = ("concentration", "unit", "volume_ml")
+        return a is b or (a is not None and b is not None and all(_norm(a.get(k)) == _norm(b.get(k)) for k in keys))
+
+    base_rows, their_rows, my_rows = by_slug(base), by_slug(theirs), by_slug(mine)
+    conflicts: list[str] = []
+    merged: dict[str, dict | None] = {}
+    # Order: my rows as I arranged them, then rows only they added.
+    for slug in [*my_rows, *(s for s in their_rows if s not in my_rows), *(s for s in base_rows if s not in my_rows)]:
+        if slug in merged:
+            continue
+        old, their, my = base_rows.get(slug), their_rows.get(slug), my_rows.get(slug)
+        if same(my, old):
+            merged[slug] = their  # only they changed it (or nobody did)
+        elif same(their, old) or same(my, their):
+            merged[slug] = my  # only I changed it, or we agree
+        else:
+            merged[slug] = my
+            conflicts.append(slug)
+    fields = {}
+    for field in ("technique", "indication", "protocol", "notes"):
+        old, their, my = base.get(field), theirs.get(field), mine.get(field)
+        if _norm(my) == _norm(old):
+            fields[field] = their
+        else:
+            fields[field] = my
+            if _norm(their) != _norm(old) and _norm(their) != _norm(my):
+                conflicts.append(field)
+    components = [row for row in merged.values() if row is not None]
+    return {**mine, **fields, "components": components}, conflicts
+
+
+def _norm(value):
+    if isinstance(value, dict):
+        return {key: _norm(item) for key, item in value.items() if item not in (None, "")}
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    return value
+
+
 def clone_cocktail(session: Session, *, actor: Actor, cocktail_id: int, name: str) -> Cocktail:
     source = get_cocktail(session, clinic_id=actor.clinic_id, cocktail_id=cocktail_id)
     current = get_version(session, cocktail=source, number=source.current_version)
     data = {**composition_of(current), "name": name, "description": source.description}
+    # A clone is a new composition: its components must fit the catalogue as it is now.
     return create_cocktail(
         session,
         actor=actor,

@@ -24,7 +24,7 @@ from catalog.cocktails.schemas import (
 )
 from catalog.errors import DomainError
 from catalog.extensions import db
-from catalog.forms import flatten
+from catalog.forms import flatten, refused
 from catalog.ingredients import service as ingredients_service
 from catalog.ingredients.models import Ingredient
 from catalog.patients import service as patients_service
@@ -58,9 +58,13 @@ def composition_input(form, rows: list[dict]) -> dict:
     def number(value: str | None):
         return value if value not in (None, "") else None
 
+    def whole(value: str | None):
+        value = (value or "").strip()
+        return int(value) if value.isdigit() and len(value) < 6 else (value or None)
+
     protocol = {
-        "sessions": number(form.get("sessions")),
-        "weeks_between_sessions": number(form.get("weeks_between_sessions")),
+        "sessions": whole(form.get("sessions")),
+        "weeks_between_sessions": whole(form.get("weeks_between_sessions")),
     }
     return {
         "components": [
@@ -367,6 +371,7 @@ def diff(cocktail_id: int):
 @role_required(Role.PRACTITIONER)
 def revert(cocktail_id: int):
     cocktail = _get(cocktail_id)
+    history = url_for("cocktails.history", cocktail_id=cocktail.id)
     target, base = request.form.get("revert_to", ""), request.form.get("based_on", "")
     try:
         data = VersionCreateSchema().load(
@@ -380,13 +385,12 @@ def revert(cocktail_id: int):
             data=data,
         )
     except ValidationError:
-        flash("Choose a version to revert to.", "error")
-        return redirect(url_for("cocktails.history", cocktail_id=cocktail.id), code=303)
+        return refused("Choose a version to revert to.", history)
     except DomainError as error:
-        if error.status == 404 and "no version" not in error.message:
+        if error.status == 404:
             raise
-        flash(error.message, "error")
-        return redirect(url_for("cocktails.history", cocktail_id=cocktail.id), code=303)
+        reasons = " ".join(" ".join(v) for v in flatten(error.errors or {}).values())
+        return refused(f"Not reverted. {error.message} {reasons}".strip(), history)
     flash(f"Version {version.number} restores version {target}.", "success")
     return redirect(url_for("cocktails.detail", cocktail_id=cocktail.id), code=303)
 
@@ -402,8 +406,8 @@ def clone(cocktail_id: int):
         if isinstance(error, DomainError) and error.status == 404:
             raise
         messages = error.messages if isinstance(error, ValidationError) else (error.errors or {})
-        flash("Clone refused: " + " ".join(" ".join(v) for v in flatten(messages).values()), "error")
-        return redirect(url_for("cocktails.detail", cocktail_id=source.id), code=303)
+        reasons = " ".join(" ".join(v) for v in flatten(messages).values())
+        return refused(f"Not cloned: {reasons}", url_for("cocktails.detail", cocktail_id=source.id))
     flash(f"“{cocktail.name}” starts as a copy of “{source.name}”.", "success")
     return redirect(url_for("cocktails.detail", cocktail_id=cocktail.id), code=303)
 
@@ -411,9 +415,25 @@ def clone(cocktail_id: int):
 @bp.post("/<int:cocktail_id>/settings")
 @role_required(Role.PRACTITIONER)
 def settings(cocktail_id: int):
-    """Rename, describe, archive or restore."""
+    """Rename, describe, archive or restore: only what this form changed, and not over someone else's change."""
     cocktail = _get(cocktail_id)
-    submitted = {key: request.form[key] for key in ("name", "description", "status") if key in request.form}
+    page = url_for("cocktails.detail", cocktail_id=cocktail.id)
+    stored = {"name": cocktail.name, "description": cocktail.description, "status": cocktail.status.value}
+    submitted = {}
+    for field in ("name", "description", "status"):
+        if field not in request.form:
+            continue
+        original = request.form.get(f"original_{field}", stored[field])
+        if request.form[field] == original:
+            continue
+        if stored[field] != original:
+            return refused(
+                f"Someone else changed the {field} meanwhile (it is now “{stored[field]}”). Look, then try again.", page
+            )
+        submitted[field] = request.form[field]
+    if not submitted:
+        flash("Nothing to change.", "info")
+        return redirect(page, code=303)
     try:
         service.update_cocktail(
             db.session, actor=current_actor(), cocktail_id=cocktail.id, changes=CocktailUpdateSchema().load(submitted)
@@ -422,7 +442,6 @@ def settings(cocktail_id: int):
         if isinstance(error, DomainError) and error.status == 404:
             raise
         messages = error.messages if isinstance(error, ValidationError) else (error.errors or {})
-        flash("Not saved: " + " ".join(" ".join(v) for v in flatten(messages).values()), "error")
-        return redirect(url_for("cocktails.detail", cocktail_id=cocktail.id), code=303)
+        return refused("Not saved: " + " ".join(" ".join(v) for v in flatten(messages).values()), page)
     flash("Cocktail updated.", "success")
-    return redirect(url_for("cocktails.detail", cocktail_id=cocktail.id), code=303)
+    return redirect(page, code=303)

@@ -14,7 +14,7 @@ from catalog.cocktails import service as cocktails_service
 from catalog.conditions import service as conditions_service
 from catalog.errors import DomainError
 from catalog.extensions import db
-from catalog.forms import flatten
+from catalog.forms import flatten, refused
 from catalog.patients import service
 from catalog.patients.models import AllergyType, ClinicalStatus, Criticality, ReactionSeverity, VerificationStatus
 from catalog.patients.schemas import (
@@ -161,13 +161,12 @@ def allergy_status(patient_id: int):
         data = PatientUpdateSchema(only=["allergy_status"]).load({"allergy_status": request.form.get("allergy_status")})
         service.update_patient(db.session, actor=current_actor(), patient_id=patient_id, changes=data)
     except ValidationError as error:
-        flash(" ".join(flatten(error.messages).get("allergy_status", ["Invalid status."])), "error")
-        return redirect(url_for("patients.detail", patient_id=patient_id), code=303)
+        message = " ".join(flatten(error.messages).get("allergy_status", ["Invalid status."]))
+        return refused(message, url_for("patients.detail", patient_id=patient_id))
     except DomainError as error:
         if error.status == 404:
             raise
-        flash(error.message, "error")
-        return redirect(url_for("patients.detail", patient_id=patient_id), code=303)
+        return refused(error.message, url_for("patients.detail", patient_id=patient_id))
     flash("Allergy status updated.", "success")
     return redirect(url_for("patients.detail", patient_id=patient_id), code=303)
 

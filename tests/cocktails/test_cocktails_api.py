@@ -156,7 +156,10 @@ def test_revert_makes_a_new_version_equal_to_an_old_one(api, cocktail):
     assert response.json["reverted_from"] == 1
     diff = api.get(f"/api/v1/cocktails/{cocktail['id']}/diff?from=1&to=3").json
     assert (diff["added"], diff["removed"], diff["changed"], diff["fields"]) == ([], [], [], [])
-    assert save(api, cocktail, 3, revert_to=9).status_code == 404
+    missing = save(api, cocktail, 3, revert_to=9)
+    assert missing.status_code == 422
+    assert "revert_to" in missing.json["errors"]["json"]
+    assert save(api, cocktail, 3, revert_to=3).status_code == 422, "nothing would change"
     assert save(api, cocktail, 3, revert_to=1, components=[LIDOCAINE]).status_code == 422
 
 

@@ -32,6 +32,11 @@ COMPOSITION = {
 }
 
 
+def changed_composition(base: int) -> dict:
+    """What a saver on `base` sends: a real change from every earlier version."""
+    return {**COMPOSITION, "components": [{"ingredient": "ascorbic-acid", "concentration": 1 + base, "unit": "%"}]}
+
+
 def prepare(app) -> tuple[str, int]:
     """A clinic, a read-write token and a cocktail at version 1, committed."""
     with app.app_context():
@@ -81,7 +86,7 @@ def test_threads_saving_on_the_same_base_on_sqlite_exactly_one_wins(fresh_databa
         client = app.test_client()
         response = client.post(
             f"/api/v1/cocktails/{cocktail_id}/versions",
-            json={**COMPOSITION, "change_note": note},
+            json={**changed_composition(base), "change_note": note},
             headers={**headers, "If-Match": f'W/"{base}"'},
         )
         if response.status_code == 412:
@@ -147,7 +152,7 @@ def test_gunicorn_workers_saving_on_the_same_base_on_postgresql_exactly_one_wins
             status, _body = call(
                 "POST",
                 f"/api/v1/cocktails/{cocktail_id}/versions",
-                {**COMPOSITION, "change_note": note},
+                {**changed_composition(base), "change_note": note},
                 {"If-Match": f'W/"{base}"'},
             )
             return status

@@ -55,7 +55,7 @@ def test_a_bad_component_is_shown_on_its_row_and_the_form_is_kept(practitioner_p
     page = response.get_data(as_text=True)
     row = page[page.index('id="row-bbbb"') :]
     row = row[: row.index("</tr>")]
-    assert "Must be positive." in row
+    assert "Must be more than 0." in row
     assert 'value="Kept name"' in page
     assert 'id="row-aaaa"' in page
 
