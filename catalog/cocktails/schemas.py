@@ -216,6 +216,7 @@ class FieldChangeSchema(Schema):
 
 class ComponentChangeSchema(Schema):
     ingredient = fields.Dict()
+    unit = fields.String(metadata={"description": "The component's unit in `to`."})
     changes = fields.List(fields.Nested(FieldChangeSchema))
 
 

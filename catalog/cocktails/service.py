@@ -218,7 +218,7 @@ def _new_version(
 
 
 def composition_of(version: CocktailVersion) -> dict:
-    """A saved version as CompositionSchema input: what revert and clone copy."""
+    """A saved version as CompositionSchema input: what revert, clone and re-basing copy."""
     return {
         "components": [
             {
@@ -463,6 +463,8 @@ def rebase(*, base: dict, theirs: dict, mine: dict) -> tuple[dict, list[str]]:
 
 
 def _norm(value):
+    if value == "":
+        return None
     if isinstance(value, dict):
         return {key: _norm(item) for key, item in value.items() if item not in (None, "")}
     if isinstance(value, int | float) and not isinstance(value, bool):
@@ -511,7 +513,7 @@ def diff(old: CocktailVersion, new: CocktailVersion) -> dict:
             if old_view[field] != new_view[field]
         ]
         if changes:
-            changed.append({"ingredient": new_view["ingredient"], "changes": changes})
+            changed.append({"ingredient": new_view["ingredient"], "unit": new_view["unit"], "changes": changes})
     fields = []
     for field in VERSION_FIELDS:
         old_value, new_value = getattr(old, field), getattr(new, field)

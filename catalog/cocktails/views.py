@@ -107,16 +107,34 @@ def _ingredients_of(rows: list[dict]) -> dict[str, Ingredient]:
 
 
 def _rows_from_version(version) -> list[dict]:
+    return _rows_from_composition(service.composition_of(version))
+
+
+def _rows_from_composition(composition: dict) -> list[dict]:
     return [
         {
             "key": secrets.token_hex(4),
-            "ingredient": c.ingredient.slug,
-            "concentration": f"{c.concentration:g}",
-            "unit": c.unit,
-            "volume_ml": f"{c.volume_ml:g}" if c.volume_ml is not None else "",
+            "ingredient": c["ingredient"],
+            "concentration": f"{c['concentration']:g}",
+            "unit": c["unit"],
+            "volume_ml": f"{c['volume_ml']:g}" if c.get("volume_ml") is not None else "",
         }
-        for c in version.components
+        for c in composition["components"]
     ]
+
+
+def _values_from_composition(composition: dict) -> dict:
+    protocol = composition.get("protocol") or {}
+    technique = composition.get("technique")
+    return {
+        "technique": technique.value if isinstance(technique, Technique) else technique,
+        "indication": composition.get("indication") or "",
+        "sessions": protocol.get("sessions") or "",
+        "weeks_between_sessions": ""
+        if protocol.get("weeks_between_sessions") is None
+        else protocol["weeks_between_sessions"],
+        "notes": composition.get("notes") or "",
+    }
 
 
 def _composer(
@@ -218,12 +236,9 @@ def compose(cocktail_id: int):
     based_on = int(base) if base.isdigit() and int(base) <= 100_000 else None
     data = {**composition_input(request.form, rows), "change_note": request.form.get("change_note", "")}
     try:
+        loaded = VersionCreateSchema().load(data)
         version = service.save_version(
-            db.session,
-            actor=current_actor(),
-            cocktail_id=cocktail.id,
-            based_on=based_on,
-            data=VersionCreateSchema().load(data),
+            db.session, actor=current_actor(), cocktail_id=cocktail.id, based_on=based_on, data=loaded
         )
     except ValidationError as error:
         errors, problems = row_errors(error.messages, rows)
@@ -237,15 +252,26 @@ def compose(cocktail_id: int):
             status=422,
         )
     except service.StaleVersion as error:
-        # Keep what the practitioner composed, and show what the other save changed, to re-base on.
+        # Re-base: take what only the other save changed, keep what only this one changed,
+        # and name where both changed the same thing, for the practitioner to decide.
         db.session.rollback()
         cocktail = service.get_cocktail(db.session, clinic_id=current_actor().clinic_id, cocktail_id=cocktail_id)
-        theirs = service.diff_versions(
-            db.session, clinic_id=cocktail.clinic_id, cocktail_id=cocktail.id, from_=based_on or 1, to=error.current
+        start = based_on if based_on and based_on <= error.current else error.current
+        base_version = service.get_version(db.session, cocktail=cocktail, number=start)
+        their_version = service.get_version(db.session, cocktail=cocktail, number=error.current)
+        merged, clashes = service.rebase(
+            base=service.composition_of(base_version), theirs=service.composition_of(their_version), mine=loaded
         )
-        conflict = {"current": error.current, "based_on": based_on, "diff": theirs}
+        conflict = {
+            "current": error.current,
+            "based_on": start,
+            "diff": service.diff(base_version, their_version),
+            "clashes": clashes,
+        }
+        merged_rows = _rows_from_composition(merged)
+        values = {**request.form, **_values_from_composition(merged)}
         return _composer(
-            cocktail=cocktail, base=error.current, rows=rows, values=request.form, conflict=conflict, status=412
+            cocktail=cocktail, base=error.current, rows=merged_rows, values=values, conflict=conflict, status=412
         )
     except DomainError as error:
         if error.status == 404:
@@ -300,9 +326,22 @@ def live_check():
             result = checks_service.run_check(db.session, patient=patient, components=components)
         else:
             result = checks_service.check_composition_alone(db.session, components=components)
-    except (ValidationError, DomainError):
-        # Incomplete rows while typing: the check waits until the composition is valid.
-        return render_template("cocktails/_live_check.html", result=None, patient=patient, rows=rows)
+    except (ValidationError, DomainError) as error:
+        # While typing, rows are often incomplete: say what stands in the way, and check once it is valid.
+        messages = error.messages if isinstance(error, ValidationError) else (error.errors or {"_": [error.message]})
+        general, by_row = row_errors(messages, rows)
+        for problems_of_row in by_row.values():
+            if problems_of_row.get("concentration") and not any("0" in r for r in problems_of_row["concentration"]):
+                problems_of_row["concentration"] = ["enter its concentration."]
+        names = _ingredients_of(rows)
+        problems = [
+            (names[row["ingredient"]].name if row.get("ingredient") in names else "A component", by_row[row["key"]])
+            for row in rows
+            if row["key"] in by_row
+        ]
+        return render_template(
+            "cocktails/_live_check.html", result=None, patient=patient, rows=rows, problems=problems, general=general
+        )
     return render_template("cocktails/_live_check.html", result=result, patient=patient, rows=rows)
 
 
@@ -326,6 +365,7 @@ def detail(cocktail_id: int):
         can_write=current_actor().allows(Role.PRACTITIONER),
         patients=patients_service.search_patients(db.session, clinic_id=clinic_id, page_size=100).items,
         checks=checks_service.list_checks(db.session, clinic_id=clinic_id, cocktail_id=cocktail.id, page_size=10).items,
+        patient_names=patients_service.names(db.session, clinic_id=clinic_id),
     )
 
 

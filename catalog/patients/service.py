@@ -82,6 +82,14 @@ def search_patients(
     return PatientPage(items=list(items), total=total, page=page, page_size=page_size)
 
 
+def names(session: Session, *, clinic_id: int) -> dict[int, str]:
+    """Each patient's name and reference by id, for lists that mention them."""
+    rows = session.execute(
+        select(Patient.id, Patient.display_name, Patient.reference).where(Patient.clinic_id == clinic_id)
+    )
+    return {patient_id: f"{name} ({reference})" for patient_id, name, reference in rows}
+
+
 def get_patient(session: Session, *, clinic_id: int, patient_id: int) -> Patient:
     """The patient, if it belongs to this clinic; another clinic's patient does not exist here."""
     patient = session.get(Patient, patient_id)

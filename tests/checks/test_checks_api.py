@@ -142,3 +142,45 @@ def test_conditions_and_unknown_status_reach_the_check(api):
     assert ("allergies-unknown", "warning") in kinds
     assert ("contraindication", "critical") in kinds
     assert response.json["outcome"] == "contraindicated"
+
+
+def test_a_read_token_may_check_unsaved_components_but_not_record(client, api_as, clinic, patient, cocktail):
+    reader = api_as(client, clinic.read_token)
+    unsaved = reader.post("/api/v1/checks", json={"patient": patient["id"], "components": [VITAMIN_C]})
+    assert unsaved.status_code == 200
+    recorded = reader.post("/api/v1/checks", json={"patient": patient["id"], "cocktail": cocktail["id"]})
+    assert recorded.status_code == 403
+
+
+def test_checks_filter_by_outcome(api, patient, cocktail):
+    api.post("/api/v1/checks", json={"patient": patient["id"], "cocktail": cocktail["id"]})
+    assert api.get("/api/v1/checks?outcome=contraindicated").json["total"] == 1
+    assert api.get("/api/v1/checks?outcome=clear").json["total"] == 0
+    assert api.get("/api/v1/checks?outcome=fine").status_code == 422
+
+
+def test_an_unsaved_check_refuses_an_ingredient_twice(api, patient):
+    response = api.post("/api/v1/checks", json={"patient": patient["id"], "components": [VITAMIN_C, VITAMIN_C]})
+    assert response.status_code == 422
+    assert "1" in response.json["errors"]["json"]["components"]
+
+
+def test_a_saved_version_stays_checkable_when_the_catalogue_changes_its_unit(
+    client, clinics, clinic, api, api_as, patient
+):
+    from tests.factories import ingredient_entry
+
+    curator = api_as(client, clinics.token(clinic.clinic, curator=True))
+    entry = ingredient_entry(slug="unit-changer", concentration={"unit": "%", "usual_min": 0.1, "usual_max": 1})
+    assert curator.post("/api/v1/ingredients", json=entry).status_code == 201
+    body = {
+        "name": "Unit mix",
+        "technique": "needle-free",
+        "components": [{"ingredient": "unit-changer", "concentration": 0.5, "unit": "%"}],
+    }
+    cocktail = api.post("/api/v1/cocktails", json=body).json
+    changed = {**entry, "concentration": {"unit": "IU/mL", "usual_min": 1, "usual_max": 10}}
+    assert curator.put("/api/v1/ingredients/unit-changer", json=changed).status_code == 200
+    check = api.post("/api/v1/checks", json={"patient": patient["id"], "cocktail": cocktail["id"]})
+    assert check.status_code == 201
+    assert "unit-mismatch" in [f["kind"] for f in check.json["findings"]]

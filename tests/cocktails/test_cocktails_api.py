@@ -140,6 +140,7 @@ def test_history_any_version_and_the_diff(api, cocktail):
     assert diff["changed"] == [
         {
             "ingredient": {"slug": "sodium-hyaluronate-fermentation", "name": diff["changed"][0]["ingredient"]["name"]},
+            "unit": "%",
             "changes": [{"field": "concentration", "from": 1.0, "to": 1.5}],
         }
     ]
@@ -210,3 +211,73 @@ def test_version_saves_are_audited_by_component(api, cocktail):
     assert fields[0] == "version"
     assert "component:lidocaine-hydrochloride" in fields
     assert "component:ascorbic-acid" in fields
+
+
+@pytest.mark.parametrize(
+    ("component", "field", "message"),
+    [
+        ({**LIDOCAINE, "concentration": 150}, "concentration", "cannot be more than 100"),
+        ({**LIDOCAINE, "concentration": 1e7, "unit": "mg/mL"}, "concentration", "at most 1,000,000"),
+        ({"concentration": 1, "unit": "%"}, "ingredient", "Missing data"),
+        ({**LIDOCAINE, "ingredient": "Lidocaine HCl"}, "ingredient", "slug"),
+        ({**LIDOCAINE, "ingredient": 5}, "ingredient", "Not a valid string"),
+    ],
+)
+def test_impossible_components_are_422_not_500(api, component, field, message):
+    response = api.post("/api/v1/cocktails", json=cocktail_body(components=[component]))
+    assert response.status_code == 422, response.json
+    assert message in " ".join(response.json["errors"]["json"]["components"]["0"][field])
+
+
+def test_a_duplicate_names_the_earlier_row_counting_from_one(api):
+    response = api.post("/api/v1/cocktails", json=cocktail_body(components=[LIDOCAINE, VITAMIN_C, LIDOCAINE]))
+    assert response.json["errors"]["json"]["components"]["2"]["ingredient"] == [
+        "Already in row 1: list each ingredient once."
+    ]
+
+
+def test_a_revert_with_composition_fields_is_refused_not_half_applied(api, cocktail):
+    save(api, cocktail, 1, components=[LIDOCAINE], technique="needle-free")
+    response = save(api, cocktail, 2, revert_to=1, indication="Something else")
+    assert response.status_code == 422
+    assert "indication" in response.json["errors"]["json"]
+
+
+def test_if_match_star_saves_on_the_current_version_and_nonsense_says_so(api, cocktail):
+    response = api.post(
+        versions_url(cocktail),
+        json={"components": [LIDOCAINE], "technique": "needle-free", "change_note": "x"},
+        headers={"If-Match": "*"},
+    )
+    assert response.status_code == 201
+    nonsense = api.post(versions_url(cocktail), json={"revert_to": 1, "change_note": "x"}, headers={"If-Match": "v2"})
+    assert nonsense.status_code == 412
+    assert "names no version" in nonsense.json["message"]
+
+
+def test_an_archived_cocktail_takes_no_new_version(api, cocktail):
+    api.patch(f"/api/v1/cocktails/{cocktail['id']}", json={"status": "archived"})
+    response = save(api, cocktail, 1, components=[LIDOCAINE], technique="needle-free")
+    assert response.status_code == 409
+    assert "archived" in response.json["message"]
+
+
+def test_saving_what_is_already_there_is_refused(api, cocktail):
+    body = cocktail_body()
+    response = save(
+        api,
+        cocktail,
+        1,
+        components=body["components"],
+        technique=body["technique"],
+        indication=body["indication"],
+        protocol=body["protocol"],
+    )
+    assert response.status_code == 422
+    assert "Nothing would change" in response.json["message"]
+
+
+def test_a_whole_number_of_sessions_is_required(api):
+    response = api.post("/api/v1/cocktails", json=cocktail_body(protocol={"sessions": 2.5}))
+    assert response.status_code == 422
+    assert "sessions" in response.json["errors"]["json"]["protocol"]

@@ -80,7 +80,7 @@ def test_the_live_check_shows_the_critical_finding_for_the_chosen_patient(practi
     incomplete = practitioner_pages.post(
         "/cocktails/composer/check", composer_form(**{"components-bbbb-concentration": ""})
     ).get_data(as_text=True)
-    assert "Complete each component" in incomplete
+    assert "Lidocaine hydrochloride: enter its concentration." in incomplete
 
 
 def test_the_composer_adds_rows_for_catalogue_ingredients(practitioner_pages):
@@ -105,20 +105,37 @@ def test_changing_the_composition_makes_version_two_and_the_diff_reads_well(prac
     assert "removed</span> Lidocaine hydrochloride" in diff
 
 
-def test_saving_on_a_stale_version_keeps_the_composition_and_shows_the_other_change(practitioner_pages, cocktail_url):
+def test_saving_on_a_stale_version_re_bases_keeping_both_changes(practitioner_pages, cocktail_url):
     cocktail_id = cocktail_url.rstrip("/").split("/")[-1]
-    first = composer_form(name=None, based_on="1", change_note="Theirs", **{"components-aaaa-concentration": "1.5"})
-    assert practitioner_pages.post(f"/cocktails/{cocktail_id}/compose", first).status_code == 302
+    theirs = composer_form(name=None, based_on="1", change_note="Theirs", **{"components-aaaa-concentration": "1.5"})
+    assert practitioner_pages.post(f"/cocktails/{cocktail_id}/compose", theirs).status_code == 302
     mine = composer_form(name=None, based_on="1", change_note="Mine", **{"components-bbbb-concentration": "0.3"})
     response = practitioner_pages.post(f"/cocktails/{cocktail_id}/compose", mine)
     assert response.status_code == 412
     page = response.get_data(as_text=True)
     assert "Someone saved version 2 while you were composing" in page
-    assert "concentration 1.0 → 1.5" in page
-    assert 'value="0.3"' in page, "the practitioner's own composition is kept"
-    assert 'name="based_on" value="2"' in page, "saving again re-bases on version 2"
-    rebased = practitioner_pages.post(f"/cocktails/{cocktail_id}/compose", {**mine, "based_on": "2"})
-    assert rebased.status_code == 302
+    assert "concentration 1 % → 1.5 %" in page
+    assert 'value="1.5"' in page, "their change is taken"
+    assert 'value="0.3"' in page, "my change is kept"
+    assert "You both changed" not in page
+    assert 'name="based_on" value="2"' in page, "saving again makes version 3 from version 2"
+    form = {"csrf_token": practitioner_pages.csrf_token()}
+    form.update(re.findall(r'name="(components-[a-f0-9]+-(?:ingredient|concentration))" value="([^"]*)"', page))
+    form.update({key.replace("-ingredient", "-unit"): "%" for key in list(form) if key.endswith("-ingredient")})
+    form.update(technique="point-injection", based_on="2", change_note="Mine, re-based")
+    assert practitioner_pages.client.post(f"/cocktails/{cocktail_id}/compose", data=form).status_code == 302
+    version = practitioner_pages.get(f"/cocktails/{cocktail_id}/versions/3").get_data(as_text=True)
+    assert "1.5 %" in version and "0.3 %" in version
+
+
+def test_a_clash_on_the_same_component_keeps_mine_and_names_it(practitioner_pages, cocktail_url):
+    cocktail_id = cocktail_url.rstrip("/").split("/")[-1]
+    theirs = composer_form(name=None, based_on="1", change_note="Theirs", **{"components-bbbb-concentration": "0.2"})
+    practitioner_pages.post(f"/cocktails/{cocktail_id}/compose", theirs)
+    mine = composer_form(name=None, based_on="1", change_note="Mine", **{"components-bbbb-concentration": "0.4"})
+    page = practitioner_pages.post(f"/cocktails/{cocktail_id}/compose", mine).get_data(as_text=True)
+    assert "You both changed lidocaine-hydrochloride" in page
+    assert 'value="0.4"' in page
 
 
 def test_revert_from_the_history(practitioner_pages, cocktail_url):
@@ -160,3 +177,55 @@ def test_a_viewer_reads_cocktails_but_cannot_compose_or_check(pages, clinic, pra
     assert b"Change the composition" not in viewer.get(cocktail_url).data
     assert viewer.get("/cocktails/new").status_code == 403
     assert viewer.post("/cocktails/composer/check", composer_form()).status_code == 403
+
+
+def test_a_refused_clone_or_revert_writes_nothing(practitioner_pages, api, client, clinics, clinic, api_as):
+    from tests.factories import ingredient_entry
+
+    curator = api_as(client, clinics.token(clinic.clinic, curator=True))
+    entry = ingredient_entry(slug="drifting-unit", concentration={"unit": "%", "usual_min": 0.1, "usual_max": 1})
+    curator.post("/api/v1/ingredients", json=entry)
+    row = {
+        "components-cccc-ingredient": "drifting-unit",
+        "components-cccc-concentration": "0.5",
+        "components-cccc-unit": "%",
+    }
+    url = practitioner_pages.post("/cocktails/new", {**composer_form(name="Drifting"), **row}).headers["Location"]
+    cocktail_id = url.rstrip("/").split("/")[-1]
+    practitioner_pages.post(
+        f"/cocktails/{cocktail_id}/compose",
+        {**composer_form(name=None, based_on="1", change_note="v2"), **row, "technique": "needle-free"},
+    )
+    curator.put("/api/v1/ingredients/drifting-unit", json={**entry, "concentration": {"unit": "IU/mL", "usual_max": 5}})
+
+    clone = practitioner_pages.post(f"/cocktails/{cocktail_id}/clone", {"name": "Drifting copy"})
+    assert clone.status_code == 303
+    assert "Drifting copy" not in practitioner_pages.get("/cocktails").get_data(as_text=True)
+    revert = practitioner_pages.post(f"/cocktails/{cocktail_id}/revert", {"revert_to": "1", "based_on": "2"})
+    assert revert.status_code == 303
+    assert api.get(f"/api/v1/cocktails/{cocktail_id}").json["current_version"] == 2
+    assert "Not reverted" in practitioner_pages.get(f"/cocktails/{cocktail_id}/versions").get_data(as_text=True)
+
+
+def test_rebase_takes_theirs_keeps_mine_and_names_clashes():
+    from catalog.cocktails.service import rebase
+
+    def composition(**rows):
+        return {
+            "technique": "point-injection",
+            "indication": "",
+            "protocol": {},
+            "notes": "",
+            "components": [
+                {"ingredient": slug, "concentration": c, "unit": "%", "volume_ml": None} for slug, c in rows.items()
+            ],
+        }
+
+    base = composition(a=1, b=1, c=1)
+    theirs = {**composition(a=2, b=1, d=1), "notes": "theirs"}  # changed a, removed c, added d
+    mine = {**composition(a=1, b=3, c=1, e=1), "technique": "needle-free"}  # changed b, added e
+    merged, clashes = rebase(base=base, theirs=theirs, mine=mine)
+    assert {c["ingredient"]: c["concentration"] for c in merged["components"]} == {"a": 2, "b": 3, "d": 1, "e": 1}
+    assert (merged["technique"], merged["notes"], clashes) == ("needle-free", "theirs", [])
+    _merged, clashes = rebase(base=base, theirs=composition(a=2, b=1, c=1), mine=composition(a=5, b=1, c=1))
+    assert clashes == ["a"]

@@ -19,6 +19,9 @@ document.addEventListener("click", (event) => {
   if (!button) return;
   button.closest("tr").remove();
   document.body.dispatchEvent(new Event("rowsChanged"));
+  // The button is gone: keep the keyboard in the composer, on the ingredient search.
+  const search = document.getElementById("ingredient-search");
+  if (search) search.focus();
 });
 document.addEventListener("htmx:afterSwap", (event) => {
   if (event.detail.target.id !== "component-rows") return;
