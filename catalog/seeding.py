@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 
 from catalog.allergens import service as allergens_service
 from catalog.allergens.schemas import AllergenCreateSchema
-from catalog.conditions.models import Condition
+from catalog.conditions import service as conditions_service
+from catalog.conditions.schemas import ConditionSchema
 from catalog.errors import Invalid
 from catalog.extensions import db
 from catalog.ingredients import documents
@@ -38,7 +39,7 @@ SEED_FILES: list[tuple[str, Schema, object]] = [
     ("sources.yaml", SourceSchema(), _terms(Source)),
     ("categories.yaml", CodedTermSchema(), _terms(Category)),
     ("purposes.yaml", CodedTermSchema(), _terms(Purpose)),
-    ("conditions.yaml", CodedTermSchema(), _terms(Condition)),
+    ("conditions.yaml", ConditionSchema(), lambda s, e: conditions_service.upsert_conditions(s, entries=e)),
     ("allergens.yaml", AllergenCreateSchema(), lambda s, e: allergens_service.upsert_allergens(s, entries=e)),
     ("ingredients.yaml", IngredientCreateSchema(), lambda s, e: ingredients_service.upsert_ingredients(s, entries=e)),
 ]

@@ -121,3 +121,20 @@ def test_the_treatment_sheet_advice_file_is_valid_and_cites_a_known_source(app):
     assert advice["before"] and advice["after"]
     with app.app_context():
         assert db.session.get(Source, advice["source"]) is not None
+
+
+def test_a_condition_caution_must_cite_a_known_source(tmp_path, fresh_database_url):
+    directory = tmp_path / "seed"
+    shutil.copytree(SEED_DIRECTORY, directory)
+    conditions = yaml.safe_load((directory / "conditions.yaml").read_text())
+    conditions[0]["caution_source"] = "no-such-source"
+    (directory / "conditions.yaml").write_text(yaml.safe_dump(conditions))
+    app = make_test_app(fresh_database_url())
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        upgrade()
+        with pytest.raises(SeedError, match="caution_source"):
+            load_seed(db.session, directory)
+        db.session.rollback()
+        db.engine.dispose()

@@ -61,4 +61,9 @@ def patient_profile(session: Session, patient: Patient) -> PatientProfile:
             for record in patient.allergies
         ),
         conditions=tuple(Term(condition.code, condition.name) for condition in patient.conditions),
+        cautions=tuple(
+            (Term(condition.code, condition.name), condition.caution)
+            for condition in patient.conditions
+            if condition.caution
+        ),
     )

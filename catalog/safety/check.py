@@ -26,6 +26,8 @@ def check_composition(components: list[Component] | tuple[Component, ...], patie
     if patient.allergy_status == "unknown":
         findings.append(Finding(FindingKind.ALLERGIES_UNKNOWN, Severity.WARNING))
     _condition_findings(components, patient, findings)
+    for condition, caution in patient.cautions:
+        findings.append(Finding(FindingKind.TREATMENT_CAUTION, Severity.WARNING, condition=condition, facts=(caution,)))
     for component in components:
         _concentration_findings(component, findings)
     _incompatibility_findings(components, findings)

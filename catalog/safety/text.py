@@ -73,6 +73,11 @@ def _contraindication(finding: Finding) -> tuple[str, str]:
     )
 
 
+def _treatment_caution(finding: Finding) -> tuple[str, str]:
+    (caution,) = finding.facts
+    return f"{finding.condition.name}: {caution.split('; ')[0].rstrip('.')}.", caution
+
+
 def _above_maximum(finding: Finding) -> tuple[str, str]:
     concentration, unit, maximum, catalogue_unit = finding.facts
     ingredient = finding.ingredient.name
@@ -118,6 +123,7 @@ _WRITERS = {
     FindingKind.UNCODED_ALLERGY: _uncoded,
     FindingKind.ALLERGIES_UNKNOWN: _unknown,
     FindingKind.CONTRAINDICATION: _contraindication,
+    FindingKind.TREATMENT_CAUTION: _treatment_caution,
     FindingKind.ABOVE_MAXIMUM: _above_maximum,
     FindingKind.OUTSIDE_USUAL_RANGE: _outside_range,
     FindingKind.UNIT_MISMATCH: _unit_mismatch,

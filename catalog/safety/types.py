@@ -26,6 +26,7 @@ class FindingKind(StrEnum):
     UNCODED_ALLERGY = "uncoded-allergy"
     ALLERGIES_UNKNOWN = "allergies-unknown"
     CONTRAINDICATION = "contraindication"
+    TREATMENT_CAUTION = "treatment-caution"
     ABOVE_MAXIMUM = "above-maximum"
     OUTSIDE_USUAL_RANGE = "outside-usual-range"
     UNIT_MISMATCH = "unit-mismatch"
@@ -123,6 +124,8 @@ class PatientProfile:
     allergy_status: str  # unknown | no-known-allergies | allergies-recorded
     allergies: tuple[AllergyFacts, ...] = ()
     conditions: tuple[Term, ...] = ()
+    # Conditions that call for caution whatever the ingredients, each with what the source says.
+    cautions: tuple[tuple[Term, str], ...] = ()
 
 
 class Finding(NamedTuple):

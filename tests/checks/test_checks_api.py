@@ -141,6 +141,7 @@ def test_conditions_and_unknown_status_reach_the_check(api):
     kinds = {(f["kind"], f["severity"]) for f in response.json["findings"]}
     assert ("allergies-unknown", "warning") in kinds
     assert ("contraindication", "critical") in kinds
+    assert ("treatment-caution", "warning") in kinds, "the seed article's caution on pregnancy"
     assert response.json["outcome"] == "contraindicated"
 
 

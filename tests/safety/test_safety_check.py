@@ -353,3 +353,18 @@ def test_the_safety_package_imports_nothing_from_the_app():
                 )
             if isinstance(node, ast.Import):
                 assert not any(alias.name.split(".")[0] in {"flask", "sqlalchemy"} for alias in node.names), path.name
+
+
+def test_a_condition_with_a_treatment_caution_warns_whatever_the_ingredients():
+    caution = "Mesotherapy may not be appropriate during pregnancy; consult before treating."
+    profile = PatientProfile("no-known-allergies", (), (PREGNANCY,), ((PREGNANCY, caution),))
+    result = check_composition([component(VITAMIN_C)], profile)
+    (finding,) = result.findings
+    assert (finding.kind, finding.severity, finding.condition) == (
+        FindingKind.TREATMENT_CAUTION,
+        Severity.WARNING,
+        PREGNANCY,
+    )
+    assert finding.summary == "Pregnancy: Mesotherapy may not be appropriate during pregnancy."
+    assert finding.detail == caution
+    assert result.outcome == Outcome.CAUTION
