@@ -36,7 +36,7 @@ class StaleVersion(DomainError):
                 f"The cocktail is now at version {current}: someone saved a version since the one you started "
                 f"from. Read version {current} and make your change on it."
             )
-        super().__init__(message, errors={"If-Match": [f"The current version is {current}."]})
+        super().__init__(message, errors={"headers": {"If-Match": [f"The current version is {current}."]}})
         self.current = current
 
 
@@ -48,7 +48,7 @@ class BaseVersionRequired(DomainError):
     def __init__(self, current: int):
         super().__init__(
             f'Send If-Match with the ETag of the version you changed (the current one is W/"{current}").',
-            errors={"If-Match": ["Required."]},
+            errors={"headers": {"If-Match": ["Required."]}},
         )
         self.current = current
 

@@ -436,7 +436,7 @@ class StaleRevision(Conflict):
     def __init__(self, current: int):
         super().__init__(
             f"The record has changed since you read it: it is now at revision {current}. Read it again.",
-            errors={"revision": [f"Current revision is {current}."]},
+            errors={"headers": {"If-Match": [f"The current revision is {current}."]}},
         )
         self.current = current
 

@@ -281,3 +281,11 @@ def test_a_whole_number_of_sessions_is_required(api):
     response = api.post("/api/v1/cocktails", json=cocktail_body(protocol={"sessions": 2.5}))
     assert response.status_code == 422
     assert "sessions" in response.json["errors"]["json"]["protocol"]
+
+
+def test_precondition_errors_name_the_if_match_header(api, cocktail):
+    missing = api.post(versions_url(cocktail), json={"revert_to": 1, "change_note": "x"})
+    assert missing.json["errors"] == {"headers": {"If-Match": ["Required."]}}
+    save(api, cocktail, 1, components=[LIDOCAINE], technique="needle-free")
+    stale = save(api, cocktail, 1, revert_to=1)
+    assert stale.json["errors"] == {"headers": {"If-Match": ["The current version is 2."]}}
