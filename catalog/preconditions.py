@@ -16,6 +16,7 @@ def expected_revision() -> int | None:
     if not if_match or if_match.star_tag:
         return None
     tags = if_match.as_set(include_weak=True)
-    if len(tags) == 1 and (tag := next(iter(tags))).isdigit():
+    tag = next(iter(tags)) if len(tags) == 1 else None
+    if isinstance(tag, str) and tag.isdigit() and len(tag) < 7:
         return int(tag)
     return -1

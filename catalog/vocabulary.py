@@ -8,7 +8,8 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from catalog.timestamps import TimestampMixin
 
-CODE = validate.Regexp(r"^[a-z0-9]+(-[a-z0-9]+)*$", error="Use lower-case letters, digits and single hyphens.")
+CODE_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+CODE = validate.Regexp(CODE_PATTERN, error="Use lower-case letters, digits and single hyphens.")
 
 
 def enum_type(enum: type[StrEnum], *, name: str, length: int = 20) -> Enum:
@@ -29,7 +30,8 @@ def enum_field(enum: type[StrEnum], **kwargs) -> fields.String:
 
 
 def code_field(**kwargs) -> fields.String:
-    return fields.String(validate=[validate.Length(1, 64), CODE], **kwargs)
+    metadata = {"pattern": CODE_PATTERN, **kwargs.pop("metadata", {})}
+    return fields.String(validate=[validate.Length(1, 64), CODE], metadata=metadata, **kwargs)
 
 
 class CodedTermSchema(Schema):

@@ -105,3 +105,9 @@ def test_an_allergen_cannot_loop_under_its_own_member(curator):
     )
     assert response.status_code == 422
     assert "parent" in response.json["errors"]["json"]
+
+
+def test_an_incompatibility_without_an_ingredient_is_422(curator):
+    response = curator.post("/api/v1/ingredients", json=ingredient_entry(incompatibilities=[{"reason": "x"}]))
+    assert response.status_code == 422
+    assert "incompatibilities" in response.json["errors"]["json"]

@@ -30,7 +30,9 @@ def each_ingredient_once(components: list[dict]) -> None:
 
 
 class ComponentInputSchema(Schema):
-    ingredient = fields.String(required=True, validate=[validate.Length(1, 120), SLUG])
+    ingredient = fields.String(
+        required=True, validate=[validate.Length(1, 120), SLUG], metadata={"pattern": SLUG.regex.pattern}
+    )
     concentration = fields.Float(
         required=True,
         allow_nan=False,

@@ -82,7 +82,7 @@ class IngredientCreateSchema(Schema):
 
     @validates("incompatibilities")
     def one_reason_per_pair(self, values, data_key, **kwargs):
-        slugs = [v["ingredient"] for v in values]
+        slugs = [v["ingredient"] for v in values if isinstance(v, dict) and "ingredient" in v]
         if len(set(slugs)) != len(slugs):
             raise ValidationError("List each incompatible ingredient once.")
 

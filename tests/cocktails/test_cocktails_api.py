@@ -289,3 +289,11 @@ def test_precondition_errors_name_the_if_match_header(api, cocktail):
     save(api, cocktail, 1, components=[LIDOCAINE], technique="needle-free")
     stale = save(api, cocktail, 1, revert_to=1)
     assert stale.json["errors"] == {"headers": {"If-Match": ["The current version is 2."]}}
+
+
+@pytest.mark.parametrize("if_match", ['W/""', '""', "W/", '"1", "2"', '"99999999999999999999"'])
+def test_odd_if_match_headers_are_answered_not_crashed(api, cocktail, if_match):
+    response = api.post(
+        versions_url(cocktail), json={"revert_to": 1, "change_note": "x"}, headers={"If-Match": if_match}
+    )
+    assert response.status_code in (412, 428), (if_match, response.status_code)
