@@ -151,6 +151,12 @@ def api(client, clinic):
 
 
 @pytest.fixture
+def auditor(client, clinic):
+    """The API as clinic A's token allowed to read the audit trail (read scope)."""
+    return ApiClient(client, clinic.audit_token)
+
+
+@pytest.fixture
 def api_as():
     """`api_as(client, token)`: the API with any token (or none)."""
     return ApiClient

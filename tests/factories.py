@@ -55,6 +55,7 @@ class ClinicSetup:
     viewer: Practitioner
     write_token: str
     read_token: str
+    audit_token: str
 
 
 class ClinicFactory:
@@ -81,7 +82,13 @@ class ClinicFactory:
         return practitioner
 
     def token(
-        self, clinic: Clinic, *, scope: str = "read-write", curator: bool = False, name: str | None = None
+        self,
+        clinic: Clinic,
+        *,
+        scope: str = "read-write",
+        curator: bool = False,
+        audit: bool = False,
+        name: str | None = None,
     ) -> str:
         new = clinics_service.create_token(
             self.session,
@@ -89,6 +96,7 @@ class ClinicFactory:
             name=name or f"token {next(_numbers)}",
             scope=scope,
             is_curator=curator,
+            can_read_audit=audit,
             actor=Actor.operator(clinic.id),
         )
         self.session.commit()
@@ -103,6 +111,7 @@ class ClinicFactory:
             viewer=self.practitioner(clinic, role="viewer"),
             write_token=self.token(clinic, scope="read-write"),
             read_token=self.token(clinic, scope="read"),
+            audit_token=self.token(clinic, scope="read", audit=True),
         )
         return setup
 

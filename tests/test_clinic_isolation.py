@@ -192,7 +192,7 @@ def test_every_clinic_page_needs_a_signed_in_practitioner(app, pages, path_value
 
 
 def test_the_audit_api_shows_only_the_callers_clinic(client, api_as, other_clinic, clinic_a_data):
-    entries = api_as(client, other_clinic.read_token).get("/api/v1/audit?page_size=200").json["items"]
+    entries = api_as(client, other_clinic.audit_token).get("/api/v1/audit?page_size=200").json["items"]
     assert entries, "clinic B has its own entries (its people and tokens were created)"
     assert not [e for e in entries if e["object_type"] in {"patient", "allergy"}]
     assert_no_markers_in(json.dumps(entries))

@@ -22,7 +22,7 @@ def test_a_curator_adds_an_ingredient_and_everyone_can_read_it(curator, client):
     assert client.get("/api/v1/ingredients?q=curated").json["total"] == 1
 
 
-def test_a_curator_replaces_a_record_and_the_change_is_audited(curator, client):
+def test_a_curator_replaces_a_record_and_the_change_is_audited(curator, client, auditor):
     curator.post("/api/v1/ingredients", json=ingredient_entry(slug="to-edit", name="To edit"))
     changed = ingredient_entry(slug="to-edit", name="Edited name", category="peptide", origin="fermentation")
     etag = client.get("/api/v1/ingredients/to-edit").headers["ETag"]
@@ -30,7 +30,7 @@ def test_a_curator_replaces_a_record_and_the_change_is_audited(curator, client):
     assert response.status_code == 200, response.json
     assert response.json["name"] == "Edited name"
     assert client.get("/api/v1/ingredients/to-edit", headers={"If-None-Match": etag}).status_code == 200
-    trail = curator.get("/api/v1/audit", query_string={"object_type": "ingredient", "object_id": "to-edit"}).json
+    trail = auditor.get("/api/v1/audit", query_string={"object_type": "ingredient", "object_id": "to-edit"}).json
     update = trail["items"][0]
     assert update["action"] == "ingredient.updated"
     fields = {c["field"]: c for c in update["changes"]}

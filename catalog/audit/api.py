@@ -18,12 +18,14 @@ bp = Blueprint(
 
 @bp.route("")
 class AuditTrail(MethodView):
-    @token_required(bp)
+    @token_required(bp, audit=True)
     @bp.arguments(AuditQuerySchema, location="query", as_kwargs=True)
     @bp.response(200, AuditPageSchema)
     def get(self, **filters):
         """Read the clinic's audit trail, newest first
 
+        Needs a token created with the right to read it (`--audit`, or the box
+        in the settings page), as only admins read it in the pages.
         Filter by object (`object_type`, `object_id`), by actor (`actor_type`,
         `actor_id`) and by time (`since` inclusive, `until` exclusive).
         """

@@ -58,10 +58,12 @@ def check_version(
     patient = _patient(session, clinic_id=actor.clinic_id, patient_id=patient_id)
     try:
         cocktail = cocktails.get_cocktail(session, clinic_id=actor.clinic_id, cocktail_id=cocktail_id)
+    except NotFound as error:
+        raise Invalid(error.message, errors={"cocktail": [error.message]}) from error
+    try:
         saved = cocktails.get_version(session, cocktail=cocktail, number=version or cocktail.current_version)
     except NotFound as error:
-        field = "version" if "version" in error.message else "cocktail"
-        raise Invalid(error.message, errors={field: [error.message]}) from error
+        raise Invalid(error.message, errors={"version": [error.message]}) from error
     result = run_check(session, patient=patient, components=cocktails.composition_of(saved)["components"], saved=True)
     check = Check(
         clinic_id=actor.clinic_id,
@@ -102,7 +104,12 @@ def get_check(session: Session, *, clinic_id: int, check_id: int) -> Check:
 
 def override_check(session: Session, *, actor: Actor, check_id: int, reason: str) -> CheckOverride:
     """Record the decision to go ahead despite a critical finding, and why."""
-    check = get_check(session, clinic_id=actor.clinic_id, check_id=check_id)
+    # Locked, so that of two overrides at once the second sees the first.
+    check = session.scalar(
+        select(Check).where(Check.id == check_id).with_for_update().execution_options(populate_existing=True)
+    )
+    if check is None or check.clinic_id != actor.clinic_id:
+        raise NotFound("No check with this id in your clinic.")
     if check.outcome != Outcome.CONTRAINDICATED:
         raise Conflict(
             f"This check's outcome is {check.outcome.value}: only a critical finding needs an override.",

@@ -13,6 +13,7 @@ class Actor:
     role: Role
     label: str
     is_curator: bool = False
+    can_read_audit: bool = False
     practitioner_id: int | None = None
     token_id: int | None = None
 
@@ -32,13 +33,14 @@ class Actor:
             role=practitioner.role,
             label=practitioner.name,
             is_curator=practitioner.is_curator,
+            can_read_audit=practitioner.role == Role.ADMIN,
             practitioner_id=practitioner.id,
         )
 
     @classmethod
     def operator(cls, clinic_id: int) -> "Actor":
         """Whoever runs the command line on the server."""
-        return cls(clinic_id=clinic_id, role=Role.ADMIN, label="command line", is_curator=True)
+        return cls(clinic_id=clinic_id, role=Role.ADMIN, label="command line", is_curator=True, can_read_audit=True)
 
     @classmethod
     def for_token(cls, token: ApiToken) -> "Actor":
@@ -49,6 +51,7 @@ class Actor:
             role=role,
             label=f"API token {token.name}",
             is_curator=token.is_curator,
+            can_read_audit=token.can_read_audit,
             token_id=token.id,
         )
 

@@ -30,7 +30,7 @@ def _unauthorized(message: str, error: str | None = None) -> Unauthorized:
     return Unauthorized(message, www_authenticate=challenge)
 
 
-def _actor_from_bearer(*, write: bool, curator: bool) -> Actor:
+def _actor_from_bearer(*, write: bool, curator: bool, audit: bool = False) -> Actor:
     authorization = flask_request.authorization
     if authorization is None or authorization.type != "bearer" or not authorization.token:
         raise _unauthorized("This route needs an API token: send 'Authorization: Bearer <token>'.")
@@ -42,10 +42,12 @@ def _actor_from_bearer(*, write: bool, curator: bool) -> Actor:
         raise Forbidden("This token's scope is 'read': it cannot change data.")
     if curator and not actor.is_curator:
         raise Forbidden("Only a curator's token can edit the shared catalogue.")
+    if audit and not actor.can_read_audit:
+        raise Forbidden("This token may not read the audit trail: an admin grants that when creating a token.")
     return actor
 
 
-def token_required(bp, *, write: bool = False, curator: bool = False):
+def token_required(bp, *, write: bool = False, curator: bool = False, audit: bool = False):
     """Decorate an API method: it runs only for a valid token (with write scope, or curator, when asked).
 
     Put it above the smorest decorators, so that a caller without a token hears 401, not 422.
@@ -54,13 +56,13 @@ def token_required(bp, *, write: bool = False, curator: bool = False):
     def decorator(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
-            g.actor = _actor_from_bearer(write=write, curator=curator)
+            g.actor = _actor_from_bearer(write=write, curator=curator, audit=audit)
             return view(*args, **kwargs)
 
         wrapper = bp.alt_response(401, response="DEFAULT_ERROR", description="No token, or a bad or revoked one.")(
             wrapper
         )
-        if write or curator:
+        if write or curator or audit:
             wrapper = bp.alt_response(
                 403, response="DEFAULT_ERROR", description="The token's scope does not allow this."
             )(wrapper)

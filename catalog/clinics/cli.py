@@ -82,12 +82,19 @@ def set_password(email: str, password: str) -> None:
 @click.option("--name", required=True, help="What the token is for, unique among the clinic's live tokens.")
 @click.option("--scope", type=click.Choice([s.value for s in TokenScope]), required=True)
 @click.option("--curator", is_flag=True, help="Also allow editing the shared catalogue.")
-def create_token(clinic_slug: str, name: str, scope: str, curator: bool) -> None:
+@click.option("--audit", is_flag=True, help="Also allow reading the clinic's audit trail.")
+def create_token(clinic_slug: str, name: str, scope: str, curator: bool, audit: bool) -> None:
     """Create an API token; prints it alone on the last line (it is shown only once)."""
     try:
         clinic = service.get_clinic(db.session, slug=clinic_slug)
         new = service.create_token(
-            db.session, clinic_id=clinic.id, name=name, scope=scope, is_curator=curator, actor=Actor.operator(clinic.id)
+            db.session,
+            clinic_id=clinic.id,
+            name=name,
+            scope=scope,
+            is_curator=curator,
+            can_read_audit=audit,
+            actor=Actor.operator(clinic.id),
         )
     except DomainError as error:
         _fail(error)

@@ -92,6 +92,8 @@ class ApiToken(TimestampMixin, db.Model):
     scope: Mapped[TokenScope] = mapped_column(enum_type(TokenScope, name="token_scope"))
     # Allowed to edit the shared catalogue; only a curator (or the operator's CLI) can grant it.
     is_curator: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Allowed to read the clinic's audit trail (what an admin reads in the pages); granted at creation.
+    can_read_audit: Mapped[bool] = mapped_column(Boolean, default=False)
     secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
     # The first characters of the secret, so people can tell their tokens apart.
     prefix: Mapped[str] = mapped_column(String(16))

@@ -13,6 +13,7 @@ from catalog.clinics import passwords, tokens
 from catalog.clinics.actors import Actor
 from catalog.clinics.models import ApiToken, Clinic, Practitioner, Role, TokenScope
 from catalog.errors import Conflict, Invalid, NotFound
+from catalog.integrity import flush_unique
 from catalog.text import fold
 from catalog.timestamps import utcnow
 
@@ -109,7 +110,7 @@ def create_practitioner(
         session_token=secrets.token_hex(16),
     )
     session.add(practitioner)
-    session.flush()
+    flush_unique(session, field="email", message="An account with this email address already exists.")
     audit.record(
         session,
         actor=actor,
@@ -301,7 +302,14 @@ class NewToken:
 
 
 def create_token(
-    session: Session, *, clinic_id: int, name: str, scope: str, is_curator: bool = False, actor: Actor
+    session: Session,
+    *,
+    clinic_id: int,
+    name: str,
+    scope: str,
+    is_curator: bool = False,
+    can_read_audit: bool = False,
+    actor: Actor,
 ) -> NewToken:
     name = name.strip()
     errors: dict[str, list[str]] = {}
@@ -313,6 +321,8 @@ def create_token(
         errors["scope"] = [f"Must be one of: {', '.join(s.value for s in TokenScope)}."]
     if is_curator and not actor.is_curator:
         errors["is_curator"] = ["Only a curator can create a token that edits the catalogue."]
+    if can_read_audit and not actor.can_read_audit:
+        errors["can_read_audit"] = ["Only an admin can create a token that reads the audit trail."]
     if errors:
         raise Invalid("The token cannot be created.", errors=errors)
     secret = tokens.new_secret()
@@ -321,12 +331,13 @@ def create_token(
         name=name,
         scope=TokenScope(scope),
         is_curator=is_curator,
+        can_read_audit=can_read_audit,
         secret_hash=tokens.digest(secret),
         prefix=tokens.display_prefix(secret),
         created_by_id=actor.practitioner_id,
     )
     session.add(token)
-    session.flush()
+    flush_unique(session, field="name", message="This clinic already has a live token with this name.")
     audit.record(
         session,
         actor=actor,
@@ -336,6 +347,7 @@ def create_token(
         changes=[
             {"field": "scope", "from": None, "to": token.scope.value},
             {"field": "is_curator", "from": None, "to": is_curator},
+            {"field": "can_read_audit", "from": None, "to": can_read_audit},
         ],
     )
     return NewToken(token=token, secret=secret)

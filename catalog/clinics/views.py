@@ -163,6 +163,7 @@ def add_token():
             name=form.get("name", ""),
             scope=form.get("scope", ""),
             is_curator=form.get("is_curator") == "on",
+            can_read_audit=form.get("can_read_audit") == "on",
             actor=current_actor(),
         )
     except DomainError as error:

@@ -39,8 +39,9 @@ class Cocktail(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"), index=True)
     name: Mapped[str] = mapped_column(String(120))
-    # Folded name: unique within the clinic whatever the case or accents.
-    name_key: Mapped[str] = mapped_column(String(120))
+    # Folded name: unique within the clinic whatever the case or accents. Text, since folding
+    # can lengthen a name (ß → ss; some characters unfold into several).
+    name_key: Mapped[str] = mapped_column(Text)
     slug: Mapped[str] = mapped_column(String(140))
     description: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[CocktailStatus] = mapped_column(enum_type(CocktailStatus, name="cocktail_status"))

@@ -70,10 +70,10 @@ class Patient(TimestampMixin, db.Model):
     clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"), index=True)
     # The clinic's own record number, unique within the clinic whatever its case.
     reference: Mapped[str] = mapped_column(String(64))
-    reference_key: Mapped[str] = mapped_column(String(64))
+    reference_key: Mapped[str] = mapped_column(Text)  # folded: may be longer than the reference
     display_name: Mapped[str] = mapped_column(String(200))
     # Folded (lower case, no accents) for search.
-    search_name: Mapped[str] = mapped_column(String(200))
+    search_name: Mapped[str] = mapped_column(Text)
     birth_year: Mapped[int | None]
     nka_asserted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     nka_asserted_by_practitioner_id: Mapped[int | None] = mapped_column(ForeignKey("practitioners.id"))
@@ -131,7 +131,7 @@ class AllergyRecord(db.Model):
     allergen_code: Mapped[str | None] = mapped_column(ForeignKey("allergens.code"))
     allergen_text: Mapped[str | None] = mapped_column(String(200))
     # The code, or the folded free text: duplicates are found case- and accent-insensitively.
-    allergen_key: Mapped[str] = mapped_column(String(220))
+    allergen_key: Mapped[str] = mapped_column(Text)
     type: Mapped[AllergyType] = mapped_column(enum_type(AllergyType, name="allergy_type"))
     criticality: Mapped[Criticality] = mapped_column(enum_type(Criticality, name="criticality"))
     # Absent exactly when the record was entered in error (FHIR ait-1, ait-2).

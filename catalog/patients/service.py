@@ -31,7 +31,8 @@ from catalog.text import fold
 from catalog.timestamps import utcnow
 
 # Fields whose values are codes, safe to keep in the audit trail; the rest appear by name only.
-CODED_PATIENT_FIELDS = {"conditions", "birth_year", "allergy_status"}
+# The birth year is a personal detail, not a code: the audit names it without its value.
+CODED_PATIENT_FIELDS = {"conditions", "allergy_status"}
 CODED_ALLERGY_FIELDS = {
     "allergen",
     "type",
@@ -93,6 +94,21 @@ def names(session: Session, *, clinic_id: int) -> dict[int, str]:
 def get_patient(session: Session, *, clinic_id: int, patient_id: int) -> Patient:
     """The patient, if it belongs to this clinic; another clinic's patient does not exist here."""
     patient = session.get(Patient, patient_id)
+    if patient is None or patient.clinic_id != clinic_id:
+        raise NotFound("No patient with this id in your clinic.")
+    return patient
+
+
+def _patient_for_change(session: Session, *, clinic_id: int, patient_id: int) -> Patient:
+    """The patient, locked until the transaction ends, with its records read afresh.
+
+    Every change to a patient or its allergy records takes this lock first, so that two
+    requests cannot each decide on a stale view (e.g. one asserting 'no known allergies'
+    while the other records an allergy). SQLite serialises writers already (BEGIN IMMEDIATE).
+    """
+    patient = session.scalar(
+        select(Patient).where(Patient.id == patient_id).with_for_update().execution_options(populate_existing=True)
+    )
     if patient is None or patient.clinic_id != clinic_id:
         raise NotFound("No patient with this id in your clinic.")
     return patient
@@ -162,7 +178,7 @@ def create_patient(
 
 def update_patient(session: Session, *, actor: Actor, patient_id: int, changes: dict) -> Patient:
     """Apply a partial update; `allergy_status` may assert or withdraw 'no known allergies'."""
-    patient = get_patient(session, clinic_id=actor.clinic_id, patient_id=patient_id)
+    patient = _patient_for_change(session, clinic_id=actor.clinic_id, patient_id=patient_id)
     before = _patient_view(patient)
     if "reference" in changes:
         _check_reference_free(session, clinic_id=actor.clinic_id, reference=changes["reference"], patient_id=patient.id)
@@ -190,6 +206,8 @@ def update_patient(session: Session, *, actor: Actor, patient_id: int, changes: 
 def _set_allergy_status(patient: Patient, status: AllergyStatus, actor: Actor) -> None:
     active = [record for record in patient.allergies if record.is_active_standing]
     if status == AllergyStatus.NO_KNOWN_ALLERGIES:
+        if patient.nka_asserted_at is not None and not active:
+            return  # already asserted: who asserted it, and when, stay as they were
         if active:
             raise Conflict(
                 "The patient has active allergies recorded: 'no known allergies' cannot be asserted. "
@@ -326,7 +344,7 @@ def _write_revision(session: Session, record: AllergyRecord, *, actor: Actor, ch
 
 def record_allergy(session: Session, *, actor: Actor, patient_id: int, data: dict) -> AllergyRecord:
     """Add an allergy record; an active one replaces a 'no known allergies' assertion."""
-    patient = get_patient(session, clinic_id=actor.clinic_id, patient_id=patient_id)
+    patient = _patient_for_change(session, clinic_id=actor.clinic_id, patient_id=patient_id)
     _check_allergen(session, data)
     if data.get("verification_status") == VerificationStatus.ENTERED_IN_ERROR:
         raise Invalid(
@@ -377,7 +395,7 @@ def update_allergy(
     expected_revision: int | None = None,
 ) -> AllergyRecord:
     """Change a record, keeping the previous state in its history; entered-in-error is final."""
-    patient = get_patient(session, clinic_id=actor.clinic_id, patient_id=patient_id)
+    patient = _patient_for_change(session, clinic_id=actor.clinic_id, patient_id=patient_id)
     record = get_allergy(session, clinic_id=actor.clinic_id, patient_id=patient_id, allergy_id=allergy_id)
     if expected_revision is not None and expected_revision != record.revision:
         raise StaleRevision(record.revision)

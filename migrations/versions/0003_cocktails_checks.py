@@ -22,7 +22,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('clinic_id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=120), nullable=False),
-    sa.Column('name_key', sa.String(length=120), nullable=False),
+    sa.Column('name_key', sa.Text(), nullable=False),
     sa.Column('slug', sa.String(length=140), nullable=False),
     sa.Column('description', sa.Text(), nullable=False),
     sa.Column('status', sa.Enum('active', 'archived', name='cocktail_status', native_enum=False, create_constraint=True, length=20), nullable=False),

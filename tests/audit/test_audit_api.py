@@ -15,42 +15,42 @@ def patient(api):
     return api.post("/api/v1/patients", json={"reference": "AUD-1", "display_name": "Private Person"}).json
 
 
-def entries(api, **params):
-    response = api.get("/api/v1/audit", query_string=params)
+def entries(reader, **params):
+    response = reader.get("/api/v1/audit", query_string=params)
     assert response.status_code == 200, response.json
     return response.json["items"]
 
 
-def test_clinical_changes_are_audited_with_coded_values_and_no_free_text(api, patient):
+def test_clinical_changes_are_audited_with_coded_values_and_no_free_text(api, patient, auditor):
     url = f"/api/v1/patients/{patient['id']}/allergies"
     record = api.post(
         url, json={"allergen": "soy", "note": "Private clinical note", "reaction": {"manifestation": "Private rash"}}
     ).json
     api.patch(f"{url}/{record['id']}", json={"verification_status": "confirmed", "note": "Another private note"})
-    trail = entries(api, object_type="allergy", object_id=record["id"])
+    trail = entries(auditor, object_type="allergy", object_id=record["id"])
     assert [e["action"] for e in trail] == ["allergy.updated", "allergy.created"]
     update = {c["field"]: c for c in trail[0]["changes"]}
     assert update["verification_status"] == {"field": "verification_status", "from": "unconfirmed", "to": "confirmed"}
     assert update["note"] == {"field": "note"}
-    everything = str(entries(api, page_size=200))
+    everything = str(entries(auditor, page_size=200))
     for private in ("Private Person", "Private clinical note", "Another private note", "Private rash", "AUD-1"):
         assert private not in everything
 
 
-def test_entries_name_the_actor(api, patient, clinic):
-    entry = entries(api, object_type="patient", object_id=patient["id"])[0]
+def test_entries_name_the_actor(api, patient, clinic, auditor):
+    entry = entries(auditor, object_type="patient", object_id=patient["id"])[0]
     assert entry["actor"]["type"] == "token"
     assert entry["action"] == "patient.created"
 
 
-def test_the_trail_filters_by_actor_and_time(api, patient, pages, clinic):
+def test_the_trail_filters_by_actor_and_time(api, patient, pages, clinic, auditor):
     pages.sign_in(clinic.practitioner.email)
     pages.post(f"/patients/{patient['id']}/allergy-status", {"allergy_status": "no-known-allergies"})
-    by_person = entries(api, actor_type="practitioner", actor_id=clinic.practitioner.id)
+    by_person = entries(auditor, actor_type="practitioner", actor_id=clinic.practitioner.id)
     assert [e["action"] for e in by_person] == ["patient.updated"]
     now = utcnow()
-    assert entries(api, since=(now + timedelta(minutes=1)).isoformat()) == []
-    assert len(entries(api, until=(now + timedelta(minutes=1)).isoformat(), object_type="patient")) == 2
+    assert entries(auditor, since=(now + timedelta(minutes=1)).isoformat()) == []
+    assert len(entries(auditor, until=(now + timedelta(minutes=1)).isoformat(), object_type="patient")) == 2
 
 
 @pytest.mark.parametrize(
@@ -64,8 +64,8 @@ def test_the_trail_filters_by_actor_and_time(api, patient, pages, clinic):
         ({"page_size": 1000}, "page_size"),
     ],
 )
-def test_bad_filters_are_422_naming_the_parameter(api, params, field):
-    response = api.get("/api/v1/audit", query_string=params)
+def test_bad_filters_are_422_naming_the_parameter(api, params, field, auditor):
+    response = auditor.get("/api/v1/audit", query_string=params)
     assert response.status_code == 422
     assert field in response.json["errors"]["query"]
 
@@ -99,3 +99,16 @@ def test_the_admin_reads_the_trail_in_a_page(pages, clinic, api, patient):
     assert b"patient.created" in page.data
     assert b"Private Person" not in page.data
     assert pages.get("/settings/audit?since=not-a-date").status_code == 400
+
+
+def test_only_tokens_granted_it_read_the_trail(api, client, api_as, clinic):
+    assert api.get("/api/v1/audit").status_code == 403
+    assert api_as(client, clinic.read_token).get("/api/v1/audit").status_code == 403
+    assert api_as(client, clinic.audit_token).get("/api/v1/audit").status_code == 200
+
+
+def test_the_birth_year_is_audited_by_name_only(auditor, api):
+    patient = api.post("/api/v1/patients", json={"reference": "BY-1", "display_name": "Year", "birth_year": 1984}).json
+    entry = entries(auditor, object_type="patient", object_id=patient["id"])[0]
+    assert {"field": "birth_year"} in entry["changes"]
+    assert "1984" not in str(entry)

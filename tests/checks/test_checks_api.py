@@ -65,7 +65,7 @@ def test_an_older_version_can_be_checked(api, patient, cocktail):
     assert (older["version"], older["outcome"]) == (1, "contraindicated")
 
 
-def test_a_critical_finding_can_be_overridden_once_with_a_reason(api, patient, cocktail):
+def test_a_critical_finding_can_be_overridden_once_with_a_reason(api, auditor, patient, cocktail):
     check = api.post("/api/v1/checks", json={"patient": patient["id"], "cocktail": cocktail["id"]}).json
     url = f"/api/v1/checks/{check['id']}/override"
     assert api.post(url, json={"reason": "  "}).status_code == 422
@@ -74,7 +74,9 @@ def test_a_critical_finding_can_be_overridden_once_with_a_reason(api, patient, c
     assert response.json["by"]["type"] == "token"
     assert api.post(url, json={"reason": "Again"}).status_code == 409
     assert api.get(f"/api/v1/checks/{check['id']}").json["override"]["reason"].startswith("Allergy test")
-    entry = api.get("/api/v1/audit", query_string={"object_type": "check", "object_id": check["id"]}).json["items"][0]
+    entry = auditor.get("/api/v1/audit", query_string={"object_type": "check", "object_id": check["id"]}).json["items"][
+        0
+    ]
     assert entry["action"] == "check.overridden"
     assert "consultant" not in str(entry)
 

@@ -103,9 +103,11 @@ def test_token_revoke_of_an_unknown_token_fails_clearly(cli):
 
 def test_cli_changes_are_audited_as_the_command_line(cli, client):
     slug = last_line(cli("clinic", "create", "Audited Clinic"))
-    token = last_line(cli("token", "create", "--clinic", slug, "--name", "auditor", "--scope", "read"))
+    token = last_line(cli("token", "create", "--clinic", slug, "--name", "auditor", "--scope", "read", "--audit"))
     entries = ApiClient(client, token).get("/api/v1/audit").json["items"]
     assert [e["action"] for e in entries] == ["token.created", "clinic.created"]
+    plain = last_line(cli("token", "create", "--clinic", slug, "--name", "plain", "--scope", "read-write"))
+    assert ApiClient(client, plain).get("/api/v1/audit").status_code == 403
     assert {e["actor"]["type"] for e in entries} == {"system"}
 
 

@@ -201,9 +201,9 @@ def test_saved_versions_cannot_be_changed_or_deleted_by_the_model_layer(db_sessi
     db_session.rollback()
 
 
-def test_version_saves_are_audited_by_component(api, cocktail):
+def test_version_saves_are_audited_by_component(api, auditor, cocktail):
     save(api, cocktail, 1, components=[HYALURONATE, LIDOCAINE], technique="point-injection")
-    entry = api.get("/api/v1/audit", query_string={"object_type": "cocktail", "object_id": cocktail["id"]}).json[
+    entry = auditor.get("/api/v1/audit", query_string={"object_type": "cocktail", "object_id": cocktail["id"]}).json[
         "items"
     ][0]
     assert entry["action"] == "cocktail.version_saved"

@@ -4,15 +4,8 @@ On SQLite, many threads of one app; on PostgreSQL, several gunicorn worker proce
 test uses its own committed database, since the race needs real, separate transactions.
 """
 
-import json
 import os
-import socket
-import subprocess
-import sys
 import threading
-import time
-import urllib.error
-import urllib.request
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
@@ -20,9 +13,9 @@ import pytest
 
 from catalog.clinics import service as clinics_service
 from catalog.clinics.actors import Actor
-from catalog.config import REPOSITORY_ROOT
 from catalog.extensions import db
 from tests.conftest import make_test_app, migrate_and_seed
+from tests.live import gunicorn
 
 SAVERS = 8
 ROUNDS = 3
@@ -102,12 +95,6 @@ def test_threads_saving_on_the_same_base_on_sqlite_exactly_one_wins(fresh_databa
         db.engine.dispose()
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.mark.skipif(
     not os.environ.get("DATABASE_URL", "").startswith("postgresql"), reason="several processes need PostgreSQL"
 )
@@ -118,59 +105,18 @@ def test_gunicorn_workers_saving_on_the_same_base_on_postgresql_exactly_one_wins
     secret, cocktail_id = prepare(app)
     with app.app_context():
         db.engine.dispose()
-    port = free_port()
-    environment = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "SECRET_KEY": "race",
-        "WEB_CONCURRENCY": "4",
-        "LOG_LEVEL": "WARNING",
-    }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "wsgi:app", "-b", f"127.0.0.1:{port}", "--access-logfile", "/dev/null"],
-        cwd=REPOSITORY_ROOT,
-        env=environment,
-    )
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(base_url)
-
-        def call(method, path, body=None, headers=None):
-            request = urllib.request.Request(
-                base_url + path,
-                method=method,
-                data=json.dumps(body).encode() if body is not None else None,
-                headers={"Authorization": f"Bearer {secret}", "Content-Type": "application/json", **(headers or {})},
-            )
-            try:
-                with urllib.request.urlopen(request, timeout=30) as response:
-                    return response.status, json.loads(response.read())
-            except urllib.error.HTTPError as error:
-                return error.code, json.loads(error.read())
+    auth = {"Authorization": f"Bearer {secret}"}
+    with gunicorn(url) as call:
 
         def save(base, note):
             status, _body = call(
                 "POST",
                 f"/api/v1/cocktails/{cocktail_id}/versions",
                 {**changed_composition(base), "change_note": note},
-                {"If-Match": f'W/"{base}"'},
+                {**auth, "If-Match": f'W/"{base}"'},
             )
             return status
 
         results = race(save)
-        _status, history = call("GET", f"/api/v1/cocktails/{cocktail_id}/versions")
+        _status, history = call("GET", f"/api/v1/cocktails/{cocktail_id}/versions", headers=auth)
         assert_one_winner_per_base(results, [v["number"] for v in history])
-    finally:
-        server.terminate()
-        server.wait(timeout=15)
-
-
-def wait_until_up(base_url: str, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(base_url + "/healthz", timeout=2):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise AssertionError("gunicorn did not start")
