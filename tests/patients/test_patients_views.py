@@ -19,6 +19,8 @@ def test_adding_a_patient_opens_their_page_with_unknown_allergies(practitioner_p
     assert "Page Patient" in page
     assert "Allergies unknown: never asked" in page
     assert "Patient has no known allergies" in page
+    assert "<title>P-100 · Mesocat</title>" in page
+    assert page.count('id="checks-title"') == 1
 
 
 def test_a_bad_patient_form_shows_messages_by_the_fields(practitioner_pages):
