@@ -1,14 +1,14 @@
 """Writing audit entries and reading a clinic's trail. Nothing here updates or deletes an entry."""
 
-from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog.audit.models import AuditEntry
 from catalog.clinics.actors import Actor
+from catalog.paging import Page, paginate
 
 
 def change_list(before: dict, after: dict, *, coded: set[str]) -> list[dict]:
@@ -54,18 +54,6 @@ def record(
     return entry
 
 
-@dataclass(frozen=True)
-class AuditPage:
-    items: list[AuditEntry]
-    total: int
-    page: int
-    page_size: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.page_size))
-
-
 def list_entries(
     session: Session,
     *,
@@ -78,7 +66,7 @@ def list_entries(
     until: datetime | None = None,
     page: int = 1,
     page_size: int = 50,
-) -> AuditPage:
+) -> Page:
     """A clinic's entries, newest first, filtered by object, actor and time range (`until` excluded)."""
     conditions = [AuditEntry.clinic_id == clinic_id]
     if object_type:
@@ -100,12 +88,5 @@ def list_entries(
         conditions.append(AuditEntry.at >= since)
     if until is not None:
         conditions.append(AuditEntry.at < until)
-    total = session.scalar(select(func.count()).select_from(AuditEntry).where(*conditions))
-    items = session.scalars(
-        select(AuditEntry)
-        .where(*conditions)
-        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
-        .limit(page_size)
-        .offset((page - 1) * page_size)
-    ).all()
-    return AuditPage(items=list(items), total=total, page=page, page_size=page_size)
+    statement = select(AuditEntry).where(*conditions).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+    return paginate(session, statement, page=page, page_size=page_size)

@@ -3,6 +3,7 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
 from catalog.cocktails.schemas import MAX_COMPONENTS, ComponentInputSchema, each_ingredient_once
+from catalog.paging import PageSchema
 from catalog.patients.schemas import ActorSchema, Text
 from catalog.request_guard import MAX_ID
 from catalog.safety import FindingKind, Outcome, Severity
@@ -97,9 +98,5 @@ class CheckSchema(CheckResultSchema):
     override = fields.Nested(OverrideOutSchema, allow_none=True)
 
 
-class CheckPageSchema(Schema):
+class CheckPageSchema(PageSchema):
     items = fields.List(fields.Nested(CheckSchema))
-    total = fields.Integer()
-    page = fields.Integer()
-    page_size = fields.Integer()
-    pages = fields.Integer()

@@ -1,8 +1,6 @@
 """Running the safety check for a patient, recording checks of saved versions, and overrides."""
 
-from dataclasses import dataclass
-
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog.audit import service as audit
@@ -11,6 +9,7 @@ from catalog.checks.models import Check, CheckOverride
 from catalog.clinics.actors import Actor
 from catalog.cocktails import service as cocktails
 from catalog.errors import Conflict, Invalid, NotFound
+from catalog.paging import Page, paginate
 from catalog.patients import service as patients
 from catalog.patients.models import Patient
 from catalog.safety import CheckResult, Component, Outcome, PatientProfile, check_composition
@@ -139,18 +138,6 @@ def override_check(session: Session, *, actor: Actor, check_id: int, reason: str
     return override
 
 
-@dataclass(frozen=True)
-class CheckPage:
-    items: list[Check]
-    total: int
-    page: int
-    page_size: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.page_size))
-
-
 def list_checks(
     session: Session,
     *,
@@ -160,7 +147,7 @@ def list_checks(
     outcome: str | None = None,
     page: int = 1,
     page_size: int = 20,
-) -> CheckPage:
+) -> Page:
     """The clinic's recorded checks, newest first."""
     conditions = [Check.clinic_id == clinic_id]
     if outcome is not None:
@@ -169,12 +156,5 @@ def list_checks(
         conditions.append(Check.patient_id == patient_id)
     if cocktail_id is not None:
         conditions.append(Check.cocktail_id == cocktail_id)
-    total = session.scalar(select(func.count()).select_from(Check).where(*conditions))
-    items = session.scalars(
-        select(Check)
-        .where(*conditions)
-        .order_by(Check.checked_at.desc(), Check.id.desc())
-        .limit(page_size)
-        .offset((page - 1) * page_size)
-    ).all()
-    return CheckPage(items=list(items), total=total, page=page, page_size=page_size)
+    statement = select(Check).where(*conditions).order_by(Check.checked_at.desc(), Check.id.desc())
+    return paginate(session, statement, page=page, page_size=page_size)

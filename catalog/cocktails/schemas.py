@@ -3,6 +3,7 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
 from catalog.cocktails.models import CocktailStatus, Technique
+from catalog.paging import PageSchema
 from catalog.patients.schemas import ActorSchema, Text
 from catalog.safety import UNITS
 from catalog.vocabulary import enum_field
@@ -202,12 +203,8 @@ class CocktailDetailSchema(CocktailSchema):
     version = fields.Nested(VersionSchema, attribute="current", metadata={"description": "The current version."})
 
 
-class CocktailPageSchema(Schema):
+class CocktailPageSchema(PageSchema):
     items = fields.List(fields.Nested(CocktailSchema))
-    total = fields.Integer()
-    page = fields.Integer()
-    page_size = fields.Integer()
-    pages = fields.Integer()
 
 
 class FieldChangeSchema(Schema):

@@ -4,9 +4,7 @@ A new version claims the next number with one conditional UPDATE of the cocktail
 `current_version`; the database lets exactly one of several concurrent savers succeed.
 """
 
-from dataclasses import dataclass
-
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from catalog.audit import service as audit
@@ -15,6 +13,7 @@ from catalog.cocktails.models import Cocktail, CocktailComponent, CocktailStatus
 from catalog.errors import Conflict, DomainError, Invalid, NotFound
 from catalog.ingredients.models import Ingredient
 from catalog.integrity import flush_unique
+from catalog.paging import Page, paginate
 from catalog.safety import units_fit
 from catalog.text import fold
 from catalog.timestamps import utcnow
@@ -56,18 +55,6 @@ class BaseVersionRequired(DomainError):
 # --- Reading -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class CocktailPage:
-    items: list[Cocktail]
-    total: int
-    page: int
-    page_size: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.page_size))
-
-
 def search_cocktails(
     session: Session,
     *,
@@ -76,7 +63,7 @@ def search_cocktails(
     status: str | None = None,
     page: int = 1,
     page_size: int = 20,
-) -> CocktailPage:
+) -> Page:
     conditions = [Cocktail.clinic_id == clinic_id]
     if status:
         conditions.append(Cocktail.status == CocktailStatus(status))
@@ -85,15 +72,8 @@ def search_cocktails(
         conditions.append(
             or_(Cocktail.name_key.like(f"%{escaped}%", escape="\\"), Cocktail.slug.like(f"%{escaped}%", escape="\\"))
         )
-    total = session.scalar(select(func.count()).select_from(Cocktail).where(*conditions))
-    items = session.scalars(
-        select(Cocktail)
-        .where(*conditions)
-        .order_by(Cocktail.status, Cocktail.name_key, Cocktail.id)
-        .limit(page_size)
-        .offset((page - 1) * page_size)
-    ).all()
-    return CocktailPage(items=list(items), total=total, page=page, page_size=page_size)
+    statement = select(Cocktail).where(*conditions).order_by(Cocktail.status, Cocktail.name_key, Cocktail.id)
+    return paginate(session, statement, page=page, page_size=page_size)
 
 
 def names(session: Session, *, clinic_id: int) -> dict[int, str]:

@@ -4,6 +4,7 @@ from datetime import date
 
 from marshmallow import Schema, ValidationError, fields, post_load, pre_load, validate, validates_schema
 
+from catalog.paging import PageSchema
 from catalog.patients.models import (
     AllergyStatus,
     AllergyType,
@@ -91,12 +92,8 @@ class PatientSchema(Schema):
     updated_at = fields.DateTime()
 
 
-class PatientPageSchema(Schema):
+class PatientPageSchema(PageSchema):
     items = fields.List(fields.Nested(PatientSchema))
-    total = fields.Integer()
-    page = fields.Integer()
-    page_size = fields.Integer()
-    pages = fields.Integer()
 
 
 class ReactionSchema(Schema):

@@ -4,10 +4,9 @@ Input arrives validated by the schemas in `catalog.patients.schemas`; this modul
 needs the database (codes exist, one active record per allergen, the no-known-allergies rule).
 """
 
-from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from catalog.allergens import service as allergens_service
@@ -16,6 +15,7 @@ from catalog.clinics.actors import Actor
 from catalog.conditions.models import Condition
 from catalog.errors import Conflict, Invalid, NotFound
 from catalog.integrity import flush_unique
+from catalog.paging import Page, paginate
 from catalog.patients.models import (
     AllergyRecord,
     AllergyRecordRevision,
@@ -46,21 +46,9 @@ CODED_ALLERGY_FIELDS = {
 # --- Patients -----------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class PatientPage:
-    items: list[Patient]
-    total: int
-    page: int
-    page_size: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.page_size))
-
-
 def search_patients(
     session: Session, *, clinic_id: int, q: str | None = None, page: int = 1, page_size: int = 20
-) -> PatientPage:
+) -> Page:
     """The clinic's patients whose reference starts with `q` or whose name contains it, by name."""
     conditions = [Patient.clinic_id == clinic_id]
     if q and q.strip():
@@ -72,15 +60,8 @@ def search_patients(
                 Patient.search_name.like(f"%{escaped}%", escape="\\"),
             )
         )
-    total = session.scalar(select(func.count()).select_from(Patient).where(*conditions))
-    items = session.scalars(
-        select(Patient)
-        .where(*conditions)
-        .order_by(Patient.search_name, Patient.id)
-        .limit(page_size)
-        .offset((page - 1) * page_size)
-    ).all()
-    return PatientPage(items=list(items), total=total, page=page, page_size=page_size)
+    statement = select(Patient).where(*conditions).order_by(Patient.search_name, Patient.id)
+    return paginate(session, statement, page=page, page_size=page_size)
 
 
 def names(session: Session, *, clinic_id: int) -> dict[int, str]:
