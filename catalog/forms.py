@@ -1,7 +1,9 @@
 """Helpers shared by the pages' forms, which are validated by the API's marshmallow schemas."""
 
 from flask import flash, redirect
+from marshmallow import ValidationError
 
+from catalog.errors import DomainError
 from catalog.transactions import discard_writes
 
 
@@ -10,6 +12,12 @@ def refused(message: str, url: str):
     discard_writes()
     flash(message, "error")
     return redirect(url, code=303)
+
+
+def reasons(error: ValidationError | DomainError) -> str:
+    """A refusal's field messages as one sentence, for a flash message."""
+    messages = error.messages if isinstance(error, ValidationError) else (error.errors or {})
+    return " ".join(" ".join(problems) for problems in flatten(messages).values())
 
 
 def flatten(messages: dict) -> dict[str, list[str]]:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from catalog.clinics import service as clinics_service
 from catalog.clinics.actors import Actor
 from catalog.clinics.models import Clinic, Practitioner
+from catalog.extensions import db
 from catalog.ingredients import service as ingredients_service
 from catalog.ingredients.models import Ingredient
 from catalog.ingredients.schemas import IngredientCreateSchema
@@ -170,3 +171,15 @@ class PageClient:
     def open(self, url, method, **kwargs):
         data = {"csrf_token": self.csrf_token()} if method not in {"GET", "HEAD", "OPTIONS"} else None
         return self.client.open(url, method=method, data=data, **kwargs)
+
+
+def committed_clinic_token(app, clinic_name: str) -> str:
+    """A clinic and a read-write token, committed for real: for tests whose requests race."""
+    with app.app_context():
+        clinic = clinics_service.create_clinic(db.session, name=clinic_name)
+        secret = clinics_service.create_token(
+            db.session, clinic_id=clinic.id, name="racer", scope="read-write", actor=Actor.operator(clinic.id)
+        ).secret
+        db.session.commit()
+        db.session.remove()
+    return secret

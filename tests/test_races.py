@@ -16,6 +16,7 @@ from catalog.clinics import service as clinics_service
 from catalog.clinics.actors import Actor
 from catalog.extensions import db
 from tests.conftest import make_test_app, migrate_and_seed
+from tests.factories import committed_clinic_token
 from tests.live import gunicorn
 
 RACERS = 8
@@ -27,13 +28,7 @@ def race_app(fresh_database_url):
     url = fresh_database_url()
     app = make_test_app(url)
     migrate_and_seed(app)
-    with app.app_context():
-        clinic = clinics_service.create_clinic(db.session, name="Racing clinic")
-        secret = clinics_service.create_token(
-            db.session, clinic_id=clinic.id, name="racer", scope="read-write", actor=Actor.operator(clinic.id)
-        ).secret
-        db.session.commit()
-        db.session.remove()
+    secret = committed_clinic_token(app, "Racing clinic")
     auth = {"Authorization": f"Bearer {secret}"}
     if url.startswith("postgresql"):
         with app.app_context():

@@ -57,6 +57,7 @@ def index():
         entries=entries,
         errors=errors,
         args=args,
+        filters={key: value for key, value in args.items() if key != "page" and value},
         object_types=OBJECT_TYPES,
         practitioners=clinics_service.list_practitioners(db.session, clinic_id=clinic_id),
         tokens=clinics_service.list_tokens(db.session, clinic_id=clinic_id),

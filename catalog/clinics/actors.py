@@ -17,12 +17,6 @@ class Actor:
     practitioner_id: int | None = None
     token_id: int | None = None
 
-    @property
-    def kind(self) -> str:
-        if self.practitioner_id is not None:
-            return "practitioner"
-        return "token" if self.token_id is not None else "system"
-
     def allows(self, role: Role) -> bool:
         return self.role.allows(role)
 

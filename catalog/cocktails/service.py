@@ -15,7 +15,7 @@ from catalog.ingredients.models import Ingredient
 from catalog.integrity import flush_unique
 from catalog.paging import Page, paginate
 from catalog.safety import units_fit
-from catalog.text import fold
+from catalog.text import LIKE_ESCAPE, fold, like_fragment
 from catalog.timestamps import utcnow
 
 NAME_TAKEN = "Another cocktail of this clinic has this name."
@@ -68,17 +68,21 @@ def search_cocktails(
     if status:
         conditions.append(Cocktail.status == CocktailStatus(status))
     if q and q.strip():
-        escaped = fold(q.strip()).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        escaped = like_fragment(q.strip())
         conditions.append(
-            or_(Cocktail.name_key.like(f"%{escaped}%", escape="\\"), Cocktail.slug.like(f"%{escaped}%", escape="\\"))
+            or_(
+                Cocktail.name_key.like(f"%{escaped}%", escape=LIKE_ESCAPE),
+                Cocktail.slug.like(f"%{escaped}%", escape=LIKE_ESCAPE),
+            )
         )
     statement = select(Cocktail).where(*conditions).order_by(Cocktail.status, Cocktail.name_key, Cocktail.id)
     return paginate(session, statement, page=page, page_size=page_size)
 
 
-def names(session: Session, *, clinic_id: int) -> dict[int, str]:
-    """Every cocktail's name by id, for lists that mention them."""
-    return dict(session.execute(select(Cocktail.id, Cocktail.name).where(Cocktail.clinic_id == clinic_id)).all())
+def names(session: Session, *, clinic_id: int, ids: set[int]) -> dict[int, str]:
+    """These cocktails' names by id, for lists that mention them."""
+    rows = select(Cocktail.id, Cocktail.name).where(Cocktail.clinic_id == clinic_id, Cocktail.id.in_(ids))
+    return dict(session.execute(rows).all())
 
 
 def get_cocktail(session: Session, *, clinic_id: int, cocktail_id: int) -> Cocktail:

@@ -24,7 +24,7 @@ from catalog.cocktails.schemas import (
 )
 from catalog.errors import DomainError
 from catalog.extensions import db
-from catalog.forms import flatten, refused
+from catalog.forms import flatten, reasons, refused
 from catalog.ingredients import service as ingredients_service
 from catalog.ingredients.models import Ingredient
 from catalog.patients import service as patients_service
@@ -358,14 +358,15 @@ def detail(cocktail_id: int):
     cocktail = _get(cocktail_id)
     version = service.get_version(db.session, cocktail=cocktail, number=cocktail.current_version)
     clinic_id = current_actor().clinic_id
+    checks = checks_service.list_checks(db.session, clinic_id=clinic_id, cocktail_id=cocktail.id, page_size=10).items
     return render_template(
         "cocktails/detail.html",
         cocktail=cocktail,
         version=version,
         can_write=current_actor().allows(Role.PRACTITIONER),
         patients=patients_service.search_patients(db.session, clinic_id=clinic_id, page_size=100).items,
-        checks=checks_service.list_checks(db.session, clinic_id=clinic_id, cocktail_id=cocktail.id, page_size=10).items,
-        patient_names=patients_service.names(db.session, clinic_id=clinic_id),
+        checks=checks,
+        patient_names=patients_service.names(db.session, clinic_id=clinic_id, ids={c.patient_id for c in checks}),
     )
 
 
@@ -429,8 +430,7 @@ def revert(cocktail_id: int):
     except DomainError as error:
         if error.status == 404:
             raise
-        reasons = " ".join(" ".join(v) for v in flatten(error.errors or {}).values())
-        return refused(f"Not reverted. {error.message} {reasons}".strip(), history)
+        return refused(f"Not reverted. {error.message} {reasons(error)}".strip(), history)
     flash(f"Version {version.number} restores version {target}.", "success")
     return redirect(url_for("cocktails.detail", cocktail_id=cocktail.id), code=303)
 
@@ -445,9 +445,7 @@ def clone(cocktail_id: int):
     except (ValidationError, DomainError) as error:
         if isinstance(error, DomainError) and error.status == 404:
             raise
-        messages = error.messages if isinstance(error, ValidationError) else (error.errors or {})
-        reasons = " ".join(" ".join(v) for v in flatten(messages).values())
-        return refused(f"Not cloned: {reasons}", url_for("cocktails.detail", cocktail_id=source.id))
+        return refused(f"Not cloned: {reasons(error)}", url_for("cocktails.detail", cocktail_id=source.id))
     flash(f"“{cocktail.name}” starts as a copy of “{source.name}”.", "success")
     return redirect(url_for("cocktails.detail", cocktail_id=cocktail.id), code=303)
 
@@ -481,7 +479,6 @@ def settings(cocktail_id: int):
     except (ValidationError, DomainError) as error:
         if isinstance(error, DomainError) and error.status == 404:
             raise
-        messages = error.messages if isinstance(error, ValidationError) else (error.errors or {})
-        return refused("Not saved: " + " ".join(" ".join(v) for v in flatten(messages).values()), page)
+        return refused(f"Not saved: {reasons(error)}", page)
     flash("Cocktail updated.", "success")
     return redirect(page, code=303)

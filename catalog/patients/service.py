@@ -27,7 +27,7 @@ from catalog.patients.models import (
     ReactionSeverity,
     VerificationStatus,
 )
-from catalog.text import fold
+from catalog.text import LIKE_ESCAPE, fold, like_fragment
 from catalog.timestamps import utcnow
 
 # Fields whose values are codes, safe to keep in the audit trail; the rest appear by name only.
@@ -52,22 +52,23 @@ def search_patients(
     """The clinic's patients whose reference starts with `q` or whose name contains it, by name."""
     conditions = [Patient.clinic_id == clinic_id]
     if q and q.strip():
-        folded = fold(q.strip())
-        escaped = folded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        escaped = like_fragment(q.strip())
         conditions.append(
             or_(
-                Patient.reference_key.like(f"{escaped}%", escape="\\"),
-                Patient.search_name.like(f"%{escaped}%", escape="\\"),
+                Patient.reference_key.like(f"{escaped}%", escape=LIKE_ESCAPE),
+                Patient.search_name.like(f"%{escaped}%", escape=LIKE_ESCAPE),
             )
         )
     statement = select(Patient).where(*conditions).order_by(Patient.search_name, Patient.id)
     return paginate(session, statement, page=page, page_size=page_size)
 
 
-def names(session: Session, *, clinic_id: int) -> dict[int, str]:
-    """Each patient's name and reference by id, for lists that mention them."""
+def names(session: Session, *, clinic_id: int, ids: set[int]) -> dict[int, str]:
+    """These patients' names and references by id, for lists that mention them."""
     rows = session.execute(
-        select(Patient.id, Patient.display_name, Patient.reference).where(Patient.clinic_id == clinic_id)
+        select(Patient.id, Patient.display_name, Patient.reference).where(
+            Patient.clinic_id == clinic_id, Patient.id.in_(ids)
+        )
     )
     return {patient_id: f"{name} ({reference})" for patient_id, name, reference in rows}
 

@@ -117,15 +117,18 @@ def detail(patient_id: int):
     set_apart = [r for r in patient.allergies if not r.is_standing]
     # Active first, then the rest; within each, the most critical first.
     standing.sort(key=lambda r: (r.clinical_status != ClinicalStatus.ACTIVE, r.criticality != Criticality.HIGH, r.id))
-    checks = checks_service.list_checks(db.session, clinic_id=patient.clinic_id, patient_id=patient.id, page_size=20)
+    checks = checks_service.list_checks(
+        db.session, clinic_id=patient.clinic_id, patient_id=patient.id, page_size=20
+    ).items
+    cocktail_ids = {check.cocktail_id for check in checks}
     return render_template(
         "patients/detail.html",
         patient=patient,
         standing=standing,
         set_apart=set_apart,
         can_write=_can_write(),
-        checks=checks.items,
-        cocktail_names=cocktails_service.names(db.session, clinic_id=patient.clinic_id),
+        checks=checks,
+        cocktail_names=cocktails_service.names(db.session, clinic_id=patient.clinic_id, ids=cocktail_ids),
     )
 
 

@@ -3,12 +3,18 @@
 from catalog.safety.types import Finding, FindingKind
 
 
+def explain(finding: Finding) -> tuple[str, str]:
+    """The finding's summary (clipped under 140 characters) and its detail."""
+    summary, detail = _WRITERS[finding.kind](finding)
+    return _clip(summary), detail
+
+
 def summary(finding: Finding) -> str:
-    return _clip(_WRITERS[finding.kind](finding)[0])
+    return explain(finding)[0]
 
 
 def detail(finding: Finding) -> str:
-    return _WRITERS[finding.kind](finding)[1]
+    return explain(finding)[1]
 
 
 def _allergy(finding: Finding) -> tuple[str, str]:

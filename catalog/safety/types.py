@@ -167,11 +167,14 @@ class Finding(NamedTuple):
         def ingredient(value):
             return {"slug": value.code, "name": value.name} if value is not None else None
 
+        from catalog.safety.text import explain
+
+        summary, detail = explain(self)
         return {
             "kind": self.kind.value,
             "severity": self.severity.value,
-            "summary": self.summary,
-            "detail": self.detail,
+            "summary": summary,
+            "detail": detail,
             "ingredient": ingredient(self.ingredient),
             "allergen": term(self.allergen),
             "path": [term(step) for step in self.path],

@@ -11,10 +11,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from catalog.clinics import service as clinics_service
-from catalog.clinics.actors import Actor
 from catalog.extensions import db
 from tests.conftest import make_test_app, migrate_and_seed
+from tests.factories import committed_clinic_token
 from tests.live import gunicorn
 
 SAVERS = 8
@@ -32,13 +31,7 @@ def changed_composition(base: int) -> dict:
 
 def prepare(app) -> tuple[str, int]:
     """A clinic, a read-write token and a cocktail at version 1, committed."""
-    with app.app_context():
-        clinic = clinics_service.create_clinic(db.session, name="Race clinic")
-        secret = clinics_service.create_token(
-            db.session, clinic_id=clinic.id, name="racer", scope="read-write", actor=Actor.operator(clinic.id)
-        ).secret
-        db.session.commit()
-        db.session.remove()
+    secret = committed_clinic_token(app, "Race clinic")
     client = app.test_client()
     response = client.post(
         "/api/v1/cocktails", json={"name": "Raced", **COMPOSITION}, headers={"Authorization": f"Bearer {secret}"}

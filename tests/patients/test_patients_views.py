@@ -144,3 +144,13 @@ def test_an_admin_unlocks_a_locked_account(pages, clinic):
     assert b"Unlock" in admin.get("/settings").data
     admin.post(f"/settings/practitioners/{clinic.practitioner.id}", {"action": "unlock"})
     assert pages.sign_in(clinic.practitioner.email).status_code == 302
+
+
+def test_the_patient_list_pages_keeping_the_search(practitioner_pages, api):
+    for number in range(21):
+        api.post("/api/v1/patients", json={"reference": f"PG-{number:02}", "display_name": f"Paged {number:02}"})
+    first = practitioner_pages.get("/patients?q=paged").get_data(as_text=True)
+    assert "Page 1 of 2" in first
+    assert 'href="/patients?page=2&amp;q=paged" rel="next"' in first
+    second = practitioner_pages.get("/patients?q=paged&page=2").get_data(as_text=True)
+    assert "Paged 20" in second and 'rel="prev"' in second
