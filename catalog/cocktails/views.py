@@ -330,9 +330,10 @@ def live_check():
         # While typing, rows are often incomplete: say what stands in the way, and check once it is valid.
         messages = error.messages if isinstance(error, ValidationError) else (error.errors or {"_": [error.message]})
         general, by_row = row_errors(messages, rows)
-        for problems_of_row in by_row.values():
-            if problems_of_row.get("concentration") and not any("0" in r for r in problems_of_row["concentration"]):
-                problems_of_row["concentration"] = ["enter its concentration."]
+        for row in rows:
+            # A row still being typed has no concentration yet: say so, rather than "may not be null".
+            if row["key"] in by_row and not row.get("concentration"):
+                by_row[row["key"]]["concentration"] = ["enter its concentration."]
         names = _ingredients_of(rows)
         problems = [
             (names[row["ingredient"]].name if row.get("ingredient") in names else "A component", by_row[row["key"]])
