@@ -47,12 +47,7 @@ def build_database(url: str, count: int, rebuild: bool) -> None:
     from catalog import create_app
     from catalog.extensions import db
     from catalog.ingredients import documents
-    from catalog.ingredients.models import (
-        Ingredient,
-        SearchTerm,
-        ingredient_allergens,
-        ingredient_purposes,
-    )
+    from catalog.ingredients.models import Ingredient, SearchTerm, ingredient_allergens, ingredient_purposes
     from catalog.ingredients.search import fold, search_term_rows, weighted_terms
     from catalog.seeding import load_seed
 

@@ -9,9 +9,9 @@ from flask import Flask, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from catalog import assets, errors, request_guard, transactions
 from catalog.config import API_SETTINGS, REPOSITORY_ROOT, settings_from_environment
 from catalog.extensions import api, csrf, db, migrate
+from catalog.web import assets, errors, request_guard, transactions
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -72,9 +72,9 @@ def register_extensions(app: Flask) -> None:
     from catalog.clinics import auth
     from catalog.clinics import models as _clinics  # noqa: F401
     from catalog.cocktails import models as _cocktails  # noqa: F401
-    from catalog.conditions import models as _conditions  # noqa: F401
     from catalog.ingredients import models as _ingredients  # noqa: F401
     from catalog.patients import models as _patients  # noqa: F401
+    from catalog.vocabularies import models as _vocabularies  # noqa: F401
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(REPOSITORY_ROOT / "migrations"))
@@ -85,7 +85,6 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from catalog import health, pages
     from catalog.allergens import api as allergens_api
     from catalog.allergens import views as allergens_views
     from catalog.audit import api as audit_api
@@ -99,6 +98,7 @@ def register_blueprints(app: Flask) -> None:
     from catalog.ingredients import views as ingredients_views
     from catalog.patients import api as patients_api
     from catalog.patients import views as patients_views
+    from catalog.web import health, pages
 
     for blueprint in (
         ingredients_api.bp,

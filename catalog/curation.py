@@ -6,8 +6,8 @@ from sqlalchemy.orm import Session
 from catalog.allergens import service as allergens_service
 from catalog.allergens.models import Allergen
 from catalog.audit import service as audit
-from catalog.clinics.actors import Actor
-from catalog.errors import Conflict, NotFound
+from catalog.core.actors import Actor
+from catalog.core.errors import Conflict, NotFound
 from catalog.ingredients import documents
 from catalog.ingredients import service as ingredients_service
 from catalog.ingredients.models import Ingredient

@@ -5,10 +5,10 @@ from flask import Flask, current_app
 from sqlalchemy import select
 
 from catalog.clinics import service as clinics_service
-from catalog.clinics.actors import Actor
 from catalog.clinics.models import Clinic
 from catalog.cocktails import service as cocktails_service
 from catalog.cocktails.schemas import CocktailCreateSchema
+from catalog.core.actors import Actor
 from catalog.extensions import db
 from catalog.patients import service as patients_service
 from catalog.patients.schemas import AllergyCreateSchema, PatientCreateSchema

@@ -23,10 +23,10 @@ class Model(DeclarativeBase):
 
 
 class CatalogApi(Api):
-    """flask-smorest's Api, leaving error handling to `catalog.errors`.
+    """flask-smorest's Api, leaving error handling to `catalog.web.errors`.
 
     smorest registers a JSON handler for every HTTP error of the app; pages
-    outside `/api` need HTML error pages, so `catalog.errors` dispatches.
+    outside `/api` need HTML error pages, so `catalog.web.errors` dispatches.
     """
 
     def _register_error_handlers(self):

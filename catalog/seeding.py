@@ -15,15 +15,15 @@ from sqlalchemy.orm import Session
 
 from catalog.allergens import service as allergens_service
 from catalog.allergens.schemas import AllergenCreateSchema
-from catalog.conditions import service as conditions_service
-from catalog.conditions.schemas import ConditionSchema
-from catalog.errors import Invalid
+from catalog.core.errors import Invalid
 from catalog.extensions import db
 from catalog.ingredients import documents
 from catalog.ingredients import service as ingredients_service
-from catalog.ingredients.models import Category, Purpose, Source
 from catalog.ingredients.schemas import IngredientCreateSchema
-from catalog.vocabulary import CodedTermSchema, SourceSchema, upsert_by_code
+from catalog.vocabularies import service as vocabularies_service
+from catalog.vocabularies.models import Category, Purpose, Source
+from catalog.vocabularies.schemas import CodedTermSchema, ConditionSchema, SourceSchema
+from catalog.vocabularies.service import upsert_by_code
 
 
 class SeedError(Exception):
@@ -39,7 +39,7 @@ SEED_FILES: list[tuple[str, Schema, object]] = [
     ("sources.yaml", SourceSchema(), _terms(Source)),
     ("categories.yaml", CodedTermSchema(), _terms(Category)),
     ("purposes.yaml", CodedTermSchema(), _terms(Purpose)),
-    ("conditions.yaml", ConditionSchema(), lambda s, e: conditions_service.upsert_conditions(s, entries=e)),
+    ("conditions.yaml", ConditionSchema(), lambda s, e: vocabularies_service.upsert_conditions(s, entries=e)),
     ("allergens.yaml", AllergenCreateSchema(), lambda s, e: allergens_service.upsert_allergens(s, entries=e)),
     ("ingredients.yaml", IngredientCreateSchema(), lambda s, e: ingredients_service.upsert_ingredients(s, entries=e)),
 ]

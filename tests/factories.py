@@ -5,8 +5,8 @@ import re
 from dataclasses import dataclass
 
 from catalog.clinics import service as clinics_service
-from catalog.clinics.actors import Actor
 from catalog.clinics.models import Clinic, Practitioner
+from catalog.core.actors import Actor
 from catalog.extensions import db
 from catalog.ingredients import service as ingredients_service
 from catalog.ingredients.models import Ingredient

@@ -13,7 +13,7 @@ from types import SimpleNamespace
 import pytest
 
 from catalog.clinics import service as clinics_service
-from catalog.clinics.actors import Actor
+from catalog.core.actors import Actor
 from catalog.extensions import db
 from tests.conftest import make_test_app, migrate_and_seed
 from tests.factories import committed_clinic_token

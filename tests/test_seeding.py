@@ -115,7 +115,7 @@ def test_a_cli_failure_says_nothing_changed(empty_app, seed_copy):
 
 def test_the_treatment_sheet_advice_file_is_valid_and_cites_a_known_source(app):
     from catalog.checks.advice import load_advice
-    from catalog.ingredients.models import Source
+    from catalog.vocabularies.models import Source
 
     advice = load_advice(str(SEED_DIRECTORY))
     assert advice["before"] and advice["after"]

@@ -14,7 +14,7 @@ from catalog.allergens.schemas import (
     AllergenTreeSchema,
 )
 from catalog.clinics.auth import current_actor, token_required
-from catalog.errors import Invalid
+from catalog.core.errors import Invalid
 from catalog.extensions import db
 
 INVALID = {"response": "DEFAULT_ERROR", "description": "Invalid allergen; `errors` names each field. Nothing written."}

@@ -7,7 +7,7 @@ cheaper and clearer than recursive SQL, and works the same on every database.
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from catalog.text import fold
+from catalog.core.text import fold
 
 
 @dataclass

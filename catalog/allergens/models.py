@@ -4,7 +4,7 @@ from sqlalchemy import ForeignKey
 from sqlalchemy.orm import Mapped, mapped_column
 
 from catalog.extensions import db
-from catalog.vocabulary import CodedTermMixin
+from catalog.vocabularies.models import CodedTermMixin
 
 
 class Allergen(CodedTermMixin, db.Model):

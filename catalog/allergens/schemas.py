@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
-from catalog.vocabulary import CodedTermRefSchema, code_field
+from catalog.core.fields import CodedTermRefSchema, code_field
 
 
 class AllergenCreateSchema(Schema):

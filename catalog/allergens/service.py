@@ -5,8 +5,8 @@ from sqlalchemy.orm import Session
 
 from catalog.allergens.hierarchy import AllergenHierarchy, AllergenNode
 from catalog.allergens.models import Allergen
-from catalog.errors import Invalid, NotFound
-from catalog.vocabulary import upsert_by_code
+from catalog.core.errors import Invalid, NotFound
+from catalog.vocabularies.service import upsert_by_code
 
 
 def load_hierarchy(session: Session) -> AllergenHierarchy:

@@ -5,8 +5,8 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Index, String, event
 from sqlalchemy.orm import Mapped, mapped_column
 
+from catalog.core.db import UTCDateTime, utcnow
 from catalog.extensions import db
-from catalog.timestamps import UTCDateTime, utcnow
 
 
 class AppendOnlyError(RuntimeError):

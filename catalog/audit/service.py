@@ -7,8 +7,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog.audit.models import AuditEntry
-from catalog.clinics.actors import Actor
-from catalog.paging import Page, paginate
+from catalog.core.actors import Actor
+from catalog.core.paging import Page, paginate
 
 
 def change_list(before: dict, after: dict, *, coded: set[str]) -> list[dict]:

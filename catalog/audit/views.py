@@ -7,7 +7,7 @@ from flask import Blueprint, render_template, request
 from catalog.audit import service
 from catalog.clinics import service as clinics_service
 from catalog.clinics.auth import current_actor, role_required
-from catalog.clinics.models import Role
+from catalog.core.actors import Role
 from catalog.extensions import db
 
 bp = Blueprint("audit", __name__)

@@ -6,7 +6,7 @@ from pathlib import Path
 import yaml
 from marshmallow import Schema, fields, validate
 
-from catalog.vocabulary import code_field
+from catalog.core.fields import code_field
 
 
 class AdviceSchema(Schema):

@@ -16,7 +16,7 @@ from catalog.checks.schemas import (
     OverrideSchema,
 )
 from catalog.clinics.auth import current_actor, token_required
-from catalog.clinics.models import Role
+from catalog.core.actors import Role
 from catalog.extensions import db
 
 bp = Blueprint(

@@ -5,11 +5,10 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from catalog.clinics.actors import actor_ref
+from catalog.core.actors import actor_ref
+from catalog.core.db import UTCDateTime, enum_type, utcnow
 from catalog.extensions import db
 from catalog.safety import Outcome
-from catalog.timestamps import UTCDateTime, utcnow
-from catalog.vocabulary import enum_type
 
 
 class Check(db.Model):

@@ -6,14 +6,14 @@ from sqlalchemy.orm import Session
 from catalog.audit import service as audit
 from catalog.checks.facts import ingredient_facts, patient_profile
 from catalog.checks.models import Check, CheckOverride
-from catalog.clinics.actors import Actor
 from catalog.cocktails import service as cocktails
-from catalog.errors import Conflict, Invalid, NotFound
-from catalog.paging import Page, paginate
+from catalog.core.actors import Actor
+from catalog.core.db import utcnow
+from catalog.core.errors import Conflict, Invalid, NotFound
+from catalog.core.paging import Page, paginate
 from catalog.patients import service as patients
 from catalog.patients.models import Patient
 from catalog.safety import CheckResult, Component, Outcome, PatientProfile, check_composition
-from catalog.timestamps import utcnow
 
 
 def _patient(session: Session, *, clinic_id: int, patient_id: int) -> Patient:

@@ -7,12 +7,12 @@ from catalog.checks import service
 from catalog.checks.advice import load_advice
 from catalog.checks.schemas import OverrideSchema
 from catalog.clinics.auth import current_actor, role_required
-from catalog.clinics.models import Role
 from catalog.cocktails import service as cocktails_service
-from catalog.errors import DomainError
+from catalog.core.actors import Role
+from catalog.core.errors import DomainError
 from catalog.extensions import db
-from catalog.forms import refused
 from catalog.patients import service as patients_service
+from catalog.web.forms import refused
 
 bp = Blueprint("checks", __name__, url_prefix="/checks")
 

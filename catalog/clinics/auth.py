@@ -12,8 +12,7 @@ from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Forbidden, Unauthorized
 
 from catalog.clinics import service
-from catalog.clinics.actors import Actor
-from catalog.clinics.models import Role
+from catalog.core.actors import Actor, Role
 from catalog.extensions import api, db, login_manager
 
 BEARER = [{"bearerAuth": []}]

@@ -8,9 +8,8 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from catalog.clinics import service
-from catalog.clinics.actors import Actor
-from catalog.clinics.models import Role, TokenScope
-from catalog.errors import DomainError
+from catalog.core.actors import Actor, Role, TokenScope
+from catalog.core.errors import DomainError
 from catalog.extensions import db
 
 clinic_cli = AppGroup("clinic", help="Manage clinics.")

@@ -1,35 +1,14 @@
 """Clinics (the tenants), the practitioners who sign in to them, and their API tokens."""
 
 from datetime import datetime
-from enum import StrEnum
 
 from flask_login import UserMixin
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from catalog.core.actors import Role, TokenScope
+from catalog.core.db import TimestampMixin, UTCDateTime, enum_type
 from catalog.extensions import db
-from catalog.timestamps import TimestampMixin, UTCDateTime
-from catalog.vocabulary import enum_type
-
-
-class Role(StrEnum):
-    """What a practitioner may do in their clinic; each role includes the ones below it."""
-
-    VIEWER = "viewer"
-    PRACTITIONER = "practitioner"
-    ADMIN = "admin"
-
-    @property
-    def rank(self) -> int:
-        return list(Role).index(self)
-
-    def allows(self, required: "Role") -> bool:
-        return self.rank >= required.rank
-
-
-class TokenScope(StrEnum):
-    READ = "read"
-    READ_WRITE = "read-write"
 
 
 class Clinic(TimestampMixin, db.Model):

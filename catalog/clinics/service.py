@@ -10,12 +10,11 @@ from sqlalchemy.orm import Session
 
 from catalog.audit import service as audit
 from catalog.clinics import passwords, tokens
-from catalog.clinics.actors import Actor
-from catalog.clinics.models import ApiToken, Clinic, Practitioner, Role, TokenScope
-from catalog.errors import Conflict, Invalid, NotFound
-from catalog.integrity import flush_unique
-from catalog.text import fold
-from catalog.timestamps import utcnow
+from catalog.clinics.models import ApiToken, Clinic, Practitioner
+from catalog.core.actors import Actor, Role, TokenScope
+from catalog.core.db import flush_unique, utcnow
+from catalog.core.errors import Conflict, Invalid, NotFound
+from catalog.core.text import fold
 
 # After this many wrong passwords in a row the account is locked for LOCK_DURATION.
 MAX_FAILED_SIGN_INS = 5

@@ -7,11 +7,11 @@ from flask_login import current_user, login_user, logout_user
 
 from catalog.clinics import service
 from catalog.clinics.auth import current_actor, role_required
-from catalog.clinics.models import Role, TokenScope
-from catalog.errors import DomainError
+from catalog.core.actors import Role, TokenScope
+from catalog.core.db import utcnow
+from catalog.core.errors import DomainError
 from catalog.extensions import db
-from catalog.timestamps import utcnow
-from catalog.transactions import keep_writes_on_error
+from catalog.web.transactions import keep_writes_on_error
 
 bp = Blueprint("clinics", __name__)
 

@@ -21,7 +21,7 @@ from catalog.cocktails.schemas import (
     VersionSummarySchema,
 )
 from catalog.extensions import db
-from catalog.preconditions import expected_revision, revision_etag
+from catalog.web.preconditions import expected_revision, revision_etag
 
 bp = Blueprint(
     "Cocktails",

@@ -6,10 +6,9 @@ from enum import StrEnum
 from sqlalchemy import Float, ForeignKey, Integer, SmallInteger, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from catalog.clinics.actors import actor_ref
+from catalog.core.actors import actor_ref
+from catalog.core.db import UTCDateTime, enum_type, utcnow
 from catalog.extensions import db
-from catalog.timestamps import UTCDateTime, utcnow
-from catalog.vocabulary import enum_type
 
 
 class CocktailStatus(StrEnum):

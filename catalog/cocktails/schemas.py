@@ -3,13 +3,12 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
 from catalog.cocktails.models import CocktailStatus, Technique
-from catalog.paging import PageSchema
-from catalog.patients.schemas import ActorSchema, Text
+from catalog.core.fields import ActorSchema, Text, enum_field, slug_validator
+from catalog.core.paging import PageSchema
 from catalog.safety import UNITS
-from catalog.vocabulary import enum_field
 
 MAX_COMPONENTS = 30
-SLUG = validate.Regexp(r"^[a-z0-9]+(-[a-z0-9]+)*$", error="Use an ingredient slug (lower case and hyphens).")
+SLUG = slug_validator("Use an ingredient slug (lower case and hyphens).")
 
 
 MAX_CONCENTRATION = 1_000_000

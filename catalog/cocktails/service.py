@@ -8,15 +8,14 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from catalog.audit import service as audit
-from catalog.clinics.actors import Actor
 from catalog.cocktails.models import Cocktail, CocktailComponent, CocktailStatus, CocktailVersion, Technique
-from catalog.errors import Conflict, DomainError, Invalid, NotFound
+from catalog.core.actors import Actor
+from catalog.core.db import flush_unique, utcnow
+from catalog.core.errors import Conflict, DomainError, Invalid, NotFound
+from catalog.core.paging import Page, paginate
+from catalog.core.text import LIKE_ESCAPE, fold, like_fragment
 from catalog.ingredients.models import Ingredient
-from catalog.integrity import flush_unique
-from catalog.paging import Page, paginate
 from catalog.safety import units_fit
-from catalog.text import LIKE_ESCAPE, fold, like_fragment
-from catalog.timestamps import utcnow
 
 NAME_TAKEN = "Another cocktail of this clinic has this name."
 VERSION_FIELDS = ("technique", "indication", "sessions", "weeks_between_sessions", "notes")

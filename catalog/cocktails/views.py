@@ -12,7 +12,6 @@ from marshmallow import ValidationError
 
 from catalog.checks import service as checks_service
 from catalog.clinics.auth import current_actor, role_required
-from catalog.clinics.models import Role
 from catalog.cocktails import service
 from catalog.cocktails.models import CocktailStatus, Technique
 from catalog.cocktails.schemas import (
@@ -22,13 +21,14 @@ from catalog.cocktails.schemas import (
     CompositionSchema,
     VersionCreateSchema,
 )
-from catalog.errors import DomainError
+from catalog.core.actors import Role
+from catalog.core.errors import DomainError
 from catalog.extensions import db
-from catalog.forms import flatten, reasons, refused
 from catalog.ingredients import service as ingredients_service
 from catalog.ingredients.models import Ingredient
 from catalog.patients import service as patients_service
 from catalog.safety import UNITS
+from catalog.web.forms import flatten, reasons, refused
 
 bp = Blueprint("cocktails", __name__, url_prefix="/cocktails")
 

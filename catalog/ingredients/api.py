@@ -7,8 +7,7 @@ from flask_smorest.etag import ETAG_HEADER, IF_NONE_MATCH_HEADER
 
 from catalog import curation
 from catalog.clinics.auth import current_actor, token_required
-from catalog.conditions import service as conditions_service
-from catalog.errors import Invalid
+from catalog.core.errors import Invalid
 from catalog.extensions import db
 from catalog.ingredients import documents, service
 from catalog.ingredients.schemas import (
@@ -18,7 +17,8 @@ from catalog.ingredients.schemas import (
     IngredientReplaceSchema,
     IngredientSchema,
 )
-from catalog.vocabulary import CodedTermSchema
+from catalog.vocabularies import service as vocabularies_service
+from catalog.vocabularies.schemas import CodedTermSchema
 
 INVALID = {"response": "DEFAULT_ERROR", "description": "Invalid record; `errors` names each field. Nothing written."}
 
@@ -116,7 +116,7 @@ class Categories(MethodView):
     @bp.response(200, CodedTermSchema(many=True))
     def get(self):
         """List the ingredient categories"""
-        return service.list_categories(db.session)
+        return vocabularies_service.list_categories(db.session)
 
 
 @bp.route("/conditions")
@@ -125,7 +125,7 @@ class Conditions(MethodView):
     @bp.response(200, CodedTermSchema(many=True))
     def get(self):
         """List the patient conditions an ingredient can be contraindicated in"""
-        return conditions_service.list_conditions(db.session)
+        return vocabularies_service.list_conditions(db.session)
 
 
 @bp.route("/purposes")
@@ -134,4 +134,4 @@ class Purposes(MethodView):
     @bp.response(200, CodedTermSchema(many=True))
     def get(self):
         """List the purposes an ingredient can serve"""
-        return service.list_purposes(db.session)
+        return vocabularies_service.list_purposes(db.session)

@@ -13,7 +13,7 @@ from functools import cache
 from sqlalchemy import bindparam, delete, insert, or_, select
 from sqlalchemy.orm import Session
 
-from catalog.errors import NotFound
+from catalog.core.errors import NotFound
 from catalog.ingredients.models import Incompatibility, Ingredient, IngredientDocument
 from catalog.ingredients.records import load_full_records
 from catalog.ingredients.schemas import IngredientSchema, IngredientSummarySchema

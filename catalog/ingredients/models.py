@@ -1,4 +1,4 @@
-"""Ingredient and the coded lists that describe it: categories, purposes, sources."""
+"""Ingredients: the catalogue's solution components, their citations, incompatibilities and stored documents."""
 
 from enum import StrEnum
 
@@ -18,9 +18,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from catalog.core.db import TimestampMixin
 from catalog.extensions import db
-from catalog.timestamps import TimestampMixin
-from catalog.vocabulary import CodedTermMixin
+from catalog.vocabularies.models import Category, Purpose, Source
 
 
 class Origin(StrEnum):
@@ -39,26 +39,6 @@ class Origin(StrEnum):
 
 
 CONCENTRATION_UNITS = ("%", "mg/mL", "µg/mL", "IU/mL", "U/mL")
-
-
-class Category(CodedTermMixin, db.Model):
-    __tablename__ = "categories"
-
-
-class Purpose(CodedTermMixin, db.Model):
-    __tablename__ = "purposes"
-
-
-class Source(TimestampMixin, db.Model):
-    """A publication, label or database the catalogue cites."""
-
-    __tablename__ = "sources"
-
-    code: Mapped[str] = mapped_column(String(64), primary_key=True)
-    title: Mapped[str] = mapped_column(Text)
-    publisher: Mapped[str] = mapped_column(String(300), default="")
-    year: Mapped[int | None]
-    url: Mapped[str | None] = mapped_column(String(500))
 
 
 ingredient_purposes = Table(

@@ -4,10 +4,11 @@ import re
 
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
+from catalog.core.fields import CodedTermRefSchema, code_field, slug_validator
 from catalog.ingredients.models import CONCENTRATION_UNITS, Origin
-from catalog.vocabulary import CodedTermRefSchema, SourceSchema, code_field
+from catalog.vocabularies.schemas import SourceSchema
 
-SLUG = validate.Regexp(r"^[a-z0-9]+(-[a-z0-9]+)*$", error="Use lower-case letters, digits and single hyphens.")
+SLUG = slug_validator()
 CAS_FORMAT = re.compile(r"^\d{2,7}-\d{2}-\d$")
 ORIGINS = [o.value for o in Origin]
 SORTS = ("relevance", "name", "-name", "updated", "-updated")

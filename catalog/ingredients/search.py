@@ -3,7 +3,7 @@
 import re
 from collections.abc import Iterable
 
-from catalog.text import fold
+from catalog.core.text import fold
 
 WORD = re.compile(r"[a-z0-9]+")
 MAX_TERM_LENGTH = 64

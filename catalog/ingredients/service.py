@@ -10,17 +10,14 @@ from sqlalchemy.orm import Session, aliased, selectinload
 from catalog.allergens import service as allergens_service
 from catalog.allergens.hierarchy import AllergenHierarchy
 from catalog.allergens.models import Allergen
-from catalog.conditions.models import Condition
-from catalog.errors import Invalid, NotFound
+from catalog.core.db import utcnow
+from catalog.core.errors import Invalid, NotFound
 from catalog.ingredients import documents, records
 from catalog.ingredients.models import (
-    Category,
     Incompatibility,
     Ingredient,
     IngredientReference,
-    Purpose,
     SearchTerm,
-    Source,
     ingredient_allergens,
     ingredient_purposes,
 )
@@ -30,7 +27,7 @@ from catalog.ingredients.search import (
     search_term_rows,
     weighted_terms,
 )
-from catalog.timestamps import utcnow
+from catalog.vocabularies.models import Category, Condition, Purpose, Source
 
 
 @dataclass
@@ -56,21 +53,6 @@ class IngredientPage:
             f'{{"items":[{",".join(self.summaries)}],"page":{self.page},"page_size":{self.page_size},'
             f'"pages":{self.pages},"total":{self.total}}}'
         )
-
-
-# --- Coded lists ------------------------------------------------------------
-
-
-def list_categories(session: Session) -> list[Category]:
-    return list(session.scalars(select(Category).order_by(Category.position, Category.name)))
-
-
-def list_purposes(session: Session) -> list[Purpose]:
-    return list(session.scalars(select(Purpose).order_by(Purpose.position, Purpose.name)))
-
-
-def list_sources(session: Session) -> list[Source]:
-    return list(session.scalars(select(Source).order_by(Source.title)))
 
 
 # --- Search -----------------------------------------------------------------

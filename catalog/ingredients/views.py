@@ -6,10 +6,11 @@ from webargs.multidictproxy import MultiDictProxy
 from werkzeug.datastructures import MultiDict
 
 from catalog.allergens import service as allergens_service
-from catalog.errors import Invalid
+from catalog.core.errors import Invalid
 from catalog.extensions import db
 from catalog.ingredients import service
 from catalog.ingredients.schemas import ORIGINS, IngredientQuerySchema
+from catalog.vocabularies import service as vocabularies_service
 
 bp = Blueprint("ingredients", __name__)
 query_schema = IngredientQuerySchema()
@@ -45,8 +46,8 @@ def browse():
     else:
         response = render_template(
             "ingredients/browse.html",
-            categories=service.list_categories(db.session),
-            purposes=service.list_purposes(db.session),
+            categories=vocabularies_service.list_categories(db.session),
+            purposes=vocabularies_service.list_purposes(db.session),
             origins=ORIGINS,
             allergen_groups=allergens_service.load_hierarchy(db.session).roots,
             **context,

@@ -18,7 +18,7 @@ from catalog.patients.schemas import (
     PatientQuerySchema,
     PatientUpdateSchema,
 )
-from catalog.preconditions import expected_revision, revision_etag
+from catalog.web.preconditions import expected_revision, revision_etag
 
 bp = Blueprint(
     "Patients",

@@ -6,10 +6,9 @@ from enum import StrEnum
 from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from catalog.clinics.actors import actor_ref
+from catalog.core.actors import actor_ref
+from catalog.core.db import TimestampMixin, UTCDateTime, enum_type, utcnow
 from catalog.extensions import db
-from catalog.timestamps import TimestampMixin, UTCDateTime, utcnow
-from catalog.vocabulary import enum_type
 
 
 class AllergyStatus(StrEnum):

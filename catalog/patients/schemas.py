@@ -4,7 +4,8 @@ from datetime import date
 
 from marshmallow import Schema, ValidationError, fields, post_load, pre_load, validate, validates_schema
 
-from catalog.paging import PageSchema
+from catalog.core.fields import ActorSchema, CodedTermRefSchema, Text, code_field, enum_field
+from catalog.core.paging import PageSchema
 from catalog.patients.models import (
     AllergyStatus,
     AllergyType,
@@ -13,17 +14,6 @@ from catalog.patients.models import (
     ReactionSeverity,
     VerificationStatus,
 )
-from catalog.vocabulary import CodedTermRefSchema, code_field, enum_field
-
-
-class Text(fields.String):
-    """A trimmed string that may not be blank; `max` counts characters after trimming."""
-
-    def __init__(self, *, max: int, **kwargs):
-        super().__init__(validate=validate.Length(1, max, error="Length must be 1 to {max} characters."), **kwargs)
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        return super()._deserialize(value, attr, data, **kwargs).strip()
 
 
 def _birth_year():
@@ -63,12 +53,6 @@ class PatientQuerySchema(Schema):
     )
     page = fields.Integer(load_default=1, validate=validate.Range(1, 100_000))
     page_size = fields.Integer(load_default=20, validate=validate.Range(1, 100))
-
-
-class ActorSchema(Schema):
-    type = fields.String(metadata={"enum": ["practitioner", "token", "system"]})
-    id = fields.Integer(allow_none=True)
-    label = fields.String(metadata={"description": "The practitioner's name or the token's name."})
 
 
 class NoKnownAllergiesSchema(Schema):

@@ -11,11 +11,11 @@ from sqlalchemy.orm import Session
 
 from catalog.allergens import service as allergens_service
 from catalog.audit import service as audit
-from catalog.clinics.actors import Actor
-from catalog.conditions.models import Condition
-from catalog.errors import Conflict, Invalid, NotFound
-from catalog.integrity import flush_unique
-from catalog.paging import Page, paginate
+from catalog.core.actors import Actor
+from catalog.core.db import flush_unique, utcnow
+from catalog.core.errors import Conflict, Invalid, NotFound
+from catalog.core.paging import Page, paginate
+from catalog.core.text import LIKE_ESCAPE, fold, like_fragment
 from catalog.patients.models import (
     AllergyRecord,
     AllergyRecordRevision,
@@ -27,8 +27,7 @@ from catalog.patients.models import (
     ReactionSeverity,
     VerificationStatus,
 )
-from catalog.text import LIKE_ESCAPE, fold, like_fragment
-from catalog.timestamps import utcnow
+from catalog.vocabularies.models import Condition
 
 # Fields whose values are codes, safe to keep in the audit trail; the rest appear by name only.
 # The birth year is a personal detail, not a code: the audit names it without its value.

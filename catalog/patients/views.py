@@ -9,12 +9,10 @@ from marshmallow import ValidationError
 
 from catalog.checks import service as checks_service
 from catalog.clinics.auth import current_actor, role_required
-from catalog.clinics.models import Role
 from catalog.cocktails import service as cocktails_service
-from catalog.conditions import service as conditions_service
-from catalog.errors import DomainError
+from catalog.core.actors import Role
+from catalog.core.errors import DomainError
 from catalog.extensions import db
-from catalog.forms import flatten, refused
 from catalog.patients import service
 from catalog.patients.models import AllergyType, ClinicalStatus, Criticality, ReactionSeverity, VerificationStatus
 from catalog.patients.schemas import (
@@ -24,6 +22,8 @@ from catalog.patients.schemas import (
     PatientQuerySchema,
     PatientUpdateSchema,
 )
+from catalog.vocabularies import service as vocabularies_service
+from catalog.web.forms import flatten, refused
 
 bp = Blueprint("patients", __name__, url_prefix="/patients")
 
@@ -85,7 +85,7 @@ def _patient_form(patient=None, *, form=None, errors=None, status=200):
             patient=patient,
             form=form or {},
             selected_conditions=form.getlist("conditions") if form else (patient.condition_codes if patient else []),
-            conditions=conditions_service.list_conditions(db.session),
+            conditions=vocabularies_service.list_conditions(db.session),
             errors=errors or {},
         ),
         status,

@@ -4,7 +4,7 @@ import pytest
 
 from catalog.allergens import service
 from catalog.allergens.hierarchy import AllergenHierarchy, AllergenNode
-from catalog.errors import Invalid
+from catalog.core.errors import Invalid
 
 
 def entry(code, parent=None):

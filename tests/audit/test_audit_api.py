@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
 
 from catalog.audit.models import AppendOnlyError, AuditEntry
-from catalog.timestamps import utcnow
+from catalog.core.db import utcnow
 
 
 @pytest.fixture

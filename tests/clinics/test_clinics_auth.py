@@ -6,7 +6,7 @@ import pytest
 
 from catalog.clinics import service
 from catalog.clinics.models import ApiToken, Practitioner
-from catalog.timestamps import utcnow
+from catalog.core.db import utcnow
 
 PATIENT = {"reference": "R-1", "display_name": "Test Patient"}
 
@@ -74,7 +74,7 @@ def test_catalogue_reads_need_no_token(client):
 
 
 def _operator(setup):
-    from catalog.clinics.actors import Actor
+    from catalog.core.actors import Actor
 
     return Actor.operator(setup.clinic.id)
 

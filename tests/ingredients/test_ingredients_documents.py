@@ -56,7 +56,7 @@ def test_renaming_an_allergen_in_the_seed_rewrites_documents(db_session, tmp_pat
 
 @pytest.mark.parametrize("slug", ["no-such-slug"])
 def test_missing_document_is_not_found(db_session, slug):
-    from catalog.errors import NotFound
+    from catalog.core.errors import NotFound
 
     with pytest.raises(NotFound):
         documents.get_document(db.session, slug=slug)

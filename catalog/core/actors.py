@@ -1,8 +1,27 @@
-"""Who is acting: a signed-in practitioner or an API token, always within one clinic."""
+"""Who is acting: a signed-in practitioner or an API token, always within one clinic, and what they may do."""
 
 from dataclasses import dataclass
+from enum import StrEnum
 
-from catalog.clinics.models import ApiToken, Practitioner, Role, TokenScope
+
+class Role(StrEnum):
+    """What a practitioner may do in their clinic; each role includes the ones below it."""
+
+    VIEWER = "viewer"
+    PRACTITIONER = "practitioner"
+    ADMIN = "admin"
+
+    @property
+    def rank(self) -> int:
+        return list(Role).index(self)
+
+    def allows(self, required: "Role") -> bool:
+        return self.rank >= required.rank
+
+
+class TokenScope(StrEnum):
+    READ = "read"
+    READ_WRITE = "read-write"
 
 
 @dataclass(frozen=True)
@@ -21,7 +40,7 @@ class Actor:
         return self.role.allows(role)
 
     @classmethod
-    def for_practitioner(cls, practitioner: Practitioner) -> "Actor":
+    def for_practitioner(cls, practitioner) -> "Actor":
         return cls(
             clinic_id=practitioner.clinic_id,
             role=practitioner.role,
@@ -37,7 +56,7 @@ class Actor:
         return cls(clinic_id=clinic_id, role=Role.ADMIN, label="command line", is_curator=True, can_read_audit=True)
 
     @classmethod
-    def for_token(cls, token: ApiToken) -> "Actor":
+    def for_token(cls, token) -> "Actor":
         # A read-write token acts like a practitioner, never like an admin: people and tokens stay in the pages.
         role = Role.PRACTITIONER if token.scope == TokenScope.READ_WRITE else Role.VIEWER
         return cls(

@@ -3,7 +3,7 @@
 from flask import Blueprint, current_app, redirect, render_template, url_for
 
 from catalog.extensions import db
-from catalog.ingredients import service as ingredients_service
+from catalog.vocabularies import service as vocabularies_service
 
 bp = Blueprint("pages", __name__)
 
@@ -22,4 +22,4 @@ def favicon():
 @bp.get("/about")
 def about():
     """What the catalogue is, what it is not, and every source it cites."""
-    return render_template("pages/about.html", sources=ingredients_service.list_sources(db.session))
+    return render_template("pages/about.html", sources=vocabularies_service.list_sources(db.session))

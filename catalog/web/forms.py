@@ -3,8 +3,8 @@
 from flask import flash, redirect
 from marshmallow import ValidationError
 
-from catalog.errors import DomainError
-from catalog.transactions import discard_writes
+from catalog.core.errors import DomainError
+from catalog.web.transactions import discard_writes
 
 
 def refused(message: str, url: str):

@@ -1,4 +1,4 @@
-"""Domain errors raised by services, and how they become HTTP responses.
+"""How domain errors and HTTP errors become responses.
 
 Under `/api` every error is JSON (`code`, `status`, `message`, `errors`);
 elsewhere it is an HTML page.
@@ -8,30 +8,7 @@ from flask import Flask, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError, default_exceptions
 from werkzeug.http import HTTP_STATUS_CODES
 
-
-class DomainError(Exception):
-    """Base of the errors services raise; `status` is the HTTP answer."""
-
-    status = 400
-
-    def __init__(self, message: str, *, errors: dict | None = None):
-        super().__init__(message)
-        self.message = message
-        self.errors = errors
-
-
-class NotFound(DomainError):
-    status = 404
-
-
-class Conflict(DomainError):
-    status = 409
-
-
-class Invalid(DomainError):
-    """Input that is well-formed but not acceptable; `errors` maps field to reasons."""
-
-    status = 422
+from catalog.core.errors import DomainError
 
 
 def wants_json() -> bool:

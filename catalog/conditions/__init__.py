@@ -1,1 +1,0 @@
-"""Conditions: the coded patient conditions an ingredient can be contraindicated in."""

@@ -1,0 +1,47 @@
+"""Schema fields and small schemas every domain's API shares: codes, slugs, trimmed text, references, actors."""
+
+from enum import StrEnum
+
+from marshmallow import Schema, fields, validate
+
+CODE_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+CODE = validate.Regexp(CODE_PATTERN, error="Use lower-case letters, digits and single hyphens.")
+# Slugs and codes share one shape: lower-case words joined by single hyphens.
+SLUG_PATTERN = CODE_PATTERN
+
+
+def slug_validator(error: str = "Use lower-case letters, digits and single hyphens.") -> validate.Regexp:
+    return validate.Regexp(SLUG_PATTERN, error=error)
+
+
+def enum_field(enum: type[StrEnum], **kwargs) -> fields.String:
+    """A string field accepting one of an enum's values, listing them when it refuses."""
+    return fields.String(validate=validate.OneOf([member.value for member in enum]), **kwargs)
+
+
+def code_field(**kwargs) -> fields.String:
+    metadata = {"pattern": CODE_PATTERN, **kwargs.pop("metadata", {})}
+    return fields.String(validate=[validate.Length(1, 64), CODE], metadata=metadata, **kwargs)
+
+
+class Text(fields.String):
+    """A trimmed string that may not be blank; `max` counts characters after trimming."""
+
+    def __init__(self, *, max: int, **kwargs):
+        super().__init__(validate=validate.Length(1, max, error="Length must be 1 to {max} characters."), **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return super()._deserialize(value, attr, data, **kwargs).strip()
+
+
+class CodedTermRefSchema(Schema):
+    """A short reference to a coded term inside another record."""
+
+    code = fields.String()
+    name = fields.String()
+
+
+class ActorSchema(Schema):
+    type = fields.String(metadata={"enum": ["practitioner", "token", "system"]})
+    id = fields.Integer(allow_none=True)
+    label = fields.String(metadata={"description": "The practitioner's name or the token's name."})

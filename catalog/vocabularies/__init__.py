@@ -1,0 +1,1 @@
+"""Coded lists the catalogue is described with: categories, purposes, sources, conditions."""

@@ -1,0 +1,1 @@
+"""What every request passes through: request guard, transactions, ETags, errors, assets, health, pages."""
