@@ -45,9 +45,11 @@ browser:
 test: $(BIN)/.installed-dev browser
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+# Style, then the import contract in .importlinter: domains depend one way, safety/ stays pure.
 lint: $(BIN)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 format: $(BIN)/.installed-dev
 	$(BIN)/ruff check --fix .

@@ -4,9 +4,7 @@ from flask import url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from catalog import curation
 from catalog.allergens import service
-from catalog.allergens.detail import allergen_detail
 from catalog.allergens.schemas import (
     AllergenCreateSchema,
     AllergenDetailSchema,
@@ -16,6 +14,7 @@ from catalog.allergens.schemas import (
 from catalog.clinics.auth import current_actor, token_required
 from catalog.core.errors import Invalid
 from catalog.extensions import db
+from catalog.ingredients import service as ingredients_service
 
 INVALID = {"response": "DEFAULT_ERROR", "description": "Invalid allergen; `errors` names each field. Nothing written."}
 
@@ -48,9 +47,9 @@ class Allergens(MethodView):
 
         Give `parent` to place it under a group. Audited.
         """
-        allergen = curation.save_allergen(db.session, actor=current_actor(), entry=entry, create=True)
+        allergen = service.save_allergen(db.session, actor=current_actor(), entry=entry, create=True)
         location = url_for("Allergens.AllergenDetail", code=allergen.code)
-        return allergen_detail(db.session, code=allergen.code), 201, {"Location": location}
+        return ingredients_service.allergen_detail(db.session, code=allergen.code), 201, {"Location": location}
 
 
 @bp.route("/<code>")
@@ -64,7 +63,7 @@ class AllergenDetail(MethodView):
         `ingredients` lists those flagged with this allergen directly or through
         any narrower allergen below it.
         """
-        return allergen_detail(db.session, code=code)
+        return ingredients_service.allergen_detail(db.session, code=code)
 
     @token_required(bp, write=True, curator=True)
     @bp.arguments(AllergenReplaceSchema)
@@ -78,5 +77,5 @@ class AllergenDetail(MethodView):
         """
         if entry.get("code") not in (None, code):
             raise Invalid("The code cannot change.", errors={"json": {"code": ["Must equal the URL's code."]}})
-        curation.save_allergen(db.session, actor=current_actor(), entry={**entry, "code": code}, create=False)
-        return allergen_detail(db.session, code=code)
+        service.save_allergen(db.session, actor=current_actor(), entry={**entry, "code": code}, create=False)
+        return ingredients_service.allergen_detail(db.session, code=code)

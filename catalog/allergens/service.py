@@ -1,12 +1,20 @@
 """Reading and writing allergens; the hierarchy is always read whole."""
 
+from blinker import Namespace
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog.allergens.hierarchy import AllergenHierarchy, AllergenNode
 from catalog.allergens.models import Allergen
-from catalog.core.errors import Invalid, NotFound
+from catalog.audit import service as audit
+from catalog.core.actors import Actor
+from catalog.core.errors import Conflict, Invalid, NotFound
 from catalog.vocabularies.service import upsert_by_code
+
+# Sent with the session when a curator changes an existing allergen (its name, description or group).
+allergen_changed = Namespace().signal("allergen-changed")
+# Values safe and useful in the audit trail; prose fields are listed by name.
+CODED_ALLERGEN_FIELDS = {"parent"}
 
 
 def load_hierarchy(session: Session) -> AllergenHierarchy:
@@ -58,3 +66,34 @@ def upsert_allergens(session: Session, *, entries: list[dict], whole_list: bool 
             seen.add(current)
             current = parents[current]
     return counts
+
+
+def save_allergen(session: Session, *, actor: Actor, entry: dict, create: bool) -> Allergen:
+    """Create or replace an allergen; ingredient records showing its name or groups are refreshed."""
+    allergen = session.get(Allergen, entry["code"])
+    if create and allergen is not None:
+        raise Conflict("An allergen with this code exists; PUT to its URL to change it.", errors={"code": ["Taken."]})
+    if not create and allergen is None:
+        raise NotFound(f"No allergen has the code {entry['code']!r}.")
+    before = _allergen_view(allergen) if allergen is not None else {}
+    counts = upsert_allergens(session, entries=[entry], whole_list=False)
+    session.expire_all()
+    allergen = session.get(Allergen, entry["code"])
+    if counts["updated"]:
+        # Whatever shows allergen names or groups (ingredient documents) refreshes in this transaction.
+        allergen_changed.send(session)
+    changes = audit.change_list(before, _allergen_view(allergen), coded=CODED_ALLERGEN_FIELDS)
+    if changes:
+        audit.record(
+            session,
+            actor=actor,
+            action="allergen.created" if create else "allergen.updated",
+            object_type="allergen",
+            object_id=allergen.code,
+            changes=changes,
+        )
+    return allergen
+
+
+def _allergen_view(allergen: Allergen) -> dict:
+    return {"name": allergen.name, "description": allergen.description, "parent": allergen.parent_code}

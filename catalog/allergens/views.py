@@ -3,8 +3,8 @@
 from flask import Blueprint, render_template, request
 
 from catalog.allergens import service
-from catalog.allergens.detail import allergen_detail
 from catalog.extensions import db
+from catalog.ingredients import service as ingredients_service
 
 bp = Blueprint("allergens", __name__)
 
@@ -28,4 +28,4 @@ def picker():
 
 @bp.get("/allergens/<code>")
 def detail(code):
-    return render_template("allergens/detail.html", allergen=allergen_detail(db.session, code=code))
+    return render_template("allergens/detail.html", allergen=ingredients_service.allergen_detail(db.session, code=code))

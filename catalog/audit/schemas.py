@@ -2,8 +2,8 @@
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from catalog.core.db import MAX_ID
 from catalog.core.paging import PageSchema
-from catalog.web.request_guard import MAX_ID
 
 
 class AuditQuerySchema(Schema):

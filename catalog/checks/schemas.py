@@ -3,10 +3,10 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
 from catalog.cocktails.schemas import MAX_COMPONENTS, ComponentInputSchema, each_ingredient_once
+from catalog.core.db import MAX_ID
 from catalog.core.fields import ActorSchema, Text
 from catalog.core.paging import PageSchema
 from catalog.safety import FindingKind, Outcome, Severity
-from catalog.web.request_guard import MAX_ID
 
 
 class CheckRequestSchema(Schema):

@@ -10,6 +10,9 @@ from sqlalchemy.types import TypeDecorator
 
 from catalog.core.errors import Invalid
 
+# PostgreSQL's integer: a larger id names nothing, and must not reach the database.
+MAX_ID = 2**31 - 1
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)

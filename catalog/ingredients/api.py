@@ -5,7 +5,6 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from flask_smorest.etag import ETAG_HEADER, IF_NONE_MATCH_HEADER
 
-from catalog import curation
 from catalog.clinics.auth import current_actor, token_required
 from catalog.core.errors import Invalid
 from catalog.extensions import db
@@ -71,7 +70,7 @@ class Ingredients(MethodView):
 
         Validated exactly as the seed files are; the edit is audited.
         """
-        ingredient = curation.save_ingredient(db.session, actor=current_actor(), entry=entry, create=True)
+        ingredient = service.save_ingredient(db.session, actor=current_actor(), entry=entry, create=True)
         return _document_response(ingredient.slug, 201)
 
 
@@ -106,7 +105,7 @@ class IngredientDetail(MethodView):
         """
         if entry.get("slug") not in (None, slug):
             raise Invalid("The slug cannot change.", errors={"json": {"slug": ["Must equal the URL's slug."]}})
-        curation.save_ingredient(db.session, actor=current_actor(), entry={**entry, "slug": slug}, create=False)
+        service.save_ingredient(db.session, actor=current_actor(), entry={**entry, "slug": slug}, create=False)
         return _document_response(slug, 200)
 
 

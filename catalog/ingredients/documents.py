@@ -13,6 +13,7 @@ from functools import cache
 from sqlalchemy import bindparam, delete, insert, or_, select
 from sqlalchemy.orm import Session
 
+from catalog.allergens.service import allergen_changed
 from catalog.core.errors import NotFound
 from catalog.ingredients.models import Incompatibility, Ingredient, IngredientDocument
 from catalog.ingredients.records import load_full_records
@@ -90,6 +91,12 @@ def refresh_missing_documents(session: Session) -> int:
         )
     )
     return refresh_documents(session, ingredient_ids=missing) if missing else 0
+
+
+@allergen_changed.connect
+def _refresh_after_allergen_change(session: Session) -> None:
+    """Every ingredient document shows allergen names and group paths."""
+    refresh_documents(session)
 
 
 @cache

@@ -10,8 +10,10 @@ from sqlalchemy.orm import Session, aliased, selectinload
 from catalog.allergens import service as allergens_service
 from catalog.allergens.hierarchy import AllergenHierarchy
 from catalog.allergens.models import Allergen
+from catalog.audit import service as audit
+from catalog.core.actors import Actor
 from catalog.core.db import utcnow
-from catalog.core.errors import Invalid, NotFound
+from catalog.core.errors import Conflict, Invalid, NotFound
 from catalog.ingredients import documents, records
 from catalog.ingredients.models import (
     Incompatibility,
@@ -185,6 +187,24 @@ def ingredients_by_slug(session: Session, *, slugs: list[str]) -> list[Ingredien
     return list(session.scalars(select(Ingredient).where(Ingredient.slug.in_(slugs))))
 
 
+def allergen_detail(session: Session, *, code: str) -> dict:
+    """One allergen with its groups, members and the ingredients it flags (the API's and the page's view).
+
+    Which ingredients an allergen flags is known here, above the allergens domain.
+    """
+    hierarchy = allergens_service.load_hierarchy(session)
+    node = allergens_service.get_node(hierarchy, code=code)
+    return {
+        "code": node.code,
+        "name": node.name,
+        "description": node.description,
+        "parent_code": node.parent_code,
+        "children": node.children,
+        "groups": hierarchy.groups_of(code),
+        "ingredients": ingredients_flagged_with(session, hierarchy=hierarchy, code=code),
+    }
+
+
 def ingredients_flagged_with(session: Session, *, hierarchy: AllergenHierarchy, code: str) -> list[dict]:
     """Ingredients flagged with `code` or any allergen below it, each with the flags that matched."""
     codes = hierarchy.with_members([code])
@@ -203,6 +223,32 @@ def ingredients_flagged_with(session: Session, *, hierarchy: AllergenHierarchy, 
 
 
 # --- Writing ----------------------------------------------------------------
+
+# Values safe and useful in the audit trail; prose fields are listed by name.
+CODED_INGREDIENT_FIELDS = {"category", "origin", "purposes", "allergens", "contraindications", "cas_number"}
+
+
+def save_ingredient(session: Session, *, actor: Actor, entry: dict, create: bool) -> Ingredient:
+    """Create (`create=True`, the slug must be new) or replace an ingredient's whole record."""
+    exists = session.scalar(select(Ingredient.id).where(Ingredient.slug == entry["slug"])) is not None
+    if create and exists:
+        raise Conflict("An ingredient with this slug exists; PUT to its URL to change it.", errors={"slug": ["Taken."]})
+    if not create and not exists:
+        raise NotFound(f"No ingredient has the slug {entry['slug']!r}.")
+    before = as_input(get_ingredient(session, slug=entry["slug"])) if exists else {}
+    upsert_ingredients(session, entries=[entry])
+    ingredient = get_ingredient(session, slug=entry["slug"])
+    changes = audit.change_list(before, as_input(ingredient), coded=CODED_INGREDIENT_FIELDS)
+    if changes:
+        audit.record(
+            session,
+            actor=actor,
+            action="ingredient.created" if create else "ingredient.updated",
+            object_type="ingredient",
+            object_id=ingredient.slug,
+            changes=changes,
+        )
+    return ingredient
 
 
 def upsert_ingredients(session: Session, *, entries: list[dict]) -> dict[str, int]:

@@ -3,8 +3,7 @@
 from flask import Flask, abort, request
 from werkzeug.routing import IntegerConverter
 
-# PostgreSQL's integer: a larger id names nothing, and must not reach the database.
-MAX_ID = 2**31 - 1
+from catalog.core.db import MAX_ID
 
 
 class IdConverter(IntegerConverter):
