@@ -5,6 +5,7 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Index, String, event
 from sqlalchemy.orm import Mapped, mapped_column
 
+from catalog.core.actors import recorded_actor
 from catalog.core.db import UTCDateTime, utcnow
 from catalog.extensions import db
 
@@ -13,7 +14,7 @@ class AppendOnlyError(RuntimeError):
     """Raised on any attempt to change or remove an audit entry."""
 
 
-class AuditEntry(db.Model):
+class AuditEntry(recorded_actor("actor"), db.Model):
     __tablename__ = "audit_entries"
     __table_args__ = (
         Index("ix_audit_entries_clinic_at", "clinic_id", "at"),
@@ -23,10 +24,6 @@ class AuditEntry(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"))
-    actor_practitioner_id: Mapped[int | None] = mapped_column(ForeignKey("practitioners.id"))
-    actor_token_id: Mapped[int | None] = mapped_column(ForeignKey("api_tokens.id"))
-    # The actor's name as it was, so renaming someone later does not rewrite history.
-    actor_label: Mapped[str] = mapped_column(String(200))
     action: Mapped[str] = mapped_column(String(64))
     object_type: Mapped[str] = mapped_column(String(40))
     object_id: Mapped[str] = mapped_column(String(80))

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog.audit.models import AuditEntry
-from catalog.core.actors import Actor
+from catalog.core.actors import Actor, actor_columns
 from catalog.core.paging import Page, paginate
 
 
@@ -42,9 +42,7 @@ def record(
 ) -> AuditEntry:
     entry = AuditEntry(
         clinic_id=actor.clinic_id,
-        actor_practitioner_id=actor.practitioner_id,
-        actor_token_id=actor.token_id,
-        actor_label=actor.label,
+        **actor_columns("actor", actor),
         action=action,
         object_type=object_type,
         object_id=str(object_id),

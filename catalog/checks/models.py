@@ -2,16 +2,16 @@
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from catalog.core.actors import actor_ref
+from catalog.core.actors import recorded_actor
 from catalog.core.db import UTCDateTime, enum_type, utcnow
 from catalog.extensions import db
 from catalog.safety import Outcome
 
 
-class Check(db.Model):
+class Check(recorded_actor("checked_by"), db.Model):
     __tablename__ = "checks"
     __table_args__ = (
         Index("ix_checks_clinic_patient", "clinic_id", "patient_id"),
@@ -27,18 +27,11 @@ class Check(db.Model):
     # The findings exactly as the practitioner saw them, whatever changes later.
     findings: Mapped[list] = mapped_column(JSON)
     checked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    checked_by_practitioner_id: Mapped[int | None] = mapped_column(ForeignKey("practitioners.id"))
-    checked_by_token_id: Mapped[int | None] = mapped_column(ForeignKey("api_tokens.id"))
-    checked_by_label: Mapped[str] = mapped_column(String(200))
 
     override: Mapped["CheckOverride | None"] = relationship(lazy="selectin", uselist=False)
 
-    @property
-    def checked_by(self) -> dict:
-        return actor_ref(self.checked_by_practitioner_id, self.checked_by_token_id, self.checked_by_label)
 
-
-class CheckOverride(db.Model):
+class CheckOverride(recorded_actor("by"), db.Model):
     """A decision to go ahead despite a critical finding, with its reason; one per check."""
 
     __tablename__ = "check_overrides"
@@ -47,10 +40,3 @@ class CheckOverride(db.Model):
     check_id: Mapped[int] = mapped_column(ForeignKey("checks.id"), unique=True)
     reason: Mapped[str] = mapped_column(Text)
     overridden_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    by_practitioner_id: Mapped[int | None] = mapped_column(ForeignKey("practitioners.id"))
-    by_token_id: Mapped[int | None] = mapped_column(ForeignKey("api_tokens.id"))
-    by_label: Mapped[str] = mapped_column(String(200))
-
-    @property
-    def by(self) -> dict:
-        return actor_ref(self.by_practitioner_id, self.by_token_id, self.by_label)

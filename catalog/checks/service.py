@@ -7,7 +7,7 @@ from catalog.audit import service as audit
 from catalog.checks.facts import ingredient_facts, patient_profile
 from catalog.checks.models import Check, CheckOverride
 from catalog.cocktails import service as cocktails
-from catalog.core.actors import Actor
+from catalog.core.actors import Actor, actor_columns
 from catalog.core.db import utcnow
 from catalog.core.errors import Conflict, Invalid, NotFound
 from catalog.core.paging import Page, paginate
@@ -72,9 +72,7 @@ def check_version(
         outcome=result.outcome,
         findings=[finding.to_dict() for finding in result.findings],
         checked_at=utcnow(),
-        checked_by_practitioner_id=actor.practitioner_id,
-        checked_by_token_id=actor.token_id,
-        checked_by_label=actor.label,
+        **actor_columns("checked_by", actor),
     )
     session.add(check)
     session.flush()
@@ -120,9 +118,7 @@ def override_check(session: Session, *, actor: Actor, check_id: int, reason: str
         check_id=check.id,
         reason=reason,
         overridden_at=utcnow(),
-        by_practitioner_id=actor.practitioner_id,
-        by_token_id=actor.token_id,
-        by_label=actor.label,
+        **actor_columns("by", actor),
     )
     session.add(override)
     session.flush()

@@ -6,7 +6,7 @@ from enum import StrEnum
 from sqlalchemy import Float, ForeignKey, Integer, SmallInteger, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from catalog.core.actors import actor_ref
+from catalog.core.actors import recorded_actor
 from catalog.core.db import UTCDateTime, enum_type, utcnow
 from catalog.extensions import db
 
@@ -28,7 +28,7 @@ class ImmutableVersionError(RuntimeError):
     """A saved cocktail version (or one of its components) cannot be changed or deleted."""
 
 
-class Cocktail(db.Model):
+class Cocktail(recorded_actor("created_by"), db.Model):
     __tablename__ = "cocktails"
     __table_args__ = (
         UniqueConstraint("clinic_id", "name_key", name="uq_cocktails_clinic_name"),
@@ -49,16 +49,9 @@ class Cocktail(db.Model):
     cloned_from_id: Mapped[int | None] = mapped_column(ForeignKey("cocktails.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    created_by_practitioner_id: Mapped[int | None] = mapped_column(ForeignKey("practitioners.id"))
-    created_by_token_id: Mapped[int | None] = mapped_column(ForeignKey("api_tokens.id"))
-    created_by_label: Mapped[str] = mapped_column(String(200))
-
-    @property
-    def created_by(self) -> dict:
-        return actor_ref(self.created_by_practitioner_id, self.created_by_token_id, self.created_by_label)
 
 
-class CocktailVersion(db.Model):
+class CocktailVersion(recorded_actor("author"), db.Model):
     """One composition of a cocktail, numbered 1, 2, 3…; written once, never changed."""
 
     __tablename__ = "cocktail_versions"
@@ -77,15 +70,8 @@ class CocktailVersion(db.Model):
     notes: Mapped[str] = mapped_column(Text, default="")
     change_note: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    author_practitioner_id: Mapped[int | None] = mapped_column(ForeignKey("practitioners.id"))
-    author_token_id: Mapped[int | None] = mapped_column(ForeignKey("api_tokens.id"))
-    author_label: Mapped[str] = mapped_column(String(200))
 
     components: Mapped[list["CocktailComponent"]] = relationship(order_by="CocktailComponent.position", lazy="selectin")
-
-    @property
-    def author(self) -> dict:
-        return actor_ref(self.author_practitioner_id, self.author_token_id, self.author_label)
 
     @property
     def protocol(self) -> dict:

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from catalog.audit import service as audit
 from catalog.cocktails.models import Cocktail, CocktailComponent, CocktailStatus, CocktailVersion, Technique
-from catalog.core.actors import Actor
+from catalog.core.actors import Actor, actor_columns
 from catalog.core.db import flush_unique, utcnow
 from catalog.core.errors import Conflict, DomainError, Invalid, NotFound
 from catalog.core.paging import Page, paginate
@@ -179,9 +179,7 @@ def _new_version(
         cocktail_id=cocktail_id,
         number=number,
         change_note=change_note,
-        author_practitioner_id=actor.practitioner_id,
-        author_token_id=actor.token_id,
-        author_label=actor.label,
+        **actor_columns("author", actor),
         created_at=utcnow(),
         components=[
             CocktailComponent(
@@ -259,9 +257,7 @@ def create_cocktail(
         cloned_from_id=cloned_from.id if cloned_from else None,
         created_at=now,
         updated_at=now,
-        created_by_practitioner_id=actor.practitioner_id,
-        created_by_token_id=actor.token_id,
-        created_by_label=actor.label,
+        **actor_columns("created_by", actor),
     )
     session.add(cocktail)
     flush_unique(session, field="name", message=NAME_TAKEN)

@@ -3,6 +3,9 @@
 from dataclasses import dataclass
 from enum import StrEnum
 
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
+
 
 class Role(StrEnum):
     """What a practitioner may do in their clinic; each role includes the ones below it."""
@@ -78,3 +81,47 @@ def actor_ref(practitioner_id: int | None, token_id: int | None, label: str | No
     if token_id is not None:
         return {"type": "token", "id": token_id, "label": label}
     return {"type": "system", "id": None, "label": label}
+
+
+def recorded_actor(prefix: str, *, optional: bool = False) -> type:
+    """A model mixin for "who did it": `<prefix>_practitioner_id`, `<prefix>_token_id` and `<prefix>_label`.
+
+    The label keeps the name as it was, so renaming someone later does not rewrite history;
+    `<prefix>` reads the three back as an `actor_ref`. `optional` allows a row nobody acted on yet.
+    """
+
+    def practitioner_id(cls) -> Mapped[int | None]:
+        return mapped_column(ForeignKey("practitioners.id"), nullable=True)
+
+    def token_id(cls) -> Mapped[int | None]:
+        return mapped_column(ForeignKey("api_tokens.id"), nullable=True)
+
+    def label(cls) -> Mapped[str | None]:
+        return mapped_column(String(200), nullable=optional)
+
+    def reference(self) -> dict | None:
+        return actor_ref(
+            getattr(self, f"{prefix}_practitioner_id"),
+            getattr(self, f"{prefix}_token_id"),
+            getattr(self, f"{prefix}_label"),
+        )
+
+    return type(
+        f"RecordedActor_{prefix}",
+        (),
+        {
+            f"{prefix}_practitioner_id": declared_attr(practitioner_id),
+            f"{prefix}_token_id": declared_attr(token_id),
+            f"{prefix}_label": declared_attr(label),
+            prefix: property(reference),
+        },
+    )
+
+
+def actor_columns(prefix: str, actor: Actor | None) -> dict:
+    """The values of `recorded_actor(prefix)`'s columns for `actor` (all None for nobody)."""
+    return {
+        f"{prefix}_practitioner_id": actor.practitioner_id if actor else None,
+        f"{prefix}_token_id": actor.token_id if actor else None,
+        f"{prefix}_label": actor.label if actor else None,
+    }

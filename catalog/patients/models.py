@@ -6,7 +6,7 @@ from enum import StrEnum
 from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from catalog.core.actors import actor_ref
+from catalog.core.actors import recorded_actor
 from catalog.core.db import TimestampMixin, UTCDateTime, enum_type, utcnow
 from catalog.extensions import db
 
@@ -61,7 +61,7 @@ patient_conditions = Table(
 )
 
 
-class Patient(TimestampMixin, db.Model):
+class Patient(recorded_actor("nka_asserted_by", optional=True), TimestampMixin, db.Model):
     __tablename__ = "patients"
     __table_args__ = (UniqueConstraint("clinic_id", "reference_key"),)
 
@@ -75,9 +75,6 @@ class Patient(TimestampMixin, db.Model):
     search_name: Mapped[str] = mapped_column(Text)
     birth_year: Mapped[int | None]
     nka_asserted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    nka_asserted_by_practitioner_id: Mapped[int | None] = mapped_column(ForeignKey("practitioners.id"))
-    nka_asserted_by_token_id: Mapped[int | None] = mapped_column(ForeignKey("api_tokens.id"))
-    nka_asserted_by_label: Mapped[str | None] = mapped_column(String(200))
 
     conditions: Mapped[list["Condition"]] = relationship(  # noqa: F821
         secondary=patient_conditions, order_by="Condition.position", lazy="selectin"
@@ -105,11 +102,10 @@ class Patient(TimestampMixin, db.Model):
     def no_known_allergies(self) -> dict | None:
         if self.allergy_status != AllergyStatus.NO_KNOWN_ALLERGIES:
             return None
-        by = actor_ref(self.nka_asserted_by_practitioner_id, self.nka_asserted_by_token_id, self.nka_asserted_by_label)
-        return {"asserted_by": by, "asserted_at": self.nka_asserted_at}
+        return {"asserted_by": self.nka_asserted_by, "asserted_at": self.nka_asserted_at}
 
 
-class AllergyRecord(db.Model):
+class AllergyRecord(recorded_actor("recorded_by"), db.Model):
     """One allergy or intolerance; never deleted: a mistake is marked entered-in-error."""
 
     __tablename__ = "allergy_records"
@@ -144,9 +140,6 @@ class AllergyRecord(db.Model):
     )
     note: Mapped[str] = mapped_column(Text, default="")
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    recorded_by_practitioner_id: Mapped[int | None] = mapped_column(ForeignKey("practitioners.id"))
-    recorded_by_token_id: Mapped[int | None] = mapped_column(ForeignKey("api_tokens.id"))
-    recorded_by_label: Mapped[str] = mapped_column(String(200))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revision: Mapped[int] = mapped_column(Integer, default=1)
 
@@ -170,10 +163,6 @@ class AllergyRecord(db.Model):
         return {"manifestation": self.reaction_manifestation, "severity": self.reaction_severity}
 
     @property
-    def recorded_by(self) -> dict:
-        return actor_ref(self.recorded_by_practitioner_id, self.recorded_by_token_id, self.recorded_by_label)
-
-    @property
     def is_standing(self) -> bool:
         """Still describes the patient (neither refuted nor entered in error)."""
         return self.verification_status in STANDING_VERIFICATIONS
@@ -187,7 +176,7 @@ class AllergyRecord(db.Model):
         return self.allergen.name if self.allergen is not None else (self.allergen_text or "")
 
 
-class AllergyRecordRevision(db.Model):
+class AllergyRecordRevision(recorded_actor("changed_by"), db.Model):
     """A record exactly as it stood after each write: the history that can be read back."""
 
     __tablename__ = "allergy_record_revisions"
@@ -199,10 +188,3 @@ class AllergyRecordRevision(db.Model):
     values: Mapped[dict] = mapped_column(JSON)
     changed_fields: Mapped[list] = mapped_column(JSON, default=list)
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    changed_by_practitioner_id: Mapped[int | None] = mapped_column(ForeignKey("practitioners.id"))
-    changed_by_token_id: Mapped[int | None] = mapped_column(ForeignKey("api_tokens.id"))
-    changed_by_label: Mapped[str] = mapped_column(String(200))
-
-    @property
-    def changed_by(self) -> dict:
-        return actor_ref(self.changed_by_practitioner_id, self.changed_by_token_id, self.changed_by_label)

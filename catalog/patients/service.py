@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from catalog.allergens import service as allergens_service
 from catalog.audit import service as audit
-from catalog.core.actors import Actor
+from catalog.core.actors import Actor, actor_columns
 from catalog.core.db import flush_unique, utcnow
 from catalog.core.errors import Conflict, Invalid, NotFound
 from catalog.core.paging import Page, paginate
@@ -196,9 +196,8 @@ def _set_allergy_status(patient: Patient, status: AllergyStatus, actor: Actor) -
                 errors={"allergy_status": [f"{len(active)} active allergy record(s) on file."]},
             )
         patient.nka_asserted_at = utcnow()
-        patient.nka_asserted_by_practitioner_id = actor.practitioner_id
-        patient.nka_asserted_by_token_id = actor.token_id
-        patient.nka_asserted_by_label = actor.label
+        for column, value in actor_columns("nka_asserted_by", actor).items():
+            setattr(patient, column, value)
     elif status == AllergyStatus.UNKNOWN:
         # Withdraws the assertion; the status then follows the list, if there is one.
         _clear_nka(patient)
@@ -211,9 +210,8 @@ def _set_allergy_status(patient: Patient, status: AllergyStatus, actor: Actor) -
 
 def _clear_nka(patient: Patient) -> None:
     patient.nka_asserted_at = None
-    patient.nka_asserted_by_practitioner_id = None
-    patient.nka_asserted_by_token_id = None
-    patient.nka_asserted_by_label = None
+    for column, value in actor_columns("nka_asserted_by", None).items():
+        setattr(patient, column, value)
 
 
 # --- Allergy records ---------------------------------------------------------------
@@ -316,9 +314,7 @@ def _write_revision(session: Session, record: AllergyRecord, *, actor: Actor, ch
             values=record_view(record),
             changed_fields=changed,
             changed_at=at,
-            changed_by_practitioner_id=actor.practitioner_id,
-            changed_by_token_id=actor.token_id,
-            changed_by_label=actor.label,
+            **actor_columns("changed_by", actor),
         )
     )
 
@@ -339,9 +335,7 @@ def record_allergy(session: Session, *, actor: Actor, patient_id: int, data: dic
         recorded_at=now,
         updated_at=now,
         revision=1,
-        recorded_by_practitioner_id=actor.practitioner_id,
-        recorded_by_token_id=actor.token_id,
-        recorded_by_label=actor.label,
+        **actor_columns("recorded_by", actor),
     )
     session.add(record)
     _apply(record, {"note": "", **data})

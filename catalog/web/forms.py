@@ -1,9 +1,15 @@
 """Helpers shared by the pages' forms, which are validated by the API's marshmallow schemas."""
 
-from flask import flash, redirect
-from marshmallow import ValidationError
+from collections.abc import Callable
+from functools import wraps
 
-from catalog.core.errors import DomainError
+from flask import flash, redirect, url_for
+from flask.typing import ResponseReturnValue
+from marshmallow import Schema, ValidationError
+from webargs.multidictproxy import MultiDictProxy
+from werkzeug.datastructures import MultiDict
+
+from catalog.core.errors import Conflict, DomainError, Invalid
 from catalog.web.transactions import discard_writes
 
 
@@ -30,3 +36,46 @@ def flatten(messages: dict) -> dict[str, list[str]]:
         else:
             flat[field] = value if isinstance(value, list) else [str(value)]
     return flat
+
+
+# What a form's input can be refused with: the schema's own errors, or a service's verdict on it.
+# NotFound and the rest are not refusals of the input: they reach the app's error handlers.
+REFUSALS = (ValidationError, Invalid, Conflict)
+
+
+def on_refusal(answer: Callable[..., ResponseReturnValue]):
+    """Decorate a view so that refused input is answered by `answer(error, **view_args)`, keeping nothing written.
+
+    The view itself then reads straight through: parse, call one service, redirect or render.
+    """
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            try:
+                return view(*args, **kwargs)
+            except REFUSALS as error:
+                discard_writes()
+                return answer(error, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def refuse_back_to(endpoint: str, prefix: str = ""):
+    """`on_refusal` that goes back to `endpoint` (with the view's arguments), saying why in a flash message."""
+
+    def answer(error, **view_args):
+        return refused(f"{prefix} {reasons(error)}".strip(), url_for(endpoint, **view_args))
+
+    return on_refusal(answer)
+
+
+def load_query(schema: Schema, args) -> tuple[dict, dict]:
+    """A page's query string through the API's query schema: (values, field errors). Blank fields mean "any"."""
+    submitted = MultiDict((key, value) for key, value in args.items(multi=True) if value.strip())
+    try:
+        return schema.load(MultiDictProxy(submitted, schema)), {}
+    except ValidationError as error:
+        return {}, flatten(error.messages)
