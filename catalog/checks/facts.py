@@ -30,15 +30,15 @@ def ingredient_facts(session: Session, *, slugs: list[str]) -> dict[str, Ingredi
                     flag.name,
                     (*(Term(group.code, group.name) for group in flag.groups), Term(flag.code, flag.name)),
                 )
-                for flag in ingredient.allergen_flags
+                for flag in ingredient.allergens
             ),
             contraindications=tuple(Term(c.code, c.name) for c in ingredient.contraindications),
             aliases=tuple(filter(None, (ingredient.inci_name, *ingredient.synonyms))),
             unit=ingredient.concentration_unit,
-            usual_min=ingredient.usual_min,
-            usual_max=ingredient.usual_max,
-            maximum=ingredient.maximum,
-            incompatibilities=tuple((view.ingredient.slug, view.reason) for view in ingredient.incompatibility_list),
+            usual_min=(ingredient.concentration or {}).get("usual_min"),
+            usual_max=(ingredient.concentration or {}).get("usual_max"),
+            maximum=(ingredient.concentration or {}).get("maximum"),
+            incompatibilities=tuple((view.ingredient.slug, view.reason) for view in ingredient.incompatibilities),
         )
     return facts
 

@@ -4,11 +4,12 @@ from flask import Response, request, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from flask_smorest.etag import ETAG_HEADER, IF_NONE_MATCH_HEADER
+from flask_smorest.exceptions import NotModified
 
 from catalog.clinics.auth import current_actor, token_required
 from catalog.core.errors import Invalid
 from catalog.extensions import db
-from catalog.ingredients import documents, service
+from catalog.ingredients import service
 from catalog.ingredients.schemas import (
     IngredientCreateSchema,
     IngredientPageSchema,
@@ -23,7 +24,7 @@ INVALID = {"response": "DEFAULT_ERROR", "description": "Invalid record; `errors`
 
 
 def _document_response(slug: str, status: int) -> Response:
-    etag, body = documents.get_document(db.session, slug=slug)
+    etag, body = service.get_ingredient_document(db.session, slug=slug)
     headers = {"ETag": f'"{etag}"', "Location": url_for("Ingredients.IngredientDetail", slug=slug)}
     return Response(body, status=status, mimetype="application/json", headers=headers)
 
@@ -87,11 +88,10 @@ class IngredientDetail(MethodView):
         in `If-None-Match` to get `304 Not Modified` while the record is unchanged.
         """
         # The stored document is the IngredientSchema dump, written when the catalogue changes.
-        etag, body = documents.get_document(db.session, slug=slug)
-        headers = {"ETag": f'"{etag}"'}
+        etag, body = service.get_ingredient_document(db.session, slug=slug)
         if request.if_none_match.contains_weak(etag):
-            return Response(status=304, headers=headers)
-        return Response(body, mimetype="application/json", headers=headers)
+            raise NotModified
+        return Response(body, mimetype="application/json", headers={"ETag": f'"{etag}"'})
 
     @token_required(bp, write=True, curator=True)
     @bp.arguments(IngredientReplaceSchema)

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from catalog.allergens.service import allergen_changed
 from catalog.core.errors import NotFound
 from catalog.ingredients.models import Incompatibility, Ingredient, IngredientDocument
-from catalog.ingredients.records import load_full_records
+from catalog.ingredients.records import IngredientRecord, load_full_records
 from catalog.ingredients.schemas import IngredientSchema, IngredientSummarySchema
 
 BATCH_SIZE = 500
@@ -28,7 +28,7 @@ def to_json(data) -> str:
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def render(ingredient: Ingredient) -> dict:
+def render(ingredient: IngredientRecord) -> dict:
     """The stored row for one full record (from `load_full_records`): body, its ETag, and the list summary."""
     body = to_json(_record_schema.dump(ingredient))
     return {
@@ -49,12 +49,8 @@ def refresh_documents(session: Session, *, ingredient_ids: set[int] | None = Non
     else:
         ids = sorted(set(ingredient_ids) | _incompatibility_partners(session, ingredient_ids))
     for batch in _batches(ids):
-        rows = []
-        loaded = load_full_records(session, Ingredient.id.in_(batch))
-        for ingredient in loaded:
-            rows.append(render(ingredient))
-            # Memory stays flat over 100,000 ingredients; callers re-read what they need.
-            session.expunge(ingredient)
+        # Detached once rendered, so memory stays flat over 100,000 ingredients; callers re-read what they need.
+        rows = [render(record) for record in load_full_records(session, Ingredient.id.in_(batch), detach=True)]
         session.execute(delete(IngredientDocument).where(IngredientDocument.ingredient_id.in_(batch)))
         if rows:
             session.execute(insert(IngredientDocument), rows)

@@ -1,16 +1,18 @@
-"""Loading ingredients whole, as IngredientSchema and the pages show them."""
+"""Loading ingredients whole, as IngredientSchema, the pages and the stored documents show them."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from catalog.allergens import service as allergens_service
-from catalog.allergens.hierarchy import AllergenNode
-from catalog.ingredients.models import Incompatibility, Ingredient
+from catalog.allergens.hierarchy import AllergenHierarchy, AllergenNode
+from catalog.ingredients.models import Incompatibility, Ingredient, IngredientReference
+from catalog.vocabularies.models import Category, Condition, Purpose
 
 
-@dataclass
+@dataclass(frozen=True)
 class AllergenFlag:
     """An allergen on an ingredient, with the groups above it (broadest first)."""
 
@@ -19,10 +21,43 @@ class AllergenFlag:
     groups: list[AllergenNode]
 
 
-@dataclass
+@dataclass(frozen=True)
+class IngredientRef:
+    slug: str
+    name: str
+
+
+@dataclass(frozen=True)
 class IncompatibilityView:
-    ingredient: Ingredient
+    ingredient: IngredientRef
     reason: str
+
+
+@dataclass(frozen=True)
+class IngredientRecord:
+    """One ingredient's whole record: what IngredientSchema dumps and the ingredient page shows."""
+
+    id: int
+    slug: str
+    name: str
+    inci_name: str | None
+    synonyms: list[str]
+    cas_number: str | None
+    category: Category
+    origin: str
+    purposes: list[Purpose]
+    allergens: list[AllergenFlag]
+    description: str
+    concentration: dict | None
+    contraindications: list[Condition]
+    incompatibilities: list[IncompatibilityView]
+    references: list[IngredientReference]
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def concentration_unit(self) -> str | None:
+        return self.concentration["unit"] if self.concentration else None
 
 
 def full_record_options() -> tuple:
@@ -38,17 +73,43 @@ def full_record_options() -> tuple:
     )
 
 
-def load_full_records(session: Session, condition) -> list[Ingredient]:
-    """Ingredients matching `condition`, ready for IngredientSchema (see `get_ingredient`)."""
+def load_full_records(session: Session, condition, *, detach: bool = False) -> list[IngredientRecord]:
+    """The whole records of the ingredients matching `condition`, allergen flags resolved to their groups.
+
+    With `detach`, the rows read are expunged from the session once copied (bulk rendering).
+    """
     ingredients = list(session.scalars(select(Ingredient).where(condition).options(*full_record_options())))
     hierarchy = allergens_service.load_hierarchy(session) if any(i.allergens for i in ingredients) else None
-    for ingredient in ingredients:
-        ingredient.allergen_flags = [
-            AllergenFlag(code=a.code, name=a.name, groups=hierarchy.groups_of(a.code)) for a in ingredient.allergens
-        ]
-        ingredient.incompatibility_list = sorted(
-            [IncompatibilityView(i.other_ingredient, i.reason) for i in ingredient.incompatibilities]
-            + [IncompatibilityView(i.ingredient, i.reason) for i in ingredient.incompatibilities_declared_by_others],
-            key=lambda view: view.ingredient.sort_name,
-        )
-    return ingredients
+    records = [_record(ingredient, hierarchy) for ingredient in ingredients]
+    if detach:
+        for ingredient in ingredients:
+            session.expunge(ingredient)
+    return records
+
+
+def _record(ingredient: Ingredient, hierarchy: AllergenHierarchy | None) -> IngredientRecord:
+    incompatibilities = [(i.other_ingredient, i.reason) for i in ingredient.incompatibilities] + [
+        (i.ingredient, i.reason) for i in ingredient.incompatibilities_declared_by_others
+    ]
+    return IngredientRecord(
+        id=ingredient.id,
+        slug=ingredient.slug,
+        name=ingredient.name,
+        inci_name=ingredient.inci_name,
+        synonyms=list(ingredient.synonyms),
+        cas_number=ingredient.cas_number,
+        category=ingredient.category,
+        origin=str(ingredient.origin),
+        purposes=list(ingredient.purposes),
+        allergens=[AllergenFlag(a.code, a.name, hierarchy.groups_of(a.code)) for a in ingredient.allergens],
+        description=ingredient.description,
+        concentration=ingredient.concentration,
+        contraindications=list(ingredient.contraindications),
+        incompatibilities=[
+            IncompatibilityView(IngredientRef(other.slug, other.name), reason)
+            for other, reason in sorted(incompatibilities, key=lambda pair: pair[0].sort_name)
+        ],
+        references=list(ingredient.references),
+        created_at=ingredient.created_at,
+        updated_at=ingredient.updated_at,
+    )

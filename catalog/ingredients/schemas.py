@@ -149,13 +149,11 @@ class IngredientSchema(IngredientSummarySchema):
     description = fields.String()
     allergens = fields.List(
         fields.Nested(AllergenFlagSchema),
-        attribute="allergen_flags",
         metadata={"description": "Allergen flags, each with the path of groups above it."},
     )
     contraindications = fields.List(fields.Nested(CodedTermRefSchema))
     incompatibilities = fields.List(
         fields.Nested(IncompatibilitySchema),
-        attribute="incompatibility_list",
         metadata={"description": "Ingredients this one should not be mixed with, declared on either side."},
     )
     references = fields.List(fields.Nested(ReferenceSchema))

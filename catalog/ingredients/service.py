@@ -1,8 +1,8 @@
 """Searching, reading and writing ingredients and their coded lists."""
 
 import json
-import math
 from dataclasses import dataclass
+from functools import cached_property
 
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session, aliased, selectinload
@@ -14,6 +14,7 @@ from catalog.audit import service as audit
 from catalog.core.actors import Actor
 from catalog.core.db import utcnow
 from catalog.core.errors import Conflict, Invalid, NotFound
+from catalog.core.paging import Page
 from catalog.ingredients import documents, records
 from catalog.ingredients.models import (
     Incompatibility,
@@ -32,27 +33,19 @@ from catalog.ingredients.search import (
 from catalog.vocabularies.models import Category, Condition, Purpose, Source
 
 
-@dataclass
-class IngredientPage:
-    """One page of results: each item is its stored IngredientSummarySchema JSON."""
+@dataclass(frozen=True)
+class IngredientPage(Page):
+    """One page of results whose items are their stored IngredientSummarySchema JSON, served as they are."""
 
-    summaries: list[str]
-    total: int
-    page: int
-    page_size: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.page_size))
-
-    @property
-    def items(self) -> list[dict]:
-        return [json.loads(summary) for summary in self.summaries]
+    @cached_property
+    def records(self) -> list[dict]:
+        """The items parsed, for the pages."""
+        return [json.loads(summary) for summary in self.items]
 
     def to_json(self) -> str:
         """The IngredientPageSchema document, assembled from the stored summaries."""
         return (
-            f'{{"items":[{",".join(self.summaries)}],"page":{self.page},"page_size":{self.page_size},'
+            f'{{"items":[{",".join(self.items)}],"page":{self.page},"page_size":{self.page_size},'
             f'"pages":{self.pages},"total":{self.total}}}'
         )
 
@@ -76,7 +69,7 @@ def search_ingredients(
     _check_codes(session, categories=categories, purposes=purposes, free_of=free_of)
     terms = query_terms(q)
     if q and q.strip() and not terms:  # only punctuation or symbols: nothing can match
-        return IngredientPage(summaries=[], total=0, page=page, page_size=page_size)
+        return IngredientPage(items=[], total=0, page=page, page_size=page_size)
     sort = sort or ("relevance" if terms else "name")
 
     excluded = allergens_service.load_hierarchy(session).with_members(free_of) if free_of else set()
@@ -89,7 +82,7 @@ def search_ingredients(
             session, categories, origins, purposes, excluded, sort, page=page, page_size=page_size
         )
     summaries = documents.get_summaries(session, ingredient_ids=ids)
-    return IngredientPage(summaries=summaries, total=total, page=page, page_size=page_size)
+    return IngredientPage(items=summaries, total=total, page=page, page_size=page_size)
 
 
 ORDERINGS = {
@@ -174,12 +167,17 @@ def _check_codes(session: Session, *, categories, purposes, free_of) -> None:
 # --- One ingredient ---------------------------------------------------------
 
 
-def get_ingredient(session: Session, *, slug: str) -> Ingredient:
+def get_ingredient(session: Session, *, slug: str) -> records.IngredientRecord:
     """The whole record, with allergen flags resolved to their groups and incompatibilities from both sides."""
     ingredients = records.load_full_records(session, Ingredient.slug == slug)
     if not ingredients:
         raise NotFound(f"No ingredient has the slug {slug!r}.")
     return ingredients[0]
+
+
+def get_ingredient_document(session: Session, *, slug: str) -> tuple[str, str]:
+    """(ETag, JSON body) of one ingredient's whole record, as stored when the catalogue last changed."""
+    return documents.get_document(session, slug=slug)
 
 
 def ingredients_by_slug(session: Session, *, slugs: list[str]) -> list[Ingredient]:
@@ -228,27 +226,41 @@ def ingredients_flagged_with(session: Session, *, hierarchy: AllergenHierarchy, 
 CODED_INGREDIENT_FIELDS = {"category", "origin", "purposes", "allergens", "contraindications", "cas_number"}
 
 
-def save_ingredient(session: Session, *, actor: Actor, entry: dict, create: bool) -> Ingredient:
+def save_ingredient(session: Session, *, actor: Actor, entry: dict, create: bool) -> records.IngredientRecord:
     """Create (`create=True`, the slug must be new) or replace an ingredient's whole record."""
     exists = session.scalar(select(Ingredient.id).where(Ingredient.slug == entry["slug"])) is not None
     if create and exists:
         raise Conflict("An ingredient with this slug exists; PUT to its URL to change it.", errors={"slug": ["Taken."]})
     if not create and not exists:
         raise NotFound(f"No ingredient has the slug {entry['slug']!r}.")
-    before = as_input(get_ingredient(session, slug=entry["slug"])) if exists else {}
+    before = as_input(_stored(session, slug=entry["slug"])) if exists else {}
     upsert_ingredients(session, entries=[entry])
-    ingredient = get_ingredient(session, slug=entry["slug"])
-    changes = audit.change_list(before, as_input(ingredient), coded=CODED_INGREDIENT_FIELDS)
+    changes = audit.change_list(before, as_input(_stored(session, slug=entry["slug"])), coded=CODED_INGREDIENT_FIELDS)
     if changes:
         audit.record(
             session,
             actor=actor,
             action="ingredient.created" if create else "ingredient.updated",
             object_type="ingredient",
-            object_id=ingredient.slug,
+            object_id=entry["slug"],
             changes=changes,
         )
-    return ingredient
+    return get_ingredient(session, slug=entry["slug"])
+
+
+def _stored(session: Session, *, slug: str) -> Ingredient:
+    """The stored row with what `as_input` reads."""
+    return session.scalars(select(Ingredient).where(Ingredient.slug == slug).options(*_input_options())).one()
+
+
+def _input_options() -> tuple:
+    return (
+        selectinload(Ingredient.purposes),
+        selectinload(Ingredient.allergens),
+        selectinload(Ingredient.contraindications),
+        selectinload(Ingredient.references),
+        selectinload(Ingredient.incompatibilities).joinedload(Incompatibility.other_ingredient),
+    )
 
 
 def upsert_ingredients(session: Session, *, entries: list[dict]) -> dict[str, int]:
@@ -258,18 +270,7 @@ def upsert_ingredients(session: Session, *, entries: list[dict]) -> dict[str, in
     same seed twice changes nothing (not even `updated_at`).
     """
     _check_references(session, entries)
-    existing = {
-        i.slug: i
-        for i in session.scalars(
-            select(Ingredient).options(
-                selectinload(Ingredient.purposes),
-                selectinload(Ingredient.allergens),
-                selectinload(Ingredient.contraindications),
-                selectinload(Ingredient.references),
-                selectinload(Ingredient.incompatibilities).joinedload(Incompatibility.other_ingredient),
-            )
-        )
-    }
+    existing = {i.slug: i for i in session.scalars(select(Ingredient).options(*_input_options()))}
     lookups = {
         "purposes": {p.code: p for p in session.scalars(select(Purpose))},
         "allergens": {a.code: a for a in session.scalars(select(Allergen))},
