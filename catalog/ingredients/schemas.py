@@ -104,16 +104,11 @@ class IngredientRefSchema(Schema):
     name = fields.String()
 
 
-class AllergenGroupRefSchema(Schema):
-    code = fields.String()
-    name = fields.String()
-
-
 class AllergenFlagSchema(Schema):
     code = fields.String()
     name = fields.String()
     groups = fields.List(
-        fields.Nested(AllergenGroupRefSchema),
+        fields.Nested(CodedTermRefSchema),
         metadata={"description": "The groups above this allergen, broadest first."},
     )
 

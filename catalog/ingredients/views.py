@@ -1,44 +1,45 @@
 """Pages for browsing ingredients: the search page and one page per ingredient."""
 
 from flask import Blueprint, render_template, request, url_for
-from marshmallow import ValidationError
-from webargs.multidictproxy import MultiDictProxy
-from werkzeug.datastructures import MultiDict
 
 from catalog.allergens import service as allergens_service
-from catalog.core.errors import Invalid
 from catalog.extensions import db
 from catalog.ingredients import service
 from catalog.ingredients.schemas import ORIGINS, IngredientQuerySchema
 from catalog.vocabularies import service as vocabularies_service
+from catalog.web.forms import load_query, on_refusal
 
 bp = Blueprint("ingredients", __name__)
 query_schema = IngredientQuerySchema()
 
 
+def _refused_codes(error, **_):
+    """The service refuses unknown codes (a stale bookmark, a hand-edited URL): show them on the form."""
+    return _browse_page(args={}, errors=(error.errors or {}).get("query", {}), results=None)
+
+
 @bp.get("/ingredients")
+@on_refusal(_refused_codes)
 def browse():
     """Search with filters; the URL holds the whole state, and htmx asks for just the results."""
-    args, errors, results = {}, {}, None
-    # The form sends "" for "any"; that means no filter, not a bad code.
-    submitted = MultiDict((key, value) for key, value in request.args.items(multi=True) if value.strip())
-    try:
-        args = query_schema.load(MultiDictProxy(submitted, query_schema))
-        results = service.search_ingredients(
-            db.session,
-            q=args.get("q"),
-            categories=args.get("category"),
-            purposes=args.get("purpose"),
-            origins=args.get("origin"),
-            free_of=args.get("free_of"),
-            sort=args.get("sort"),
-            page=args["page"],
-            page_size=args["page_size"],
-        )
-    except ValidationError as error:
-        errors = error.messages
-    except Invalid as error:
-        errors = (error.errors or {}).get("query", {})
+    args, errors = load_query(query_schema, request.args)
+    if errors:
+        return _browse_page(args={}, errors=errors, results=None)
+    results = service.search_ingredients(
+        db.session,
+        q=args.get("q"),
+        categories=args.get("category"),
+        purposes=args.get("purpose"),
+        origins=args.get("origin"),
+        free_of=args.get("free_of"),
+        sort=args.get("sort"),
+        page=args["page"],
+        page_size=args["page_size"],
+    )
+    return _browse_page(args=args, errors={}, results=results)
+
+
+def _browse_page(*, args: dict, errors: dict, results):
     status = 400 if errors else 200
     context = {"args": args or _raw_args(), "errors": errors, "results": results, "page_url": _page_url}
     if request.headers.get("HX-Request") and not request.headers.get("HX-History-Restore-Request"):

@@ -78,4 +78,11 @@ def load_query(schema: Schema, args) -> tuple[dict, dict]:
     try:
         return schema.load(MultiDictProxy(submitted, schema)), {}
     except ValidationError as error:
-        return {}, flatten(error.messages)
+        # A repeated parameter's errors are keyed by position; the form shows them on the field.
+        return {}, {field: _all_messages(problems) for field, problems in error.messages.items()}
+
+
+def _all_messages(problems) -> list[str]:
+    if isinstance(problems, dict):
+        return [message for inner in problems.values() for message in _all_messages(inner)]
+    return problems if isinstance(problems, list) else [str(problems)]
