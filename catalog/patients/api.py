@@ -18,6 +18,7 @@ from catalog.patients.schemas import (
     PatientQuerySchema,
     PatientUpdateSchema,
 )
+from catalog.web.errors import json_error
 from catalog.web.preconditions import expected_revision, revision_etag
 
 bp = Blueprint(
@@ -30,6 +31,14 @@ bp = Blueprint(
 
 NOT_FOUND = {"response": "DEFAULT_ERROR", "description": "No such patient (or record) in your clinic."}
 INVALID = {"response": "DEFAULT_ERROR", "description": "Invalid input; `errors` names each field. Nothing written."}
+
+
+@bp.errorhandler(service.StaleRevision)
+def _stale_revision(error: service.StaleRevision):
+    """412, naming the header that was stale and the revision to send instead."""
+    return json_error(
+        error.status, error.message, {"headers": {"If-Match": [f"The current revision is {error.current}."]}}
+    )
 
 
 def _detail(patient):

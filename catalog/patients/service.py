@@ -422,15 +422,12 @@ def _audit_status_change(session: Session, actor: Actor, patient: Patient, befor
 
 
 class StaleRevision(Conflict):
-    """The client changed a record from an older revision than the one stored (HTTP 412)."""
+    """The client changed a record from an older revision than the one stored, `current` (HTTP 412)."""
 
     status = 412
 
     def __init__(self, current: int):
-        super().__init__(
-            f"The record has changed since you read it: it is now at revision {current}. Read it again.",
-            errors={"headers": {"If-Match": [f"The current revision is {current}."]}},
-        )
+        super().__init__(f"The record has changed since you read it: it is now at revision {current}. Read it again.")
         self.current = current
 
 

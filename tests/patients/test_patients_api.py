@@ -187,6 +187,12 @@ def test_a_stale_if_match_is_412_and_changes_nothing(api, patient):
     stale = api.patch(allergies_url(patient, record), json={"criticality": "high"}, headers={"If-Match": 'W/"1"'})
     assert stale.status_code == 412
     assert "revision 2" in stale.json["message"]
+    assert stale.json == {
+        "code": 412,
+        "status": "Precondition Failed",
+        "message": "The record has changed since you read it: it is now at revision 2. Read it again.",
+        "errors": {"headers": {"If-Match": ["The current revision is 2."]}},
+    }
     assert api.get(allergies_url(patient, record)).json["criticality"] == "low"
 
 
