@@ -1,6 +1,6 @@
 """The sentences of each kind of finding, written from its facts when they are read."""
 
-from catalog.safety.types import Finding, FindingKind
+from catalog.safety.types import Finding, FindingKind, Gap, GapKind, Relation
 
 
 def explain(finding: Finding) -> tuple[str, str]:
@@ -18,8 +18,8 @@ def detail(finding: Finding) -> str:
 
 
 def _allergy(finding: Finding) -> tuple[str, str]:
-    ingredient, allergen = finding.ingredient.name, finding.allergen.name
-    verification, criticality, reaction, direction = finding.facts
+    ingredient, allergen = _drawn(finding), _allergen_name(finding)
+    verification, criticality, reaction, others, _phrase = finding.facts
     unconfirmed = verification == "unconfirmed"
     reasons = []
     if criticality == "high":
@@ -27,40 +27,75 @@ def _allergy(finding: Finding) -> tuple[str, str]:
     if reaction:
         reasons.append(f"{reaction} reaction recorded")
     certainty = "an unconfirmed (suspected)" if unconfirmed else "a confirmed"
-    text = f"{ingredient} {_relation(finding, direction)}, to which the patient has {certainty} allergy"
+    text = f"{ingredient} {_relation(finding)}, to which the patient has {certainty} allergy"
     text += f" ({', '.join(reasons)})." if reasons else "."
+    if finding.grade is not None:
+        text += _cross_reaction(finding)
+    if others:
+        text += f" Also recorded: {', '.join(others)}."
     if unconfirmed:
         text += " The allergy is unconfirmed: confirm or refute it."
     return f"{ingredient}: patient allergic to {allergen}" + (" (unconfirmed)." if unconfirmed else "."), text
 
 
 def _past_allergy(finding: Finding) -> tuple[str, str]:
-    ingredient, allergen = finding.ingredient.name, finding.allergen.name
-    status, direction = finding.facts
-    return (
-        f"{ingredient}: past allergy to {allergen} ({status}).",
-        f"{ingredient} {_relation(finding, direction)}; the patient's allergy to {allergen} is recorded as {status}.",
-    )
+    ingredient, allergen = _drawn(finding), _allergen_name(finding)
+    status, others = finding.facts
+    text = f"{ingredient} {_relation(finding)}; the patient's allergy to {allergen} is recorded as {status}."
+    if others:
+        text += f" Also recorded: {', '.join(others)}."
+    return f"{ingredient}: past allergy to {allergen} ({status}).", text
 
 
-def _relation(finding: Finding, direction: str) -> str:
-    """How the ingredient's allergen flag (path[1]) relates to the patient's allergen."""
-    flag, allergen = finding.path[1].name, finding.allergen.name
-    if direction == "same":
+def _drawn(finding: Finding) -> str:
+    """The ingredient, and the product it is drawn from when there is one."""
+    name = finding.ingredient.name
+    return f"{name} (in {finding.product.name})" if finding.product is not None else name
+
+
+def _allergen_name(finding: Finding) -> str:
+    if finding.allergen is not None:
+        return finding.allergen.name
+    return f"“{_free_text(finding)}”"
+
+
+def _free_text(finding: Finding) -> str:
+    # A free-text record: the words of the ingredient's name it names.
+    phrase = finding.facts[4] if finding.kind is FindingKind.ALLERGY else ()
+    return " ".join(phrase) if phrase else finding.ingredient.name
+
+
+def _relation(finding: Finding) -> str:
+    """How the ingredient reaches the patient's allergy, in words, from the path the check found."""
+    relation, path = finding.relation, finding.path
+    if relation is Relation.NAMED:
+        return f"is named by a free-text allergy record (“{_free_text(finding)}”, its name or a synonym)"
+    if relation is Relation.PRODUCT:
+        return f"is an ingredient of {finding.allergen.name}"
+    flag, allergen = path[1].name, path[-1].name
+    steps = " → ".join(step.name for step in path[1:])
+    if relation is Relation.SAME:
         return f"is flagged {flag}"
-    if direction == "up":
-        return f"is flagged {flag}, in the group {allergen}"
-    return f"is flagged {flag}, the group of {allergen}"
+    if relation is Relation.GROUP:
+        return f"is flagged {flag}, in the group {allergen} ({steps})"
+    if relation is Relation.MEMBER:
+        return f"is flagged {flag}, the group of {allergen} ({steps})"
+    if relation is Relation.SIBLING:
+        return f"is flagged {flag}, which cross-reacts with {allergen} in their group ({steps})"
+    return f"is flagged {flag}, which cross-reacts with {allergen} ({steps})"
+
+
+def _cross_reaction(finding: Finding) -> str:
+    known = "established" if finding.grade.value == "established" else "reported, not established"
+    source = f" Source: {finding.source.name}." if finding.source is not None else ""
+    return f" The cross-reaction is {known}.{source}"
 
 
 def _uncoded(finding: Finding) -> tuple[str, str]:
     text, resembling = finding.facts
-    detail = f"The allergy to “{text}” is recorded as free text, so the hierarchy cannot check it."
-    detail += (
-        f" Ingredients whose names resemble it: {', '.join(resembling)}."
-        if resembling
-        else (" No ingredient's name resembles it.")
-    )
+    detail = f"The allergy to “{text}” is recorded as free text and names no ingredient of this cocktail."
+    detail += f" Names that resemble it: {', '.join(resembling)}." if resembling else ""
+    detail += " Code it (or check it by hand) before use."
     return f"Review by hand: uncoded allergy to “{text}”.", detail
 
 
@@ -68,6 +103,52 @@ def _unknown(_finding: Finding) -> tuple[str, str]:
     return (
         "No allergies are recorded for this patient: ask and record them before use.",
         "The allergy status is 'unknown' (never asked), which is not the same as 'no known allergies'.",
+    )
+
+
+def _treatment_contraindication(finding: Finding) -> tuple[str, str]:
+    (reason,) = finding.facts
+    return f"{finding.condition.name}: no injection treatment.", reason
+
+
+def _ingredient_caution(finding: Finding) -> tuple[str, str]:
+    ingredient, condition = finding.ingredient.name, finding.condition.name
+    return (
+        f"{ingredient}: use with caution ({condition}).",
+        f"The catalogue lists {condition} as a caution for {ingredient}, and it is recorded for this patient.",
+    )
+
+
+def _dose_above_limit(finding: Finding) -> tuple[str, str]:
+    total, allowed, per_kg, maximum, weight, with_ingredient, without_ingredient, source = finding.facts
+    ingredient = finding.ingredient.name
+    parts = []
+    if per_kg is not None:
+        parts.append(f"{per_kg:g} mg/kg" + (f" × {weight:g} kg = {per_kg * weight:g} mg" if weight else ""))
+    if maximum is not None:
+        parts.append(f"at most {maximum:g} mg")
+    when = (
+        f" with {with_ingredient}"
+        if with_ingredient
+        else (f" without {without_ingredient}" if without_ingredient else "")
+    )
+    detail = f"This mix gives {total:g} mg of {ingredient}; the limit{when} is {', '.join(parts)}."
+    if source:
+        detail += f" Source: {source}."
+    return f"{ingredient}: {total:g} mg is above the limit of {allowed:g} mg.", detail
+
+
+def _dose_unchecked(finding: Finding) -> tuple[str, str]:
+    ingredient = finding.ingredient.name
+    if finding.facts[0] == "volume":
+        return (
+            f"{ingredient}: dose not checked (a volume is missing).",
+            f"{ingredient} has a dose limit, but not every component holding it gives its volume.",
+        )
+    return (
+        f"{ingredient}: dose not checked (no weight recorded).",
+        f"This mix gives {finding.facts[1]:g} mg of {ingredient}, whose limit depends on body weight; "
+        "record the patient's weight.",
     )
 
 
@@ -85,9 +166,9 @@ def _treatment_caution(finding: Finding) -> tuple[str, str]:
 
 
 def _above_maximum(finding: Finding) -> tuple[str, str]:
-    concentration, unit, maximum, catalogue_unit = finding.facts
-    ingredient = finding.ingredient.name
-    limit = f"{maximum:g} {catalogue_unit}"
+    concentration, unit, maximum, catalogue_unit, context = finding.facts
+    ingredient = _drawn(finding)
+    limit = f"{maximum:g} {catalogue_unit}" + (f" ({context})" if context else "")
     return (
         f"{ingredient} at {concentration:g} {unit} is above its maximum of {limit}.",
         f"The catalogue's maximum concentration for {ingredient} is {limit}.",
@@ -95,14 +176,15 @@ def _above_maximum(finding: Finding) -> tuple[str, str]:
 
 
 def _outside_range(finding: Finding) -> tuple[str, str]:
-    concentration, unit, low, high, catalogue_unit = finding.facts
-    ingredient = finding.ingredient.name
+    concentration, unit, low, high, catalogue_unit, context = finding.facts
+    ingredient = _drawn(finding)
     if low is not None and high is not None:
         usual = f"{low:g}–{high:g} {catalogue_unit}"
     elif low is not None:
         usual = f"at least {low:g} {catalogue_unit}"
     else:
         usual = f"up to {high:g} {catalogue_unit}"
+    usual += f", {context}" if context else ""
     return (
         f"{ingredient} at {concentration:g} {unit} is outside its usual range ({usual}).",
         f"Usual concentrations of {ingredient}: {usual}.",
@@ -134,7 +216,24 @@ _WRITERS = {
     FindingKind.OUTSIDE_USUAL_RANGE: _outside_range,
     FindingKind.UNIT_MISMATCH: _unit_mismatch,
     FindingKind.INCOMPATIBILITY: _incompatibility,
+    FindingKind.DOSE_ABOVE_LIMIT: _dose_above_limit,
+    FindingKind.DOSE_UNCHECKED: _dose_unchecked,
+    FindingKind.TREATMENT_CONTRAINDICATION: _treatment_contraindication,
+    FindingKind.INGREDIENT_CAUTION: _ingredient_caution,
 }
+
+
+def gap_sentence(gap: Gap) -> str:
+    """What could not be checked, in a sentence."""
+    name = gap.ingredient.name if gap.ingredient else ""
+    return {
+        GapKind.NO_CONCENTRATION_DATA: f"{name}: the catalogue gives no usual range or maximum to check the "
+        "concentration against.",
+        GapKind.DOSE_WITHOUT_WEIGHT: f"{name}: the dose could not be checked against its per-kg limit (no weight).",
+        GapKind.DOSE_WITHOUT_VOLUME: f"{name}: the dose could not be checked (a component's volume is missing).",
+        GapKind.UNREVIEWED: f"{name}: its catalogue entry has not been reviewed by a curator.",
+        GapKind.AGE_UNKNOWN: "The patient's age is not recorded, so age limits could not be checked.",
+    }[gap.kind]
 
 
 def _clip(text: str, limit: int = 139) -> str:

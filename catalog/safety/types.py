@@ -31,6 +31,39 @@ class FindingKind(StrEnum):
     OUTSIDE_USUAL_RANGE = "outside-usual-range"
     UNIT_MISMATCH = "unit-mismatch"
     INCOMPATIBILITY = "incompatibility"
+    DOSE_ABOVE_LIMIT = "dose-above-limit"
+    DOSE_UNCHECKED = "dose-unchecked"
+    TREATMENT_CONTRAINDICATION = "treatment-contraindication"
+    INGREDIENT_CAUTION = "ingredient-caution"
+
+
+class Relation(StrEnum):
+    """How an allergy reaches an ingredient."""
+
+    SAME = "same"  # the ingredient is flagged with the very allergen
+    GROUP = "group"  # the allergy is to a group the ingredient's allergen belongs to
+    MEMBER = "member"  # the allergy is to a member of the group the ingredient is flagged with
+    SIBLING = "sibling"  # both belong to a group whose members cross-react
+    LINK = "link"  # a cross-reactivity link between the two (or their groups)
+    PRODUCT = "product"  # the allergy is recorded against a product containing the ingredient
+    NAMED = "named"  # a free-text allergy names the ingredient (its name or a synonym)
+
+
+class Grade(StrEnum):
+    """How well a cross-reaction is known: established ones are graded like a direct match."""
+
+    ESTABLISHED = "established"
+    REPORTED = "reported"
+
+
+class GapKind(StrEnum):
+    """What the check could not check, so that "no findings" never reads as "safe"."""
+
+    NO_CONCENTRATION_DATA = "no-concentration-data"
+    DOSE_WITHOUT_WEIGHT = "dose-without-weight"
+    DOSE_WITHOUT_VOLUME = "dose-without-volume"
+    UNREVIEWED = "unreviewed"
+    AGE_UNKNOWN = "age-unknown"
 
 
 def prefixes(words: frozenset[str]) -> frozenset[str]:
@@ -69,6 +102,50 @@ class AllergenFlag:
 
 
 @dataclass(frozen=True, slots=True)
+class DoseLimit:
+    """The most of an ingredient one session may give, per kg of body weight and/or in all, from a source.
+
+    `with_ingredient` / `without_ingredient`: the limit applies only when that ingredient (by slug)
+    is, or is not, in the same mix (lidocaine: 7 mg/kg with epinephrine, 4.5 mg/kg without).
+    """
+
+    per_kg_mg: float | None = None
+    max_mg: float | None = None
+    with_ingredient: str | None = None
+    without_ingredient: str | None = None
+    source: str = ""
+
+    def applies(self, present: set[str] | frozenset[str]) -> bool:
+        if self.with_ingredient is not None and self.with_ingredient not in present:
+            return False
+        return self.without_ingredient is None or self.without_ingredient not in present
+
+
+# Words that name no substance on their own: a free-text allergy to "sulfa drugs" is not one to
+# magnesium sulfate, and "hyaluronic acid" is not ascorbic acid.
+_GENERIC = (
+    "acid acids sodium potassium calcium magnesium zinc hydrochloride hcl chloride sulfate "
+    "sulphate phosphate salt salts extract extracts oil water solution injection injections "
+    "drug drugs medicine medicines cream natural synthetic free non cross linked linking from "
+    "the and with of in allergy allergic allergies intolerance reaction to"
+)
+GENERIC_WORDS = frozenset(_GENERIC.split())
+
+
+def significant_words(text: str | None) -> tuple[str, ...]:
+    """The words of `text` that can name a substance, in order (folded; generic words left out)."""
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    folded = "".join(c if c.isalnum() else " " for c in decomposed if not unicodedata.combining(c)).casefold()
+    return tuple(word for word in folded.split() if word not in GENERIC_WORDS and (len(word) > 1 or word.isdigit()))
+
+
+def contains_phrase(words: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
+    """Whether `phrase` appears in `words` as whole consecutive words."""
+    size = len(phrase)
+    return any(words[start : start + size] == phrase for start in range(len(words) - size + 1))
+
+
+@dataclass(frozen=True, slots=True)
 class IngredientFacts:
     slug: str
     name: str
@@ -82,21 +159,42 @@ class IngredientFacts:
     maximum: float | None = None
     # Other ingredient's slug -> why the two should not be mixed (both sides list the pair).
     incompatibilities: tuple[tuple[str, str], ...] = ()
+    # Conditions that call for caution with this ingredient (a warning), beside the contraindications.
+    cautions: tuple[Term, ...] = ()
+    dose_limits: tuple[DoseLimit, ...] = ()
+    # Where the usual range and maximum apply ("intradermal", "product strength"…), named in findings.
+    figure_context: str = ""
+    # Whether a curator has reviewed this entry against its sources.
+    reviewed: bool = True
     words: frozenset[str] = field(init=False, compare=False)
     word_prefixes: frozenset[str] = field(init=False, compare=False)
     term: Term = field(init=False, compare=False)
+    # The name and each alias as significant words, for free-text allergies naming the ingredient.
+    phrases: tuple[tuple[str, ...], ...] = field(init=False, compare=False)
+    phrase_words: frozenset[str] = field(init=False, compare=False)
 
     def __post_init__(self):
         object.__setattr__(self, "term", Term(self.slug, self.name))
         object.__setattr__(self, "words", search_words(self.name, *self.aliases))
         object.__setattr__(self, "word_prefixes", prefixes(self.words))
+        phrases = tuple(dict.fromkeys(p for p in map(significant_words, (self.name, *self.aliases)) if p))
+        object.__setattr__(self, "phrases", phrases)
+        object.__setattr__(self, "phrase_words", frozenset(word for phrase in phrases for word in phrase))
 
 
 @dataclass(frozen=True, slots=True)
 class Component:
+    """One ingredient as drawn: its concentration in what is drawn, and the volume drawn when known.
+
+    A product drawn into the mix gives one component per ingredient it holds (actives and
+    excipients alike), each with the product's strength of it and the product's volume.
+    """
+
     ingredient: IngredientFacts
     concentration: float
     unit: str
+    volume_ml: float | None = None
+    product: Term | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,13 +208,28 @@ class AllergyFacts:
     allergen: AllergenFlag | None = None
     text: str | None = None
     reaction_severity: str | None = None  # mild | moderate | severe
+    manifestation: str | None = None
+    # An allergy recorded against a product covers the product's ingredients (their slugs).
+    product: Term | None = None
+    product_ingredients: frozenset[str] = frozenset()
     words: frozenset[str] = field(init=False, compare=False)
     word_prefixes: frozenset[str] = field(init=False, compare=False)
+    text_words: tuple[str, ...] = field(init=False, compare=False)
+    # High criticality, a severe reaction, or anaphylaxis written down with "unable to assess".
+    serious: bool = field(init=False, compare=False)
 
     def __post_init__(self):
         words = search_words(self.text) if self.text else frozenset()
         object.__setattr__(self, "words", words)
         object.__setattr__(self, "word_prefixes", prefixes(words))
+        object.__setattr__(self, "text_words", significant_words(self.text))
+        anaphylaxis = any(word.startswith("anaphyla") for word in search_words(self.manifestation or ""))
+        serious = (
+            self.criticality == "high"
+            or self.reaction_severity == "severe"
+            or (self.criticality == "unable-to-assess" and anaphylaxis)
+        )
+        object.__setattr__(self, "serious", serious)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +239,10 @@ class PatientProfile:
     conditions: tuple[Term, ...] = ()
     # Conditions that call for caution whatever the ingredients, each with what the source says.
     cautions: tuple[tuple[Term, str], ...] = ()
+    # Conditions that rule out any injection, each with what the source says.
+    contraindications: tuple[tuple[Term, str], ...] = ()
+    weight_kg: float | None = None
+    age_years: int | None = None
 
 
 class Finding(NamedTuple):
@@ -146,6 +263,14 @@ class Finding(NamedTuple):
     other_ingredient: Term | None = None
     # What the sentences need beyond the fields above, by kind (see catalog.safety.text).
     facts: tuple = ()
+    # Every allergy record behind the finding (one cause may rest on several), `allergy_record` first.
+    records: tuple[int, ...] = ()
+    # The product the ingredient comes from, when it is drawn from one.
+    product: Term | None = None
+    relation: Relation | None = None
+    # A cross-reaction's grade and source.
+    grade: Grade | None = None
+    source: Term | None = None
 
     @property
     def summary(self) -> str:
@@ -181,6 +306,28 @@ class Finding(NamedTuple):
             "allergy_record": self.allergy_record,
             "condition": term(self.condition),
             "other_ingredient": ingredient(self.other_ingredient),
+            "allergy_records": list(self.records or ((self.allergy_record,) if self.allergy_record else ())),
+            "product": ingredient(self.product),
+            "relation": self.relation.value if self.relation else None,
+            "grade": self.grade.value if self.grade else None,
+            "source": term(self.source),
+        }
+
+
+class Gap(NamedTuple):
+    """Something the check could not check, and why (its sentence is written when read)."""
+
+    kind: GapKind
+    ingredient: Term | None = None
+    facts: tuple = ()
+
+    def to_dict(self) -> dict:
+        from catalog.safety.text import gap_sentence
+
+        return {
+            "kind": self.kind.value,
+            "ingredient": {"slug": self.ingredient.code, "name": self.ingredient.name} if self.ingredient else None,
+            "detail": gap_sentence(self),
         }
 
 
@@ -188,6 +335,12 @@ class Finding(NamedTuple):
 class CheckResult:
     outcome: Outcome
     findings: tuple[Finding, ...]
+    # What could not be checked: a result without findings is "clear" only of what was checked.
+    unchecked: tuple[Gap, ...] = ()
 
     def to_dict(self) -> dict:
-        return {"outcome": self.outcome.value, "findings": [finding.to_dict() for finding in self.findings]}
+        return {
+            "outcome": self.outcome.value,
+            "findings": [finding.to_dict() for finding in self.findings],
+            "unchecked": [gap.to_dict() for gap in self.unchecked],
+        }

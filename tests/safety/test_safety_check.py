@@ -150,15 +150,28 @@ def test_refuted_and_entered_in_error_records_are_ignored():
     assert check_composition([component(LIDOCAINE_HCL)], patient(*records)).findings == ()
 
 
-def test_inactive_and_resolved_allergies_are_information():
+def test_inactive_and_resolved_allergies_are_information_in_one_finding_citing_both():
     records = (allergy(1, clinical_status="inactive"), allergy(2, code="amide", clinical_status="resolved"))
     result = check_composition([component(LIDOCAINE_HCL)], patient(*records))
-    assert kinds(result) == [(FindingKind.PAST_ALLERGY, Severity.INFO)] * 2
+    assert kinds(result) == [(FindingKind.PAST_ALLERGY, Severity.INFO)]
+    assert result.findings[0].records == (1, 2)
     assert result.outcome == Outcome.CLEAR
 
 
-def test_a_free_text_allergy_asks_for_review_naming_resembling_ingredients():
+def test_a_free_text_allergy_naming_a_synonym_is_graded_like_a_coded_one():
     record = allergy(code=None, text="xylocaine spray")
+    result = check_composition([component(LIDOCAINE_HCL), component(TOCOPHEROL)], patient(record))
+    (finding,) = result.findings
+    assert (finding.kind, finding.severity, finding.ingredient.code) == (
+        FindingKind.ALLERGY,
+        Severity.WARNING,
+        "lidocaine-hcl",
+    )
+    assert "xylocaine" in finding.detail
+
+
+def test_a_free_text_allergy_naming_nothing_asks_for_review_naming_resembling_ingredients():
+    record = allergy(code=None, text="xylocain spray")
     result = check_composition([component(LIDOCAINE_HCL), component(TOCOPHEROL)], patient(record))
     (finding,) = result.findings
     assert (finding.kind, finding.severity) == (FindingKind.UNCODED_ALLERGY, Severity.WARNING)
@@ -275,7 +288,8 @@ def test_never_clear_when_an_active_standing_allergy_reaches_an_ingredient(compo
     ]
     if reached:
         assert result.outcome != Outcome.CLEAR
-        assert {r.id for r in reached} <= {f.allergy_record for f in result.findings if f.kind == FindingKind.ALLERGY}
+        cited = {record for f in result.findings if f.kind == FindingKind.ALLERGY for record in f.records}
+        assert {r.id for r in reached} <= cited
 
 
 @settings(max_examples=200, deadline=None)
