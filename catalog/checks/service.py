@@ -7,6 +7,7 @@ from catalog.audit import service as audit
 from catalog.checks.facts import ingredient_facts, patient_profile
 from catalog.checks.models import Check, CheckOverride
 from catalog.cocktails import service as cocktails
+from catalog.cocktails.compositions import composition_of, resolve_components
 from catalog.core.actors import Actor, actor_columns
 from catalog.core.db import utcnow
 from catalog.core.errors import Conflict, Invalid, NotFound
@@ -25,7 +26,7 @@ def _patient(session: Session, *, clinic_id: int, patient_id: int) -> Patient:
 
 def _composition(session: Session, components: list[dict], *, check_units: bool = True) -> list[Component]:
     """CompositionSchema's components (ingredients by slug) as the check's input."""
-    resolved = cocktails.resolve_components(session, components, check_units=check_units)
+    resolved = resolve_components(session, components, check_units=check_units)
     facts = ingredient_facts(session, slugs=[ingredient.slug for ingredient, _ in resolved])
     return [
         Component(facts[ingredient.slug], component["concentration"], component["unit"])
@@ -63,7 +64,7 @@ def check_version(
         saved = cocktails.get_version(session, cocktail=cocktail, number=version or cocktail.current_version)
     except NotFound as error:
         raise Invalid(error.message, errors={"version": [error.message]}) from error
-    result = run_check(session, patient=patient, components=cocktails.composition_of(saved)["components"], saved=True)
+    result = run_check(session, patient=patient, components=composition_of(saved)["components"], saved=True)
     check = Check(
         clinic_id=actor.clinic_id,
         patient_id=patient.id,

@@ -6,7 +6,7 @@ from flask_smorest import Blueprint
 from flask_smorest.etag import ETAG_HEADER
 
 from catalog.clinics.auth import current_actor, token_required
-from catalog.cocktails import service
+from catalog.cocktails import service, versions
 from catalog.cocktails.schemas import (
     CloneSchema,
     CocktailCreateSchema,
@@ -135,7 +135,7 @@ class Versions(MethodView):
             based_on = service.get_cocktail(
                 db.session, clinic_id=current_actor().clinic_id, cocktail_id=cocktail_id
             ).current_version
-        version = service.save_version(
+        version = versions.save_version(
             db.session, actor=current_actor(), cocktail_id=cocktail_id, based_on=based_on, data=data
         )
         location = url_for("Cocktails.VersionDetail", cocktail_id=cocktail_id, number=version.number)

@@ -12,7 +12,9 @@ from marshmallow import ValidationError
 
 from catalog.checks import service as checks_service
 from catalog.clinics.auth import current_actor, role_required
-from catalog.cocktails import service
+from catalog.cocktails import rebase, service, versions
+from catalog.cocktails.compositions import composition_of
+from catalog.cocktails.diffing import diff as version_diff
 from catalog.cocktails.models import CocktailStatus, Technique
 from catalog.cocktails.schemas import (
     CloneSchema,
@@ -107,7 +109,7 @@ def _ingredients_of(rows: list[dict]) -> dict[str, Ingredient]:
 
 
 def _rows_from_version(version) -> list[dict]:
-    return _rows_from_composition(service.composition_of(version))
+    return _rows_from_composition(composition_of(version))
 
 
 def _rows_from_composition(composition: dict) -> list[dict]:
@@ -237,7 +239,7 @@ def compose(cocktail_id: int):
     data = {**composition_input(request.form, rows), "change_note": request.form.get("change_note", "")}
     try:
         loaded = VersionCreateSchema().load(data)
-        version = service.save_version(
+        version = versions.save_version(
             db.session, actor=current_actor(), cocktail_id=cocktail.id, based_on=based_on, data=loaded
         )
     except ValidationError as error:
@@ -251,7 +253,7 @@ def compose(cocktail_id: int):
             row_problems=problems,
             status=422,
         )
-    except service.StaleVersion as error:
+    except versions.StaleVersion as error:
         # Re-base: take what only the other save changed, keep what only this one changed,
         # and name where both changed the same thing, for the practitioner to decide.
         db.session.rollback()
@@ -259,13 +261,13 @@ def compose(cocktail_id: int):
         start = based_on if based_on and based_on <= error.current else error.current
         base_version = service.get_version(db.session, cocktail=cocktail, number=start)
         their_version = service.get_version(db.session, cocktail=cocktail, number=error.current)
-        merged, clashes = service.rebase(
-            base=service.composition_of(base_version), theirs=service.composition_of(their_version), mine=loaded
+        merged, clashes = rebase.rebase(
+            base=composition_of(base_version), theirs=composition_of(their_version), mine=loaded
         )
         conflict = {
             "current": error.current,
             "based_on": start,
-            "diff": service.diff(base_version, their_version),
+            "diff": version_diff(base_version, their_version),
             "clashes": clashes,
         }
         merged_rows = _rows_from_composition(merged)
@@ -419,7 +421,7 @@ def revert(cocktail_id: int):
         data = VersionCreateSchema().load(
             {"revert_to": target, "change_note": request.form.get("change_note") or f"Reverted to version {target}."}
         )
-        version = service.save_version(
+        version = versions.save_version(
             db.session,
             actor=current_actor(),
             cocktail_id=cocktail.id,

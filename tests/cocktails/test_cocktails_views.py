@@ -208,7 +208,7 @@ def test_a_refused_clone_or_revert_writes_nothing(practitioner_pages, api, clien
 
 
 def test_rebase_takes_theirs_keeps_mine_and_names_clashes():
-    from catalog.cocktails.service import rebase
+    from catalog.cocktails.rebase import rebase
 
     def composition(**rows):
         return {

@@ -1,0 +1,128 @@
+"""A composition as plain data: checked against the catalogue, written as a version's rows, read back, compared."""
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from catalog.cocktails.models import CocktailComponent, CocktailVersion, Technique
+from catalog.core.actors import Actor, actor_columns
+from catalog.core.db import utcnow
+from catalog.core.errors import Invalid
+from catalog.ingredients.models import Ingredient
+from catalog.safety import units_fit
+
+
+def resolve_components(
+    session: Session, components: list[dict], *, check_units: bool = True
+) -> list[tuple[Ingredient, dict]]:
+    """Each component with its catalogue ingredient; unknown ingredients and ill-fitting units are 422s.
+
+    Errors name the component by its index, as marshmallow does: {"components": {"2": {"unit": [...]}}}.
+    A saved version is read with `check_units=False`: the catalogue may have changed since, and the
+    check reports a unit that no longer fits instead of refusing the version.
+    """
+    slugs = [component["ingredient"] for component in components]
+    found = {i.slug: i for i in session.scalars(select(Ingredient).where(Ingredient.slug.in_(slugs)))}
+    errors: dict[int, dict[str, list[str]]] = {}
+    resolved = []
+    for index, component in enumerate(components):
+        ingredient = found.get(component["ingredient"])
+        if ingredient is None:
+            errors[index] = {"ingredient": [f"No ingredient has the slug {component['ingredient']!r}."]}
+            continue
+        if check_units and not units_fit(component["unit"], ingredient.concentration_unit):
+            errors[index] = {
+                "unit": [
+                    f"{ingredient.name} is measured in {ingredient.concentration_unit}; "
+                    f"{component['unit']} cannot be compared with it."
+                ]
+            }
+            continue
+        resolved.append((ingredient, component))
+    if errors:
+        raise Invalid("Some components cannot be used.", errors={"components": errors})
+    return resolved
+
+
+def _version_values(data: dict) -> dict:
+    protocol = data.get("protocol") or {}
+    return {
+        "technique": Technique(data["technique"]),
+        "indication": data.get("indication", ""),
+        "sessions": protocol.get("sessions"),
+        "weeks_between_sessions": protocol.get("weeks_between_sessions"),
+        "notes": data.get("notes", ""),
+    }
+
+
+def new_version(
+    session: Session,
+    *,
+    cocktail_id: int,
+    number: int,
+    data: dict,
+    resolved: list[tuple[Ingredient, dict]],
+    actor: Actor,
+    change_note: str,
+    **extra,
+) -> CocktailVersion:
+    """Add version `number` holding the composition `data`, its components as `resolve_components` found them."""
+    version = CocktailVersion(
+        cocktail_id=cocktail_id,
+        number=number,
+        change_note=change_note,
+        **actor_columns("author", actor),
+        created_at=utcnow(),
+        components=[
+            CocktailComponent(
+                position=position,
+                ingredient=ingredient,
+                concentration=component["concentration"],
+                unit=component["unit"],
+                volume_ml=component.get("volume_ml"),
+            )
+            for position, (ingredient, component) in enumerate(resolved)
+        ],
+        **_version_values(data),
+        **extra,
+    )
+    session.add(version)
+    return version
+
+
+def composition_of(version: CocktailVersion) -> dict:
+    """A saved version as CompositionSchema input: what revert, clone and re-basing copy."""
+    return {
+        "components": [
+            {
+                "ingredient": c.ingredient.slug,
+                "concentration": c.concentration,
+                "unit": c.unit,
+                "volume_ml": c.volume_ml,
+            }
+            for c in version.components
+        ],
+        "technique": version.technique.value,
+        "indication": version.indication,
+        "protocol": version.protocol,
+        "notes": version.notes,
+    }
+
+
+def _comparable(composition: dict) -> dict:
+    protocol = composition.get("protocol") or {}
+    return {
+        "components": [
+            (c["ingredient"], float(c["concentration"]), c["unit"], c.get("volume_ml"))
+            for c in composition["components"]
+        ],
+        "technique": str(composition["technique"]),
+        "indication": composition.get("indication", ""),
+        "sessions": protocol.get("sessions"),
+        "weeks_between_sessions": protocol.get("weeks_between_sessions"),
+        "notes": composition.get("notes", ""),
+    }
+
+
+def same_composition(saved: dict, submitted: dict) -> bool:
+    """Whether two compositions hold the same components, in the same order, and the same other fields."""
+    return _comparable(saved) == _comparable(submitted)
