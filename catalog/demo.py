@@ -10,6 +10,7 @@ from catalog.cocktails import service as cocktails_service
 from catalog.cocktails.schemas import CocktailCreateSchema
 from catalog.core.actors import Actor
 from catalog.extensions import db
+from catalog.patients import allergies as patients_allergies
 from catalog.patients import service as patients_service
 from catalog.patients.schemas import AllergyCreateSchema, PatientCreateSchema
 
@@ -96,7 +97,7 @@ def create_demo() -> tuple[Clinic, bool]:
         )
         for allergy in entry.get("allergies", []):
             data = AllergyCreateSchema().load(allergy)
-            patients_service.record_allergy(db.session, actor=actor, patient_id=patient.id, data=data)
+            patients_allergies.record_allergy(db.session, actor=actor, patient_id=patient.id, data=data)
         if entry.get("no_known_allergies"):
             patients_service.update_patient(
                 db.session, actor=actor, patient_id=patient.id, changes={"allergy_status": "no-known-allergies"}

@@ -6,7 +6,7 @@ from flask_smorest import Blueprint
 
 from catalog.clinics.auth import current_actor, token_required
 from catalog.extensions import db
-from catalog.patients import service
+from catalog.patients import allergies, service
 from catalog.patients.schemas import (
     AllergyCreateSchema,
     AllergyRevisionSchema,
@@ -33,8 +33,8 @@ NOT_FOUND = {"response": "DEFAULT_ERROR", "description": "No such patient (or re
 INVALID = {"response": "DEFAULT_ERROR", "description": "Invalid input; `errors` names each field. Nothing written."}
 
 
-@bp.errorhandler(service.StaleRevision)
-def _stale_revision(error: service.StaleRevision):
+@bp.errorhandler(allergies.StaleRevision)
+def _stale_revision(error: allergies.StaleRevision):
     """412, naming the header that was stale and the revision to send instead."""
     return json_error(
         error.status, error.message, {"headers": {"If-Match": [f"The current revision is {error.current}."]}}
@@ -42,7 +42,7 @@ def _stale_revision(error: service.StaleRevision):
 
 
 def _detail(patient):
-    service.with_allergen_paths(db.session, patient.allergies)
+    allergies.with_allergen_paths(db.session, patient.allergies)
     return patient
 
 
@@ -105,8 +105,8 @@ class Allergies(MethodView):
     @bp.alt_response(404, **NOT_FOUND)
     def get(self, patient_id):
         """List a patient's allergy records, refuted and entered-in-error ones included"""
-        records = service.list_allergies(db.session, clinic_id=current_actor().clinic_id, patient_id=patient_id)
-        return service.with_allergen_paths(db.session, records)
+        records = allergies.list_allergies(db.session, clinic_id=current_actor().clinic_id, patient_id=patient_id)
+        return allergies.with_allergen_paths(db.session, records)
 
     @token_required(bp, write=True)
     @bp.arguments(AllergyCreateSchema)
@@ -120,8 +120,8 @@ class Allergies(MethodView):
         `allergen_text`. A second active record for the same allergen is refused.
         An active record replaces a 'no known allergies' assertion.
         """
-        record = service.record_allergy(db.session, actor=current_actor(), patient_id=patient_id, data=data)
-        service.with_allergen_paths(db.session, [record])
+        record = allergies.record_allergy(db.session, actor=current_actor(), patient_id=patient_id, data=data)
+        allergies.with_allergen_paths(db.session, [record])
         location = url_for("Patients.AllergyDetail", patient_id=patient_id, allergy_id=record.id)
         return record, 201, {"Location": location, "ETag": revision_etag(record.revision)}
 
@@ -133,10 +133,10 @@ class AllergyDetail(MethodView):
     @bp.alt_response(404, **NOT_FOUND)
     def get(self, patient_id, allergy_id):
         """Read one allergy record (its `ETag` is its revision)"""
-        record = service.get_allergy(
+        record = allergies.get_allergy(
             db.session, clinic_id=current_actor().clinic_id, patient_id=patient_id, allergy_id=allergy_id
         )
-        service.with_allergen_paths(db.session, [record])
+        allergies.with_allergen_paths(db.session, [record])
         return record, 200, {"ETag": revision_etag(record.revision)}
 
     @token_required(bp, write=True)
@@ -154,7 +154,7 @@ class AllergyDetail(MethodView):
         entered-in-error record is read-only. Send `If-Match` with the ETag you
         read to be told (412) when someone changed the record meanwhile.
         """
-        record = service.update_allergy(
+        record = allergies.update_allergy(
             db.session,
             actor=current_actor(),
             patient_id=patient_id,
@@ -162,7 +162,7 @@ class AllergyDetail(MethodView):
             data=data,
             expected_revision=expected_revision(),
         )
-        service.with_allergen_paths(db.session, [record])
+        allergies.with_allergen_paths(db.session, [record])
         return record, 200, {"ETag": revision_etag(record.revision)}
 
 
@@ -173,6 +173,6 @@ class AllergyHistory(MethodView):
     @bp.alt_response(404, **NOT_FOUND)
     def get(self, patient_id, allergy_id):
         """Read every state an allergy record has been in, oldest first"""
-        return service.allergy_history(
+        return allergies.allergy_history(
             db.session, clinic_id=current_actor().clinic_id, patient_id=patient_id, allergy_id=allergy_id
         )

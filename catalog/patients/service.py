@@ -1,48 +1,25 @@
-"""Patients and their allergy records: every read is scoped to one clinic, every write audited.
+"""A clinic's patients: every read is scoped to one clinic, every write audited.
 
 Input arrives validated by the schemas in `catalog.patients.schemas`; this module checks what
-needs the database (codes exist, one active record per allergen, the no-known-allergies rule).
+needs the database (codes exist, references are unique, the no-known-allergies rule).
+Their allergy records are in `catalog.patients.allergies`.
 """
-
-from datetime import datetime
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from catalog.allergens import service as allergens_service
 from catalog.audit import service as audit
 from catalog.core.actors import Actor, actor_columns
 from catalog.core.db import flush_unique, utcnow
 from catalog.core.errors import Conflict, Invalid, NotFound
 from catalog.core.paging import Page, paginate
 from catalog.core.text import LIKE_ESCAPE, fold, like_fragment
-from catalog.patients.models import (
-    AllergyRecord,
-    AllergyRecordRevision,
-    AllergyStatus,
-    AllergyType,
-    ClinicalStatus,
-    Criticality,
-    Patient,
-    ReactionSeverity,
-    VerificationStatus,
-)
+from catalog.patients.models import AllergyStatus, Patient
 from catalog.vocabularies.models import Condition
 
 # Fields whose values are codes, safe to keep in the audit trail; the rest appear by name only.
 # The birth year is a personal detail, not a code: the audit names it without its value.
 CODED_PATIENT_FIELDS = {"conditions", "allergy_status"}
-CODED_ALLERGY_FIELDS = {
-    "allergen",
-    "type",
-    "criticality",
-    "clinical_status",
-    "verification_status",
-    "reaction_severity",
-}
-
-
-# --- Patients -----------------------------------------------------------------
 
 
 def search_patients(
@@ -200,7 +177,7 @@ def _set_allergy_status(patient: Patient, status: AllergyStatus, actor: Actor) -
             setattr(patient, column, value)
     elif status == AllergyStatus.UNKNOWN:
         # Withdraws the assertion; the status then follows the list, if there is one.
-        _clear_nka(patient)
+        clear_no_known_allergies(patient)
     else:
         raise Invalid(
             "The status 'allergies-recorded' follows from the list: record an allergy instead.",
@@ -208,238 +185,8 @@ def _set_allergy_status(patient: Patient, status: AllergyStatus, actor: Actor) -
         )
 
 
-def _clear_nka(patient: Patient) -> None:
+def clear_no_known_allergies(patient: Patient) -> None:
+    """Withdraw a 'no known allergies' assertion (an active allergy recorded supersedes it too)."""
     patient.nka_asserted_at = None
     for column, value in actor_columns("nka_asserted_by", None).items():
         setattr(patient, column, value)
-
-
-# --- Allergy records ---------------------------------------------------------------
-
-
-def list_allergies(session: Session, *, clinic_id: int, patient_id: int) -> list[AllergyRecord]:
-    return get_patient(session, clinic_id=clinic_id, patient_id=patient_id).allergies
-
-
-def get_allergy(session: Session, *, clinic_id: int, patient_id: int, allergy_id: int) -> AllergyRecord:
-    patient = get_patient(session, clinic_id=clinic_id, patient_id=patient_id)
-    record = next((r for r in patient.allergies if r.id == allergy_id), None)
-    if record is None:
-        raise NotFound("This patient has no allergy record with this id.")
-    return record
-
-
-def with_allergen_paths(session: Session, records: list[AllergyRecord]) -> list[AllergyRecord]:
-    """Give each coded record its allergen's groups, from the broadest down to the allergen itself."""
-    if any(record.allergen_code for record in records):
-        hierarchy = allergens_service.load_hierarchy(session)
-        for record in records:
-            if record.allergen_code:
-                record.allergen_path = [{"code": n.code, "name": n.name} for n in hierarchy.path(record.allergen_code)]
-    return records
-
-
-def record_view(record: AllergyRecord) -> dict:
-    """The record's clinical content, as history keeps it and the audit compares it."""
-    return {
-        "allergen": record.allergen_code,
-        "allergen_text": record.allergen_text,
-        "type": record.type.value,
-        "criticality": record.criticality.value,
-        "clinical_status": record.clinical_status.value if record.clinical_status else None,
-        "verification_status": record.verification_status.value,
-        "reaction_manifestation": record.reaction_manifestation,
-        "reaction_severity": record.reaction_severity.value if record.reaction_severity else None,
-        "note": record.note,
-    }
-
-
-def _check_allergen(session: Session, data: dict) -> None:
-    code = data.get("allergen")
-    if code and allergens_service.unknown_codes(session, codes=[code]):
-        raise Invalid("Unknown allergen code.", errors={"allergen": [f"No allergen has the code {code!r}."]})
-
-
-def _allergen_key(record: AllergyRecord) -> str:
-    return record.allergen_code if record.allergen_code else "text:" + " ".join(fold(record.allergen_text).split())
-
-
-def _check_duplicate(patient: Patient, record: AllergyRecord) -> None:
-    if not record.is_active_standing:
-        return
-    for other in patient.allergies:
-        if other is not record and other.is_active_standing and other.allergen_key == record.allergen_key:
-            field = "allergen" if record.allergen_code else "allergen_text"
-            raise Invalid(
-                "This patient already has an active record for this allergen; change that one instead.",
-                errors={field: ["This patient already has an active record for this allergen: change that one."]},
-            )
-
-
-ENUM_FIELDS = {
-    "type": AllergyType,
-    "criticality": Criticality,
-    "clinical_status": ClinicalStatus,
-    "verification_status": VerificationStatus,
-}
-
-
-def _apply(record: AllergyRecord, data: dict) -> None:
-    if "allergen" in data or "allergen_text" in data:
-        record.allergen_code = data.get("allergen")
-        record.allergen_text = data.get("allergen_text")
-    for field, enum in ENUM_FIELDS.items():
-        if field in data:
-            setattr(record, field, enum(data[field]))
-    if "note" in data:
-        record.note = data["note"]
-    if "reaction" in data:
-        reaction = data["reaction"] or {}
-        record.reaction_manifestation = reaction.get("manifestation")
-        severity = reaction.get("severity")
-        record.reaction_severity = ReactionSeverity(severity) if severity else None
-    # FHIR: an entered-in-error record has no clinical status; any other record has one.
-    if record.verification_status == VerificationStatus.ENTERED_IN_ERROR:
-        record.clinical_status = None
-    elif record.clinical_status is None:
-        record.clinical_status = ClinicalStatus.ACTIVE
-    record.allergen_key = _allergen_key(record)
-
-
-def _write_revision(session: Session, record: AllergyRecord, *, actor: Actor, changed: list[str], at: datetime):
-    session.add(
-        AllergyRecordRevision(
-            allergy_id=record.id,
-            revision=record.revision,
-            values=record_view(record),
-            changed_fields=changed,
-            changed_at=at,
-            **actor_columns("changed_by", actor),
-        )
-    )
-
-
-def record_allergy(session: Session, *, actor: Actor, patient_id: int, data: dict) -> AllergyRecord:
-    """Add an allergy record; an active one replaces a 'no known allergies' assertion."""
-    patient = _patient_for_change(session, clinic_id=actor.clinic_id, patient_id=patient_id)
-    _check_allergen(session, data)
-    if data.get("verification_status") == VerificationStatus.ENTERED_IN_ERROR:
-        raise Invalid(
-            "A new record cannot be entered in error.",
-            errors={"verification_status": ["Use 'unconfirmed' or 'confirmed' (or 'refuted')."]},
-        )
-    status_before = patient.allergy_status
-    now = utcnow()
-    record = AllergyRecord(
-        patient=patient,
-        recorded_at=now,
-        updated_at=now,
-        revision=1,
-        **actor_columns("recorded_by", actor),
-    )
-    session.add(record)
-    _apply(record, {"note": "", **data})
-    _check_duplicate(patient, record)
-    if record.is_active_standing and patient.nka_asserted_at is not None:
-        _clear_nka(patient)
-    flush_unique(session, field="allergen", message="This patient already has an active record for this allergen.")
-    view = record_view(record)
-    _write_revision(session, record, actor=actor, changed=list(view), at=now)
-    audit.record(
-        session,
-        actor=actor,
-        action="allergy.created",
-        object_type="allergy",
-        object_id=record.id,
-        changes=[
-            {"field": "patient", "from": None, "to": patient.id},
-            *audit.change_list({}, view, coded=CODED_ALLERGY_FIELDS),
-        ],
-    )
-    _audit_status_change(session, actor, patient, status_before)
-    return record
-
-
-def update_allergy(
-    session: Session,
-    *,
-    actor: Actor,
-    patient_id: int,
-    allergy_id: int,
-    data: dict,
-    expected_revision: int | None = None,
-) -> AllergyRecord:
-    """Change a record, keeping the previous state in its history; entered-in-error is final."""
-    patient = _patient_for_change(session, clinic_id=actor.clinic_id, patient_id=patient_id)
-    record = get_allergy(session, clinic_id=actor.clinic_id, patient_id=patient_id, allergy_id=allergy_id)
-    if expected_revision is not None and expected_revision != record.revision:
-        raise StaleRevision(record.revision)
-    if record.verification_status == VerificationStatus.ENTERED_IN_ERROR:
-        raise Conflict(
-            "This record was marked entered-in-error: it is kept read-only. Record the allergy anew if needed.",
-            errors={"verification_status": ["The record is entered-in-error."]},
-        )
-    _check_allergen(session, data)
-    status_before = patient.allergy_status
-    before = record_view(record)
-    _apply(record, data)
-    _check_duplicate(patient, record)
-    # A record that now describes an active allergy supersedes a 'no known allergies' assertion.
-    if record.is_active_standing and patient.nka_asserted_at is not None:
-        _clear_nka(patient)
-    after = record_view(record)
-    changed = [field for field in after if after[field] != before[field]]
-    if not changed:
-        return record
-    now = utcnow()
-    record.revision += 1
-    record.updated_at = now
-    flush_unique(session, field="allergen", message="This patient already has an active record for this allergen.")
-    _write_revision(session, record, actor=actor, changed=changed, at=now)
-    audit.record(
-        session,
-        actor=actor,
-        action="allergy.updated",
-        object_type="allergy",
-        object_id=record.id,
-        changes=audit.change_list(before, after, coded=CODED_ALLERGY_FIELDS),
-    )
-    _audit_status_change(session, actor, patient, status_before)
-    return record
-
-
-def _audit_status_change(session: Session, actor: Actor, patient: Patient, before: AllergyStatus) -> None:
-    after = patient.allergy_status
-    if before != after:
-        audit.record(
-            session,
-            actor=actor,
-            action="patient.allergy_status_changed",
-            object_type="patient",
-            object_id=patient.id,
-            changes=[{"field": "allergy_status", "from": before.value, "to": after.value}],
-        )
-
-
-class StaleRevision(Conflict):
-    """The client changed a record from an older revision than the one stored, `current` (HTTP 412)."""
-
-    status = 412
-
-    def __init__(self, current: int):
-        super().__init__(f"The record has changed since you read it: it is now at revision {current}. Read it again.")
-        self.current = current
-
-
-def allergy_history(
-    session: Session, *, clinic_id: int, patient_id: int, allergy_id: int
-) -> list[AllergyRecordRevision]:
-    """Every state the record has been in, oldest first."""
-    record = get_allergy(session, clinic_id=clinic_id, patient_id=patient_id, allergy_id=allergy_id)
-    return list(
-        session.scalars(
-            select(AllergyRecordRevision)
-            .where(AllergyRecordRevision.allergy_id == record.id)
-            .order_by(AllergyRecordRevision.revision)
-        )
-    )

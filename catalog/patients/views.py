@@ -13,7 +13,7 @@ from catalog.cocktails import service as cocktails_service
 from catalog.core.actors import Role
 from catalog.core.errors import DomainError
 from catalog.extensions import db
-from catalog.patients import service
+from catalog.patients import allergies, service
 from catalog.patients.models import AllergyType, ClinicalStatus, Criticality, ReactionSeverity, VerificationStatus
 from catalog.patients.schemas import (
     AllergyCreateSchema,
@@ -112,7 +112,7 @@ def new():
 @role_required(Role.VIEWER)
 def detail(patient_id: int):
     patient = service.get_patient(db.session, clinic_id=current_actor().clinic_id, patient_id=patient_id)
-    service.with_allergen_paths(db.session, patient.allergies)
+    allergies.with_allergen_paths(db.session, patient.allergies)
     standing = [r for r in patient.allergies if r.is_standing]
     set_apart = [r for r in patient.allergies if not r.is_standing]
     # Active first, then the rest; within each, the most critical first.
@@ -220,7 +220,7 @@ def _allergy_form(patient, record=None, *, values=None, errors=None, conflict=No
 
 
 def _record_values(record) -> dict:
-    view = service.record_view(record)
+    view = allergies.record_view(record)
     return {**view, "allergen_name": record.allergen.name if record.allergen else None}
 
 
@@ -238,7 +238,7 @@ def new_allergy(patient_id: int):
         return _allergy_form(patient)
     try:
         data = AllergyCreateSchema().load(_allergy_form_data(request.form))
-        service.record_allergy(db.session, actor=current_actor(), patient_id=patient.id, data=data)
+        allergies.record_allergy(db.session, actor=current_actor(), patient_id=patient.id, data=data)
     except ValidationError as error:
         return _allergy_form(
             patient, values=_submitted_values(request.form), errors=_form_errors(error.messages), status=422
@@ -257,7 +257,7 @@ def new_allergy(patient_id: int):
 def edit_allergy(patient_id: int, allergy_id: int):
     clinic_id = current_actor().clinic_id
     patient = service.get_patient(db.session, clinic_id=clinic_id, patient_id=patient_id)
-    record = service.get_allergy(db.session, clinic_id=clinic_id, patient_id=patient_id, allergy_id=allergy_id)
+    record = allergies.get_allergy(db.session, clinic_id=clinic_id, patient_id=patient_id, allergy_id=allergy_id)
     if record.verification_status == VerificationStatus.ENTERED_IN_ERROR:
         flash("This record was entered in error: it is kept read-only.", "error")
         return redirect(url_for("patients.detail", patient_id=patient.id))
@@ -266,7 +266,7 @@ def edit_allergy(patient_id: int, allergy_id: int):
     revision = request.form.get("revision", "")
     try:
         data = AllergyUpdateSchema().load(_allergy_form_data(request.form))
-        service.update_allergy(
+        allergies.update_allergy(
             db.session,
             actor=current_actor(),
             patient_id=patient.id,
@@ -278,10 +278,10 @@ def edit_allergy(patient_id: int, allergy_id: int):
         return _allergy_form(
             patient, record, values=_submitted_values(request.form), errors=_form_errors(error.messages), status=422
         )
-    except service.StaleRevision as error:
+    except allergies.StaleRevision as error:
         # Show what is stored now: re-saving the stale form would undo the colleague's change.
         db.session.rollback()
-        record = service.get_allergy(db.session, clinic_id=clinic_id, patient_id=patient_id, allergy_id=allergy_id)
+        record = allergies.get_allergy(db.session, clinic_id=clinic_id, patient_id=patient_id, allergy_id=allergy_id)
         conflict = (
             "Someone changed this record while you were editing it. The form now shows the record as it "
             "stands; apply your change again if it is still needed."
@@ -303,8 +303,8 @@ def edit_allergy(patient_id: int, allergy_id: int):
 def allergy_history(patient_id: int, allergy_id: int):
     clinic_id = current_actor().clinic_id
     patient = service.get_patient(db.session, clinic_id=clinic_id, patient_id=patient_id)
-    record = service.get_allergy(db.session, clinic_id=clinic_id, patient_id=patient_id, allergy_id=allergy_id)
-    revisions = service.allergy_history(db.session, clinic_id=clinic_id, patient_id=patient_id, allergy_id=allergy_id)
+    record = allergies.get_allergy(db.session, clinic_id=clinic_id, patient_id=patient_id, allergy_id=allergy_id)
+    revisions = allergies.allergy_history(db.session, clinic_id=clinic_id, patient_id=patient_id, allergy_id=allergy_id)
     return render_template(
         "patients/allergy_history.html", patient=patient, record=record, revisions=list(reversed(revisions))
     )
