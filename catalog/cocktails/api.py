@@ -21,6 +21,7 @@ from catalog.cocktails.schemas import (
     VersionSummarySchema,
 )
 from catalog.extensions import db
+from catalog.web.errors import json_error
 from catalog.web.preconditions import expected_revision, revision_etag
 
 bp = Blueprint(
@@ -43,6 +44,27 @@ IF_MATCH = {
     "description": 'The ETag of the version the change was made from, e.g. W/"3".',
     "schema": {"type": "string"},
 }
+
+
+@bp.errorhandler(versions.StaleVersion)
+def _stale_version(error: versions.StaleVersion):
+    """412, naming the header that was stale and the tag to send instead."""
+    based_on = expected_revision()
+    message = error.message
+    if based_on is not None and based_on < 1:
+        message = (
+            f"If-Match names no version of this cocktail: send {revision_etag(error.current)}, the current version."
+        )
+    return json_error(error.status, message, {"headers": {"If-Match": [f"The current version is {error.current}."]}})
+
+
+@bp.errorhandler(versions.BaseVersionRequired)
+def _base_version_required(error: versions.BaseVersionRequired):
+    """428, naming the header that was missing and the tag of the current version."""
+    message = (
+        f"Send If-Match with the ETag of the version you changed (the current one is {revision_etag(error.current)})."
+    )
+    return json_error(error.status, message, {"headers": {"If-Match": ["Required."]}})
 
 
 def _detail(cocktail):

@@ -14,36 +14,29 @@ from catalog.cocktails.models import Cocktail, CocktailStatus, CocktailVersion
 from catalog.cocktails.service import get_cocktail, get_version
 from catalog.core.actors import Actor
 from catalog.core.db import utcnow
-from catalog.core.errors import Conflict, DomainError, Invalid, NotFound
+from catalog.core.errors import Conflict, Invalid, NotFound
 
 
-class StaleVersion(DomainError):
-    """The version a change was based on is no longer the current one (HTTP 412)."""
+class StaleVersion(Conflict):
+    """The version a change was made from is no longer the current one, `current` (HTTP 412)."""
 
     status = 412
 
-    def __init__(self, current: int, *, unreadable: bool = False):
-        if unreadable:
-            message = f'If-Match names no version of this cocktail: send W/"{current}", the current version.'
-        else:
-            message = (
-                f"The cocktail is now at version {current}: someone saved a version since the one you started "
-                f"from. Read version {current} and make your change on it."
-            )
-        super().__init__(message, errors={"headers": {"If-Match": [f"The current version is {current}."]}})
+    def __init__(self, current: int):
+        super().__init__(
+            f"The cocktail is now at version {current}: someone saved a version since the one you started "
+            f"from. Read version {current} and make your change on it."
+        )
         self.current = current
 
 
-class BaseVersionRequired(DomainError):
-    """A new version must say which version it was made from (HTTP 428)."""
+class BaseVersionRequired(Invalid):
+    """A new version must say which version it was made from; the current one is `current` (HTTP 428)."""
 
     status = 428
 
     def __init__(self, current: int):
-        super().__init__(
-            f'Send If-Match with the ETag of the version you changed (the current one is W/"{current}").',
-            errors={"headers": {"If-Match": ["Required."]}},
-        )
+        super().__init__(f"Say which version the change was made from: the current one is version {current}.")
         self.current = current
 
 
@@ -91,7 +84,7 @@ def _base_version(session: Session, cocktail: Cocktail, based_on: int | None) ->
     if based_on is None:
         raise BaseVersionRequired(cocktail.current_version)
     if based_on != cocktail.current_version:
-        raise StaleVersion(cocktail.current_version, unreadable=based_on < 1)
+        raise StaleVersion(cocktail.current_version)
     if cocktail.status == CocktailStatus.ARCHIVED:
         raise Conflict("This cocktail is archived: restore it before changing it.", errors={"status": ["archived"]})
     return get_version(session, cocktail=cocktail, number=based_on)

@@ -297,3 +297,31 @@ def test_odd_if_match_headers_are_answered_not_crashed(api, cocktail, if_match):
         versions_url(cocktail), json={"revert_to": 1, "change_note": "x"}, headers={"If-Match": if_match}
     )
     assert response.status_code in (412, 428), (if_match, response.status_code)
+
+
+def test_precondition_errors_are_answered_whole_in_the_header_s_terms(api, cocktail):
+    missing = api.post(versions_url(cocktail), json={"revert_to": 1, "change_note": "x"})
+    assert (missing.status_code, missing.json) == (
+        428,
+        {
+            "code": 428,
+            "status": "Precondition Required",
+            "message": 'Send If-Match with the ETag of the version you changed (the current one is W/"1").',
+            "errors": {"headers": {"If-Match": ["Required."]}},
+        },
+    )
+    save(api, cocktail, 1, components=[LIDOCAINE], technique="needle-free")
+    stale = save(api, cocktail, 1, revert_to=1)
+    assert (stale.status_code, stale.json) == (
+        412,
+        {
+            "code": 412,
+            "status": "Precondition Failed",
+            "message": "The cocktail is now at version 2: someone saved a version since the one you started from. "
+            "Read version 2 and make your change on it.",
+            "errors": {"headers": {"If-Match": ["The current version is 2."]}},
+        },
+    )
+    nonsense = api.post(versions_url(cocktail), json={"revert_to": 1, "change_note": "x"}, headers={"If-Match": "v2"})
+    assert nonsense.json["message"] == 'If-Match names no version of this cocktail: send W/"2", the current version.'
+    assert nonsense.json["errors"] == {"headers": {"If-Match": ["The current version is 2."]}}
