@@ -68,7 +68,7 @@ def _base_version_required(error: versions.BaseVersionRequired):
 
 
 def _detail(cocktail):
-    return service.with_current_version(db.session, cocktail)
+    return service.cocktail_view(db.session, cocktail)
 
 
 def _headers(cocktail) -> dict:
@@ -108,8 +108,8 @@ class CocktailDetail(MethodView):
     @bp.alt_response(404, **NOT_FOUND)
     def get(self, cocktail_id):
         """Read a cocktail and its current version (the ETag names that version)"""
-        cocktail = service.get_cocktail(db.session, clinic_id=current_actor().clinic_id, cocktail_id=cocktail_id)
-        return _detail(cocktail), 200, _headers(cocktail)
+        view = service.get_cocktail_view(db.session, clinic_id=current_actor().clinic_id, cocktail_id=cocktail_id)
+        return view, 200, _headers(view.cocktail)
 
     @token_required(bp, write=True)
     @bp.arguments(CocktailUpdateSchema)

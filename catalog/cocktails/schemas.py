@@ -199,7 +199,12 @@ class CocktailSchema(Schema):
 
 
 class CocktailDetailSchema(CocktailSchema):
+    """Dumps a CocktailView: the cocktail's own fields, and its current version."""
+
     version = fields.Nested(VersionSchema, attribute="current", metadata={"description": "The current version."})
+
+    def get_attribute(self, obj, attr, default):
+        return super().get_attribute(obj if attr == "current" else obj.cocktail, attr, default)
 
 
 class CocktailPageSchema(PageSchema):

@@ -3,6 +3,8 @@
 New versions are saved by `catalog.cocktails.versions`.
 """
 
+from dataclasses import dataclass
+
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
@@ -69,10 +71,21 @@ def get_version(session: Session, *, cocktail: Cocktail, number: int) -> Cocktai
     return version
 
 
-def with_current_version(session: Session, cocktail: Cocktail) -> Cocktail:
-    """Attach the current version as `cocktail.current`, for CocktailDetailSchema."""
-    cocktail.current = get_version(session, cocktail=cocktail, number=cocktail.current_version)
-    return cocktail
+@dataclass(frozen=True)
+class CocktailView:
+    """A cocktail with its current version: what CocktailDetailSchema dumps and the cocktail's page shows."""
+
+    cocktail: Cocktail
+    current: CocktailVersion
+
+
+def cocktail_view(session: Session, cocktail: Cocktail) -> CocktailView:
+    return CocktailView(cocktail, get_version(session, cocktail=cocktail, number=cocktail.current_version))
+
+
+def get_cocktail_view(session: Session, *, clinic_id: int, cocktail_id: int) -> CocktailView:
+    """The clinic's cocktail with its current version."""
+    return cocktail_view(session, get_cocktail(session, clinic_id=clinic_id, cocktail_id=cocktail_id))
 
 
 def list_versions(session: Session, *, cocktail: Cocktail) -> list[CocktailVersion]:
