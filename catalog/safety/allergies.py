@@ -64,6 +64,8 @@ def allergy_findings(components, patient: PatientProfile, graph: AllergenGraph, 
         if not _named_hits(record, drawn, causes):
             findings.append(_review_by_hand(record, drawn))
     for key, hits in causes.items():
+        if not hits:
+            continue
         ingredient, product = drawn[key]
         active = [hit for hit in hits if hit.record.clinical_status == "active"]
         past = [hit for hit in hits if hit.record.clinical_status != "active"]
@@ -74,17 +76,17 @@ def allergy_findings(components, patient: PatientProfile, graph: AllergenGraph, 
 
 
 def _coded_hits(drawn, coded: dict[str, list[AllergyFacts]], graph: AllergenGraph, causes) -> None:
+    # Which flags the patient's recorded allergens reach, and how, is worked out once per set of them.
+    index = graph.index_for(frozenset(coded))
     for key, (ingredient, _product) in drawn.items():
         for flag in ingredient.allergens:
-            reach = graph.matches_for_flag(flag.code)
-            # Most flags reach no record: one set test decides that without a loop.
-            if reach.keys().isdisjoint(coded):
+            entries = index.get(flag.code)
+            if entries is None:  # most flags reach no record
                 continue
-            for code in reach.keys() & coded.keys():
-                match = reach[code]
+            hits = causes.setdefault(key, [])
+            for code, match in entries:
                 for record in coded[code]:
-                    hit = Hit(record, match, _severity(record, match), Term(flag.code, flag.name))
-                    causes.setdefault(key, []).append(hit)
+                    hits.append(Hit(record, match, _severity(record, match), flag.path[-1]))
 
 
 def _named_hits(record: AllergyFacts, drawn, causes) -> bool:
@@ -120,33 +122,37 @@ def _strength(hit: Hit) -> tuple:
 
 
 def _finding(kind: FindingKind, ingredient: IngredientFacts, product: Term | None, hits: list[Hit]) -> Finding:
-    hits = sorted(hits, key=_strength)
+    if len(hits) > 1:
+        hits = sorted(hits, key=_strength)
+        records = tuple(dict.fromkeys(hit.record.id for hit in hits))
+        names = dict.fromkeys(_allergy_name(hit.record) for hit in hits)
+        others = tuple(names)[1:]
+    else:
+        records, others = (hits[0].record.id,), ()
     primary = hits[0]
     record, match = primary.record, primary.match
-    records = tuple(dict.fromkeys(hit.record.id for hit in hits))
-    others = tuple(
-        dict.fromkeys(
-            _allergy_name(hit.record) for hit in hits[1:] if _allergy_name(hit.record) != _allergy_name(record)
-        )
-    )
     if kind is FindingKind.PAST_ALLERGY:
         facts = (record.clinical_status, others)
     else:
         facts = (record.verification_status, record.criticality, record.reaction_severity, others, primary.phrase)
     allergen = record.allergen.path[-1] if record.allergen else record.product
+    path = (ingredient.term, *match.path) if match.relation not in (Relation.NAMED, Relation.PRODUCT) else match.path
+    # Positional: a finding is built on every check, and keywords cost a third of it.
     return Finding(
         kind,
         primary.severity,
         ingredient.term,
         allergen,
-        (ingredient.term, *match.path) if match.relation not in (Relation.NAMED, Relation.PRODUCT) else match.path,
+        path,
         record.id,
-        facts=facts,
-        records=records,
-        product=product,
-        relation=match.relation,
-        grade=match.grade,
-        source=match.source,
+        None,
+        None,
+        facts,
+        records,
+        product,
+        match.relation,
+        match.grade,
+        match.source,
     )
 
 
@@ -160,12 +166,12 @@ def _allergy_name(record: AllergyFacts) -> str:
 
 def _review_by_hand(record: AllergyFacts, drawn) -> Finding:
     """A free-text record naming no ingredient: one warning, with names that merely resemble it as hints."""
-    words = [word for word in record.text_words if len(word) >= 4]
+    words, prefixes = frozenset(record.text_words), record.text_prefixes
     resembling = sorted(
         {
             ingredient.name
             for ingredient, _product in drawn.values()
-            if any(w.startswith(word) or word.startswith(w) for word in words for w in ingredient.phrase_words)
+            if not prefixes.isdisjoint(ingredient.phrase_words) or not words.isdisjoint(ingredient.phrase_prefixes)
         }
     )
     return Finding(

@@ -86,8 +86,8 @@ def dose_findings(components, patient: PatientProfile, findings: list[Finding], 
             limited.setdefault(component.ingredient.slug, component.ingredient)
     if not limited:
         return
-    present = {component.ingredient.slug for component in components}
-    amounts = totals(component for component in components if component.ingredient.slug in limited)
+    present = frozenset(component.ingredient.slug for component in components)
+    amounts = totals([component for component in components if component.ingredient.slug in limited])
     weight = patient.weight_kg
     for slug, ingredient in limited.items():
         limits = [limit for limit in ingredient.dose_limits if limit.applies(present)]

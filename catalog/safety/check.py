@@ -13,11 +13,14 @@ from catalog.safety.types import (
     Outcome,
     PatientProfile,
     Severity,
+    Term,
 )
 
 SEVERITY_RANK = {Severity.CRITICAL: 0, Severity.WARNING: 1, Severity.INFO: 2}
 KIND_RANK = {kind: rank for rank, kind in enumerate(FindingKind)}
 GAP_RANK = {kind: rank for rank, kind in enumerate(GapKind)}
+OUTCOMES = {Severity.CRITICAL: Outcome.CONTRAINDICATED, Severity.WARNING: Outcome.CAUTION, Severity.INFO: Outcome.CLEAR}
+_NONE = Term("", "")
 
 
 def check_composition(
@@ -55,12 +58,9 @@ def check_composition(
     dose_findings(components, patient, findings, gaps)
     _incompatibility_findings(components, findings)
     findings.sort(key=_order)
-    if any(f.severity is Severity.CRITICAL for f in findings):
-        outcome = Outcome.CONTRAINDICATED
-    elif any(f.severity is Severity.WARNING for f in findings):
-        outcome = Outcome.CAUTION
-    else:
-        outcome = Outcome.CLEAR
+    # Sorted worst first, so the first finding decides the outcome.
+    worst = findings[0].severity if findings else Severity.INFO
+    outcome = OUTCOMES[worst]
     unchecked = tuple(
         sorted(gaps.values(), key=lambda g: (GAP_RANK[g.kind], g.ingredient.code if g.ingredient else ""))
     )
@@ -80,12 +80,13 @@ def _order(finding: Finding):
     return (
         SEVERITY_RANK[finding.severity],
         KIND_RANK[finding.kind],
-        finding.ingredient.code if finding.ingredient else "",
-        finding.product.code if finding.product else "",
-        finding.allergen.code if finding.allergen else "",
+        (finding.ingredient or _NONE).code,
+        (finding.product or _NONE).code,
+        (finding.allergen or _NONE).code,
         finding.allergy_record or 0,
-        finding.condition.code if finding.condition else "",
-        finding.other_ingredient.code if finding.other_ingredient else "",
+        (finding.condition or _NONE).code,
+        (finding.other_ingredient or _NONE).code,
+        # Two components of one ingredient in units that do not fit: keep their order fixed too.
         finding.facts if finding.kind is FindingKind.UNIT_MISMATCH else (),
     )
 
@@ -100,21 +101,43 @@ def _condition_findings(components, patient: PatientProfile, findings: list[Find
     seen: set[tuple[str, str]] = set()
     for component in components:
         ingredient = component.ingredient
-        for kind, severity, listed in (
-            (FindingKind.CONTRAINDICATION, Severity.CRITICAL, ingredient.contraindications),
-            (FindingKind.INGREDIENT_CAUTION, Severity.WARNING, ingredient.cautions),
-        ):
-            for term in listed:
-                condition = conditions.get(term.code)
-                if condition is not None and (ingredient.slug, condition.code) not in seen:
-                    seen.add((ingredient.slug, condition.code))
-                    findings.append(Finding(kind, severity, ingredient.term, condition=condition))
+        for term in ingredient.contraindications:
+            if term.code in conditions and (ingredient.slug, term.code) not in seen:
+                seen.add((ingredient.slug, term.code))
+                findings.append(
+                    Finding(
+                        FindingKind.CONTRAINDICATION,
+                        Severity.CRITICAL,
+                        ingredient.term,
+                        None,
+                        (),
+                        None,
+                        conditions[term.code],
+                    )
+                )
+        for term in ingredient.cautions:
+            if term.code in conditions and (ingredient.slug, term.code) not in seen:
+                seen.add((ingredient.slug, term.code))
+                findings.append(
+                    Finding(
+                        FindingKind.INGREDIENT_CAUTION,
+                        Severity.WARNING,
+                        ingredient.term,
+                        None,
+                        (),
+                        None,
+                        conditions[term.code],
+                    )
+                )
 
 
 def _incompatibility_findings(components, findings: list[Finding]) -> None:
+    declaring = [component.ingredient for component in components if component.ingredient.incompatibilities]
+    if not declaring:
+        return
     present = {component.ingredient.slug: component.ingredient for component in components}
     seen: set[tuple[str, str]] = set()
-    for ingredient in present.values():
+    for ingredient in declaring:
         for other_slug, reason in ingredient.incompatibilities:
             other = present.get(other_slug)
             if other is None:

@@ -65,6 +65,7 @@ class Match:
 
 # Preference between two ways of reaching the same flag: direct relations first, then the
 # better-known cross-reaction, then the shorter path.
+INDEX_CACHE_SIZE = 4096
 RELATION_RANK = {Relation.SAME: 0, Relation.GROUP: 1, Relation.MEMBER: 2, Relation.SIBLING: 3, Relation.LINK: 4}
 
 
@@ -86,6 +87,8 @@ class AllergenGraph:
                 if ancestor != code:
                     self._down[ancestor].add(code)
         self._by_flag: dict[str, dict[str, Match]] = {}
+        self._reached: dict[str, frozenset[str]] = {}
+        self._indexes: dict[frozenset[str], dict[str, tuple[tuple[str, Match], ...]]] = {}
 
     @classmethod
     def from_paths(cls, paths: Iterable[tuple[Term, ...]]) -> "AllergenGraph":
@@ -148,6 +151,32 @@ class AllergenGraph:
         return tuple(self.terms[c] for c in reversed(chain))
 
     # --- Matching ----------------------------------------------------------------------------
+
+    def index_for(self, recorded: frozenset[str]) -> dict[str, tuple[tuple[str, Match], ...]]:
+        """For a patient's recorded allergens: each flag they reach, with which of them and how.
+
+        Kept per set of recorded allergens (a patient checked again, as the composer does on every
+        change, finds it ready); the cache is bounded and starts afresh when full.
+        """
+        index = self._indexes.get(recorded)
+        if index is None:
+            gathered: dict[str, list[tuple[str, Match]]] = {}
+            for record in sorted(recorded):
+                for flag in self.flags_reached_by(record):
+                    gathered.setdefault(flag, []).append((record, self.matches_for_flag(flag)[record]))
+            index = {flag: tuple(entries) for flag, entries in gathered.items()}
+            if len(self._indexes) >= INDEX_CACHE_SIZE:
+                self._indexes.clear()
+            self._indexes[recorded] = index
+        return index
+
+    def flags_reached_by(self, record: str) -> frozenset[str]:
+        """Every flag an allergy recorded against `record` reaches (computed once, then kept)."""
+        found = self._reached.get(record)
+        if found is None:
+            found = frozenset(flag for flag in self.nodes if self.match(record, flag) is not None)
+            self._reached[record] = found
+        return found
 
     def matches_for_flag(self, flag: str) -> dict[str, Match]:
         """Every recorded allergen that reaches the flag `flag`, with how (computed once, then kept)."""

@@ -139,6 +139,10 @@ def significant_words(text: str | None) -> tuple[str, ...]:
     return tuple(word for word in folded.split() if word not in GENERIC_WORDS and (len(word) > 1 or word.isdigit()))
 
 
+def _long_prefixes(words: frozenset[str]) -> frozenset[str]:
+    return frozenset(word[:end] for word in words if len(word) >= 4 for end in range(4, len(word) + 1))
+
+
 def contains_phrase(words: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
     """Whether `phrase` appears in `words` as whole consecutive words."""
     size = len(phrase)
@@ -172,6 +176,8 @@ class IngredientFacts:
     # The name and each alias as significant words, for free-text allergies naming the ingredient.
     phrases: tuple[tuple[str, ...], ...] = field(init=False, compare=False)
     phrase_words: frozenset[str] = field(init=False, compare=False)
+    # Prefixes (four letters or more) of those words: a typo'd free-text allergy resembles the name.
+    phrase_prefixes: frozenset[str] = field(init=False, compare=False)
 
     def __post_init__(self):
         object.__setattr__(self, "term", Term(self.slug, self.name))
@@ -179,7 +185,9 @@ class IngredientFacts:
         object.__setattr__(self, "word_prefixes", prefixes(self.words))
         phrases = tuple(dict.fromkeys(p for p in map(significant_words, (self.name, *self.aliases)) if p))
         object.__setattr__(self, "phrases", phrases)
-        object.__setattr__(self, "phrase_words", frozenset(word for phrase in phrases for word in phrase))
+        phrase_words = frozenset(word for phrase in phrases for word in phrase)
+        object.__setattr__(self, "phrase_words", phrase_words)
+        object.__setattr__(self, "phrase_prefixes", _long_prefixes(phrase_words))
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,6 +223,7 @@ class AllergyFacts:
     words: frozenset[str] = field(init=False, compare=False)
     word_prefixes: frozenset[str] = field(init=False, compare=False)
     text_words: tuple[str, ...] = field(init=False, compare=False)
+    text_prefixes: frozenset[str] = field(init=False, compare=False)
     # High criticality, a severe reaction, or anaphylaxis written down with "unable to assess".
     serious: bool = field(init=False, compare=False)
 
@@ -222,7 +231,9 @@ class AllergyFacts:
         words = search_words(self.text) if self.text else frozenset()
         object.__setattr__(self, "words", words)
         object.__setattr__(self, "word_prefixes", prefixes(words))
-        object.__setattr__(self, "text_words", significant_words(self.text))
+        text_words = significant_words(self.text)
+        object.__setattr__(self, "text_words", text_words)
+        object.__setattr__(self, "text_prefixes", _long_prefixes(frozenset(text_words)))
         anaphylaxis = any(word.startswith("anaphyla") for word in search_words(self.manifestation or ""))
         serious = (
             self.criticality == "high"
