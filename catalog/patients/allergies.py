@@ -35,26 +35,12 @@ CODED_ALLERGY_FIELDS = {
 }
 
 
-def list_allergies(session: Session, *, clinic_id: int, patient_id: int) -> list[AllergyRecord]:
-    return patients.get_patient(session, clinic_id=clinic_id, patient_id=patient_id).allergies
-
-
 def get_allergy(session: Session, *, clinic_id: int, patient_id: int, allergy_id: int) -> AllergyRecord:
     patient = patients.get_patient(session, clinic_id=clinic_id, patient_id=patient_id)
     record = next((r for r in patient.allergies if r.id == allergy_id), None)
     if record is None:
         raise NotFound("This patient has no allergy record with this id.")
     return record
-
-
-def with_allergen_paths(session: Session, records: list[AllergyRecord]) -> list[AllergyRecord]:
-    """Give each coded record its allergen's groups, from the broadest down to the allergen itself."""
-    if any(record.allergen_code for record in records):
-        hierarchy = allergens_service.load_hierarchy(session)
-        for record in records:
-            if record.allergen_code:
-                record.allergen_path = [{"code": n.code, "name": n.name} for n in hierarchy.path(record.allergen_code)]
-    return records
 
 
 def record_view(record: AllergyRecord) -> dict:

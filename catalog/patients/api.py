@@ -6,7 +6,7 @@ from flask_smorest import Blueprint
 
 from catalog.clinics.auth import current_actor, token_required
 from catalog.extensions import db
-from catalog.patients import allergies, service
+from catalog.patients import allergies, reading, service
 from catalog.patients.schemas import (
     AllergyCreateSchema,
     AllergyRevisionSchema,
@@ -41,11 +41,6 @@ def _stale_revision(error: allergies.StaleRevision):
     )
 
 
-def _detail(patient):
-    allergies.with_allergen_paths(db.session, patient.allergies)
-    return patient
-
-
 @bp.route("")
 class Patients(MethodView):
     @token_required(bp)
@@ -72,7 +67,8 @@ class Patients(MethodView):
         as 'no known allergies'.
         """
         patient = service.create_patient(db.session, actor=current_actor(), **data)
-        return patient, 201, {"Location": url_for("Patients.PatientDetail", patient_id=patient.id)}
+        location = url_for("Patients.PatientDetail", patient_id=patient.id)
+        return reading.patient_file(db.session, patient), 201, {"Location": location}
 
 
 @bp.route("/<int:patient_id>")
@@ -82,7 +78,7 @@ class PatientDetail(MethodView):
     @bp.alt_response(404, **NOT_FOUND)
     def get(self, patient_id):
         """Read a patient, with conditions, allergy status and every allergy record"""
-        return _detail(service.get_patient(db.session, clinic_id=current_actor().clinic_id, patient_id=patient_id))
+        return reading.read_patient(db.session, clinic_id=current_actor().clinic_id, patient_id=patient_id)
 
     @token_required(bp, write=True)
     @bp.arguments(PatientUpdateSchema)
@@ -95,7 +91,8 @@ class PatientDetail(MethodView):
 
         Send only the fields to change. `conditions` replaces the list.
         """
-        return _detail(service.update_patient(db.session, actor=current_actor(), patient_id=patient_id, changes=data))
+        patient = service.update_patient(db.session, actor=current_actor(), patient_id=patient_id, changes=data)
+        return reading.patient_file(db.session, patient)
 
 
 @bp.route("/<int:patient_id>/allergies")
@@ -105,8 +102,7 @@ class Allergies(MethodView):
     @bp.alt_response(404, **NOT_FOUND)
     def get(self, patient_id):
         """List a patient's allergy records, refuted and entered-in-error ones included"""
-        records = allergies.list_allergies(db.session, clinic_id=current_actor().clinic_id, patient_id=patient_id)
-        return allergies.with_allergen_paths(db.session, records)
+        return reading.list_allergies(db.session, clinic_id=current_actor().clinic_id, patient_id=patient_id)
 
     @token_required(bp, write=True)
     @bp.arguments(AllergyCreateSchema)
@@ -121,9 +117,8 @@ class Allergies(MethodView):
         An active record replaces a 'no known allergies' assertion.
         """
         record = allergies.record_allergy(db.session, actor=current_actor(), patient_id=patient_id, data=data)
-        allergies.with_allergen_paths(db.session, [record])
         location = url_for("Patients.AllergyDetail", patient_id=patient_id, allergy_id=record.id)
-        return record, 201, {"Location": location, "ETag": revision_etag(record.revision)}
+        return reading.place(db.session, record), 201, {"Location": location, "ETag": revision_etag(record.revision)}
 
 
 @bp.route("/<int:patient_id>/allergies/<int:allergy_id>")
@@ -133,11 +128,10 @@ class AllergyDetail(MethodView):
     @bp.alt_response(404, **NOT_FOUND)
     def get(self, patient_id, allergy_id):
         """Read one allergy record (its `ETag` is its revision)"""
-        record = allergies.get_allergy(
+        allergy = reading.read_allergy(
             db.session, clinic_id=current_actor().clinic_id, patient_id=patient_id, allergy_id=allergy_id
         )
-        allergies.with_allergen_paths(db.session, [record])
-        return record, 200, {"ETag": revision_etag(record.revision)}
+        return allergy, 200, {"ETag": revision_etag(allergy.record.revision)}
 
     @token_required(bp, write=True)
     @bp.arguments(AllergyUpdateSchema)
@@ -162,8 +156,7 @@ class AllergyDetail(MethodView):
             data=data,
             expected_revision=expected_revision(),
         )
-        allergies.with_allergen_paths(db.session, [record])
-        return record, 200, {"ETag": revision_etag(record.revision)}
+        return reading.place(db.session, record), 200, {"ETag": revision_etag(record.revision)}
 
 
 @bp.route("/<int:patient_id>/allergies/<int:allergy_id>/history")

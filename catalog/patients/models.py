@@ -146,16 +146,6 @@ class AllergyRecord(recorded_actor("recorded_by"), db.Model):
     patient: Mapped[Patient] = relationship(back_populates="allergies", lazy="raise")
     allergen: Mapped["Allergen | None"] = relationship(lazy="joined")  # noqa: F821
 
-    # Set by the service to the allergen's path through the hierarchy; see allergen_ref.
-    allergen_path = None
-
-    @property
-    def allergen_ref(self) -> dict | None:
-        if self.allergen_code is None:
-            return None
-        path = self.allergen_path or [{"code": self.allergen_code, "name": self.allergen.name}]
-        return {"code": self.allergen_code, "name": self.allergen.name, "path": path}
-
     @property
     def reaction(self) -> dict | None:
         if self.reaction_manifestation is None:

@@ -157,9 +157,11 @@ class ReactionOutSchema(Schema):
 
 
 class AllergySchema(Schema):
+    """Dumps a `reading.Allergy`: the record's own fields, and its allergen as placed in the hierarchy."""
+
     id = fields.Integer()
     patient = fields.Integer(attribute="patient_id")
-    allergen = fields.Nested(AllergenRefSchema, attribute="allergen_ref", allow_none=True)
+    allergen = fields.Nested(AllergenRefSchema, allow_none=True)
     allergen_text = fields.String(allow_none=True)
     type = fields.Enum(AllergyType, by_value=True)
     criticality = fields.Enum(Criticality, by_value=True)
@@ -174,9 +176,17 @@ class AllergySchema(Schema):
     updated_at = fields.DateTime()
     revision = fields.Integer(metadata={"description": "Increases with every change; sent as the weak ETag."})
 
+    def get_attribute(self, obj, attr, default):
+        return super().get_attribute(obj if attr == "allergen" else obj.record, attr, default)
+
 
 class PatientDetailSchema(PatientSchema):
+    """Dumps a `reading.PatientFile`: the patient's own fields, and every allergy record placed."""
+
     allergies = fields.List(fields.Nested(AllergySchema))
+
+    def get_attribute(self, obj, attr, default):
+        return super().get_attribute(obj if attr == "allergies" else obj.patient, attr, default)
 
 
 class AllergyRevisionSchema(Schema):

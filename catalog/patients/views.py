@@ -13,7 +13,7 @@ from catalog.cocktails import service as cocktails_service
 from catalog.core.actors import Role
 from catalog.core.errors import DomainError
 from catalog.extensions import db
-from catalog.patients import allergies, service
+from catalog.patients import allergies, reading, service
 from catalog.patients.models import AllergyType, ClinicalStatus, Criticality, ReactionSeverity, VerificationStatus
 from catalog.patients.schemas import (
     AllergyCreateSchema,
@@ -111,12 +111,8 @@ def new():
 @bp.get("/<int:patient_id>")
 @role_required(Role.VIEWER)
 def detail(patient_id: int):
-    patient = service.get_patient(db.session, clinic_id=current_actor().clinic_id, patient_id=patient_id)
-    allergies.with_allergen_paths(db.session, patient.allergies)
-    standing = [r for r in patient.allergies if r.is_standing]
-    set_apart = [r for r in patient.allergies if not r.is_standing]
-    # Active first, then the rest; within each, the most critical first.
-    standing.sort(key=lambda r: (r.clinical_status != ClinicalStatus.ACTIVE, r.criticality != Criticality.HIGH, r.id))
+    file = reading.read_patient(db.session, clinic_id=current_actor().clinic_id, patient_id=patient_id)
+    patient = file.patient
     checks = checks_service.list_checks(
         db.session, clinic_id=patient.clinic_id, patient_id=patient.id, page_size=20
     ).items
@@ -124,8 +120,8 @@ def detail(patient_id: int):
     return render_template(
         "patients/detail.html",
         patient=patient,
-        standing=standing,
-        set_apart=set_apart,
+        standing=file.standing,
+        set_apart=file.set_apart,
         can_write=_can_write(),
         checks=checks,
         cocktail_names=cocktails_service.names(db.session, clinic_id=patient.clinic_id, ids=cocktail_ids),
