@@ -1,5 +1,7 @@
 """Running the safety check for a patient, recording checks of saved versions, and overrides."""
 
+from dataclasses import dataclass
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -46,9 +48,26 @@ def check_composition_alone(session: Session, *, components: list[dict]) -> Chec
 
 
 def check_unsaved(session: Session, *, actor: Actor, patient_id: int, components: list[dict]) -> CheckResult:
-    """What the composer shows while composing; not recorded, since nothing is used yet."""
-    patient = _patient(session, clinic_id=actor.clinic_id, patient_id=patient_id)
-    return run_check(session, patient=patient, components=components)
+    """Unsaved components checked against a patient; not recorded, since nothing is used yet."""
+    return check_while_composing(
+        session, clinic_id=actor.clinic_id, patient_id=patient_id, components=components
+    ).result
+
+
+@dataclass(frozen=True)
+class LiveCheck:
+    result: CheckResult
+    patient: Patient | None
+
+
+def check_while_composing(
+    session: Session, *, clinic_id: int, patient_id: int | None, components: list[dict]
+) -> LiveCheck:
+    """What the composer shows: the check against the chosen patient, else of the composition alone; not recorded."""
+    if patient_id is None:
+        return LiveCheck(check_composition_alone(session, components=components), None)
+    patient = _patient(session, clinic_id=clinic_id, patient_id=patient_id)
+    return LiveCheck(run_check(session, patient=patient, components=components), patient)
 
 
 def check_version(

@@ -1,5 +1,43 @@
 """Re-basing a change made on an older version onto the current one: take theirs, keep mine, name clashes."""
 
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from catalog.cocktails.compositions import composition_of
+from catalog.cocktails.diffing import diff
+from catalog.cocktails.models import Cocktail
+from catalog.cocktails.service import get_cocktail, get_version
+
+
+@dataclass(frozen=True)
+class Rebased:
+    """A change re-based on the current version: the merged composition, and what the composer says about it."""
+
+    cocktail: Cocktail
+    composition: dict
+    current: int  # the version the change is now made from
+    based_on: int  # the version it was first made from: `diff` runs from there to `current`
+    diff: dict
+    clashes: list[str]  # components and fields both changed differently: the change's own values are kept
+
+
+def rebase_on_conflict(
+    session: Session, *, clinic_id: int, cocktail_id: int, based_on: int | None, mine: dict
+) -> Rebased:
+    """`mine` (CompositionSchema-shaped), made from version `based_on`, re-based on the version saved since.
+
+    Reads the cocktail afresh: the save that found it stale wrote nothing, but may have read it before the other save.
+    """
+    cocktail = get_cocktail(session, clinic_id=clinic_id, cocktail_id=cocktail_id)
+    session.refresh(cocktail)
+    current = cocktail.current_version
+    start = based_on if based_on and based_on <= current else current
+    base = get_version(session, cocktail=cocktail, number=start)
+    theirs = get_version(session, cocktail=cocktail, number=current)
+    merged, clashes = rebase(base=composition_of(base), theirs=composition_of(theirs), mine=mine)
+    return Rebased(cocktail, merged, current=current, based_on=start, diff=diff(base, theirs), clashes=clashes)
+
 
 def rebase(*, base: dict, theirs: dict, mine: dict) -> tuple[dict, list[str]]:
     """Mine re-based on theirs: what only they changed is taken, what only I changed is kept.

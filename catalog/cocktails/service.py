@@ -14,11 +14,19 @@ from catalog.cocktails.diffing import diff
 from catalog.cocktails.models import Cocktail, CocktailStatus, CocktailVersion
 from catalog.core.actors import Actor, actor_columns
 from catalog.core.db import flush_unique, utcnow
-from catalog.core.errors import Invalid, NotFound
+from catalog.core.errors import Conflict, Invalid, NotFound
 from catalog.core.paging import Page, paginate
 from catalog.core.text import LIKE_ESCAPE, fold, like_fragment
 
 NAME_TAKEN = "Another cocktail of this clinic has this name."
+
+
+class ChangedMeanwhile(Conflict):
+    """Someone else changed a cocktail's field since the form that changes it was shown (HTTP 409)."""
+
+    def __init__(self, field: str, now: str):
+        message = f"Someone else changed the {field} meanwhile (it is now “{now}”). Look, then try again."
+        super().__init__(message, errors={field: [message]})
 
 
 # --- Reading -------------------------------------------------------------------------
@@ -168,10 +176,18 @@ def create_cocktail(
     return cocktail
 
 
-def update_cocktail(session: Session, *, actor: Actor, cocktail_id: int, changes: dict) -> Cocktail:
-    """Rename, describe, archive or restore; the composition changes only through new versions."""
+def update_cocktail(
+    session: Session, *, actor: Actor, cocktail_id: int, changes: dict, seen: dict | None = None
+) -> Cocktail:
+    """Rename, describe, archive or restore; the composition changes only through new versions.
+
+    `seen` holds the values a form showed for the fields it changes: one someone else changed since is refused.
+    """
     cocktail = get_cocktail(session, clinic_id=actor.clinic_id, cocktail_id=cocktail_id)
     before = {"name": cocktail.name, "description": cocktail.description, "status": cocktail.status.value}
+    for field, shown in (seen or {}).items():
+        if before[field] != shown:
+            raise ChangedMeanwhile(field, before[field])
     if "name" in changes:
         _check_name_free(session, clinic_id=actor.clinic_id, name=changes["name"], cocktail_id=cocktail.id)
         cocktail.name = changes["name"]

@@ -1,28 +1,20 @@
 """Pages for cocktails: the list, the composer with its live check, history, diff and versions.
 
-Forms are validated by the API's schemas. Component rows in the composer are named
-`components-<key>-<field>`; their order on the page is their order in the version.
+Each view reads its form through the API's schemas (`catalog.cocktails.forms` takes the composer's
+rows apart), calls one service and renders; a refused form is answered by the function its
+`on_refusal` names, written just above it.
 """
 
-import re
-import secrets
+from functools import wraps
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from marshmallow import ValidationError
+from marshmallow import EXCLUDE, Schema, ValidationError
 
 from catalog.checks import service as checks_service
 from catalog.clinics.auth import current_actor, role_required
-from catalog.cocktails import rebase, service, versions
+from catalog.cocktails import forms, rebase, schemas, service, versions
 from catalog.cocktails.compositions import composition_of
-from catalog.cocktails.diffing import diff as version_diff
-from catalog.cocktails.models import CocktailStatus, Technique
-from catalog.cocktails.schemas import (
-    CloneSchema,
-    CocktailCreateSchema,
-    CocktailUpdateSchema,
-    CompositionSchema,
-    VersionCreateSchema,
-)
+from catalog.cocktails.models import Technique
 from catalog.core.actors import Role
 from catalog.core.errors import DomainError
 from catalog.extensions import db
@@ -30,148 +22,67 @@ from catalog.ingredients import service as ingredients_service
 from catalog.ingredients.models import Ingredient
 from catalog.patients import service as patients_service
 from catalog.safety import UNITS
-from catalog.web.forms import flatten, reasons, refused
+from catalog.web.forms import flatten, load_query, on_refusal, reasons, refuse_back_to, refused
 
 bp = Blueprint("cocktails", __name__, url_prefix="/cocktails")
 
-ROW_FIELD = re.compile(r"^components-([a-z0-9]{1,16})-(ingredient|concentration|unit|volume_ml)$")
-TECHNIQUES = [
-    (Technique.POINT_INJECTION.value, "Point injection"),
-    (Technique.NEEDLE_FREE.value, "Needle-free (high-pressure device)"),
-    (Technique.MICRONEEDLING_COMBINATION.value, "Micro-needling combination"),
-]
+
+def with_cocktail(view):
+    """Give the view the clinic's cocktail its URL names, before any form is read: another clinic's is not found."""
+
+    @wraps(view)
+    def wrapper(cocktail_id: int, **kwargs):
+        return view(_get(cocktail_id), **kwargs)
+
+    return wrapper
 
 
-# --- Reading the composer's form --------------------------------------------------------
+def _get(cocktail_id: int):
+    return service.get_cocktail(db.session, clinic_id=current_actor().clinic_id, cocktail_id=cocktail_id)
 
 
-def component_rows(form) -> list[dict]:
-    """The component rows as submitted, in page order, each with its key and raw values."""
-    rows: dict[str, dict] = {}
-    for name, value in form.items(multi=True):
-        if match := ROW_FIELD.match(name):
-            rows.setdefault(match.group(1), {"key": match.group(1)})[match.group(2)] = value.strip()
-    return list(rows.values())
+# --- Reading forms and refusals ---------------------------------------------------------------
 
 
-def composition_input(form, rows: list[dict]) -> dict:
-    """The form as CompositionSchema input (numbers left as typed: the schema says what is wrong)."""
-
-    def number(value: str | None):
-        return value if value not in (None, "") else None
-
-    def whole(value: str | None):
-        value = (value or "").strip()
-        return int(value) if value.isdigit() and len(value) < 6 else (value or None)
-
-    protocol = {
-        "sessions": whole(form.get("sessions")),
-        "weeks_between_sessions": whole(form.get("weeks_between_sessions")),
-    }
-    return {
-        "components": [
-            {
-                "ingredient": row.get("ingredient", ""),
-                "concentration": number(row.get("concentration")),
-                "unit": row.get("unit", ""),
-                "volume_ml": number(row.get("volume_ml")),
-            }
-            for row in rows
-        ],
-        "technique": form.get("technique", ""),
-        "indication": form.get("indication", "").strip(),
-        "protocol": {key: value for key, value in protocol.items() if value is not None},
-        "notes": form.get("notes", "").strip(),
-    }
+def _valid_fields(schema: type[Schema], args, *names: str) -> dict:
+    """`args` through `schema` one field at a time: a field that is not valid counts as not sent."""
+    values = {}
+    for name in names:
+        values.update(load_query(schema(only=(name,), unknown=EXCLUDE), args)[0])
+    return values
 
 
-def row_errors(messages: dict, rows: list[dict]) -> tuple[dict, dict]:
-    """Split schema errors into the form's own fields and each component row's, by row key."""
-    by_row: dict[str, dict] = {}
-    components = messages.get("components")
-    general = {key: value for key, value in messages.items() if key != "components"}
-    if isinstance(components, dict):
-        for index, problems in components.items():
-            if str(index).isdigit() and int(index) < len(rows):
-                by_row[rows[int(index)]["key"]] = flatten(problems) if isinstance(problems, dict) else {"_": problems}
-            else:
-                general.setdefault("components", []).extend(problems if isinstance(problems, list) else [str(problems)])
-    elif components:
-        general["components"] = components
-    return flatten(general), by_row
+def _form_number(name: str) -> int | None:
+    return _valid_fields(forms.FormNumbersSchema, request.form, name).get(name)
+
+
+def _row_errors(error: ValidationError | DomainError, rows: list[dict]) -> tuple[dict, dict]:
+    """A refusal as the composer shows it: the form's own fields, and each component row's by its key."""
+    messages = error.messages if isinstance(error, ValidationError) else (error.errors or {"_general": [error.message]})
+    general, by_row = forms.row_errors(messages, rows)
+    return flatten(general), {key: flatten(problems) for key, problems in by_row.items()}
 
 
 def _ingredients_of(rows: list[dict]) -> dict[str, Ingredient]:
-    slugs = [row.get("ingredient") for row in rows if row.get("ingredient")]
-    if not slugs:
-        return {}
-    return {i.slug: i for i in ingredients_service.ingredients_by_slug(db.session, slugs=slugs)}
+    slugs = [row["ingredient"] for row in rows if row.get("ingredient")]
+    return {i.slug: i for i in ingredients_service.ingredients_by_slug(db.session, slugs=slugs)} if slugs else {}
 
 
-def _rows_from_version(version) -> list[dict]:
-    return _rows_from_composition(composition_of(version))
+def _patients() -> list:
+    """The clinic's patients, for the choice of whom to check for."""
+    return patients_service.search_patients(db.session, clinic_id=current_actor().clinic_id, page_size=100).items
 
 
-def _rows_from_composition(composition: dict) -> list[dict]:
-    return [
-        {
-            "key": secrets.token_hex(4),
-            "ingredient": c["ingredient"],
-            "concentration": f"{c['concentration']:g}",
-            "unit": c["unit"],
-            "volume_ml": f"{c['volume_ml']:g}" if c.get("volume_ml") is not None else "",
-        }
-        for c in composition["components"]
-    ]
+def _can_write() -> bool:
+    return current_actor().allows(Role.PRACTITIONER)
 
 
-def _values_from_composition(composition: dict) -> dict:
-    protocol = composition.get("protocol") or {}
-    technique = composition.get("technique")
-    return {
-        "technique": technique.value if isinstance(technique, Technique) else technique,
-        "indication": composition.get("indication") or "",
-        "sessions": protocol.get("sessions") or "",
-        "weeks_between_sessions": ""
-        if protocol.get("weeks_between_sessions") is None
-        else protocol["weeks_between_sessions"],
-        "notes": composition.get("notes") or "",
-    }
-
-
-def _composer(
-    *, cocktail=None, base=None, rows=None, values=None, errors=None, row_problems=None, conflict=None, status=200
-):
-    rows = rows or []
-    clinic_id = current_actor().clinic_id
-    return (
-        render_template(
-            "cocktails/composer.html",
-            cocktail=cocktail,
-            base=base,
-            rows=rows,
-            ingredients=_ingredients_of(rows),
-            values=values or {},
-            errors=errors or {},
-            row_problems=row_problems or {},
-            conflict=conflict,
-            techniques=TECHNIQUES,
-            units=list(UNITS),
-            patients=patients_service.search_patients(db.session, clinic_id=clinic_id, page_size=100).items,
-        ),
-        status,
+def _save_version(cocktail, submitted: dict):
+    """A new version from VersionCreateSchema input, made from the version the form names in `based_on`."""
+    data = schemas.VersionCreateSchema().load(submitted)
+    return versions.save_version(
+        db.session, actor=current_actor(), cocktail_id=cocktail.id, based_on=_form_number("based_on"), data=data
     )
-
-
-def _values_from_version(cocktail, version) -> dict:
-    return {
-        "name": cocktail.name if cocktail else "",
-        "technique": version.technique.value,
-        "indication": version.indication,
-        "sessions": version.sessions or "",
-        "weeks_between_sessions": version.weeks_between_sessions if version.weeks_between_sessions is not None else "",
-        "notes": version.notes,
-    }
 
 
 # --- The list ------------------------------------------------------------------------------
@@ -180,114 +91,110 @@ def _values_from_version(cocktail, version) -> dict:
 @bp.get("")
 @role_required(Role.VIEWER)
 def index():
-    status = request.args.get("status") or None
-    status = status if status in {s.value for s in CocktailStatus} else None
-    query = request.args.get("q", "")[:200]
-    page = request.args.get("page", "1")
-    results = service.search_cocktails(
-        db.session,
-        clinic_id=current_actor().clinic_id,
-        q=query,
-        status=status,
-        page=int(page) if page.isdigit() and 0 < int(page) <= 100_000 else 1,
-    )
-    return render_template("cocktails/index.html", results=results, q=query, status=status)
+    query = _valid_fields(schemas.CocktailQuerySchema, request.args, "q", "status", "page")
+    results = service.search_cocktails(db.session, clinic_id=current_actor().clinic_id, **query)
+    return render_template("cocktails/index.html", results=results, q=query.get("q", ""), status=query.get("status"))
 
 
 # --- Composing --------------------------------------------------------------------------------
 
 
-@bp.route("/new", methods=["GET", "POST"])
+def _composer(*, rows: list[dict] | None = None, status: int = 200, **given):
+    """The composer page; `given` names the cocktail, base version, values, errors and conflict there are."""
+    context = {"cocktail": None, "base": None, "values": {}, "errors": {}, "row_problems": {}, "conflict": None}
+    context |= {key: value for key, value in given.items() if value is not None}
+    rows = rows or []
+    page = render_template(
+        "cocktails/composer.html",
+        **context,
+        rows=rows,
+        ingredients=_ingredients_of(rows),
+        techniques=forms.TECHNIQUES,
+        units=list(UNITS),
+        patients=_patients(),
+    )
+    return page, status
+
+
+def _composer_refused(error, cocktail_id: int | None = None):
+    """The composer again with the form as sent, each problem beside its field or row.
+
+    When someone saved a version meanwhile, the form is re-based on it instead.
+    """
+    if isinstance(error, versions.StaleVersion):
+        return _rebased(cocktail_id)
+    rows = forms.component_rows(request.form)
+    errors, problems = _row_errors(error, rows)
+    return _composer(
+        cocktail=_get(cocktail_id) if cocktail_id else None,
+        base=_form_number("based_on"),
+        rows=rows,
+        values=request.form,
+        errors=errors,
+        row_problems=problems,
+        status=error.status if isinstance(error, DomainError) else 422,
+    )
+
+
+def _rebased(cocktail_id: int):
+    """Take what only the other save changed, keep what only this form changed, and name what both changed."""
+    # The form was loaded once already: only then could the save find its version stale.
+    mine = schemas.VersionCreateSchema().load(forms.version_input(request.form))
+    rebased = rebase.rebase_on_conflict(
+        db.session,
+        clinic_id=current_actor().clinic_id,
+        cocktail_id=cocktail_id,
+        based_on=_form_number("based_on"),
+        mine=mine,
+    )
+    return _composer(
+        cocktail=rebased.cocktail,
+        base=rebased.current,
+        rows=forms.rows_from_composition(rebased.composition),
+        values={**request.form, **forms.values_from_composition(rebased.composition)},
+        conflict=rebased,
+        status=412,
+    )
+
+
+@bp.get("/new")
 @role_required(Role.PRACTITIONER)
 def new():
-    if request.method == "GET":
-        return _composer(values={"technique": Technique.POINT_INJECTION.value})
-    rows = component_rows(request.form)
-    data = {
-        **composition_input(request.form, rows),
-        "name": request.form.get("name", ""),
-        "description": request.form.get("description", ""),
-    }
-    try:
-        cocktail = service.create_cocktail(db.session, actor=current_actor(), data=CocktailCreateSchema().load(data))
-    except ValidationError as error:
-        errors, problems = row_errors(error.messages, rows)
-        return _composer(rows=rows, values=request.form, errors=errors, row_problems=problems, status=422)
-    except DomainError as error:
-        errors, problems = row_errors(error.errors or {}, rows)
-        return _composer(rows=rows, values=request.form, errors=errors, row_problems=problems, status=error.status)
+    return _composer(values={"technique": Technique.POINT_INJECTION.value})
+
+
+@bp.post("/new")
+@role_required(Role.PRACTITIONER)
+@on_refusal(_composer_refused)
+def create():
+    data = schemas.CocktailCreateSchema().load(forms.cocktail_input(request.form))
+    cocktail = service.create_cocktail(db.session, actor=current_actor(), data=data)
     flash(f"Cocktail “{cocktail.name}” saved as version 1.", "success")
     return redirect(url_for("cocktails.detail", cocktail_id=cocktail.id))
 
 
-@bp.route("/<int:cocktail_id>/compose", methods=["GET", "POST"])
+@bp.get("/<int:cocktail_id>/compose")
 @role_required(Role.PRACTITIONER)
-def compose(cocktail_id: int):
-    """Change the composition: saved as a new version made from the version the form was opened on."""
-    cocktail = service.get_cocktail(db.session, clinic_id=current_actor().clinic_id, cocktail_id=cocktail_id)
-    if request.method == "GET":
-        version = service.get_version(db.session, cocktail=cocktail, number=cocktail.current_version)
-        return _composer(
-            cocktail=cocktail,
-            base=version.number,
-            rows=_rows_from_version(version),
-            values=_values_from_version(cocktail, version),
-        )
-    rows = component_rows(request.form)
-    base = request.form.get("based_on", "")
-    based_on = int(base) if base.isdigit() and int(base) <= 100_000 else None
-    data = {**composition_input(request.form, rows), "change_note": request.form.get("change_note", "")}
-    try:
-        loaded = VersionCreateSchema().load(data)
-        version = versions.save_version(
-            db.session, actor=current_actor(), cocktail_id=cocktail.id, based_on=based_on, data=loaded
-        )
-    except ValidationError as error:
-        errors, problems = row_errors(error.messages, rows)
-        return _composer(
-            cocktail=cocktail,
-            base=based_on,
-            rows=rows,
-            values=request.form,
-            errors=errors,
-            row_problems=problems,
-            status=422,
-        )
-    except versions.StaleVersion as error:
-        # Re-base: take what only the other save changed, keep what only this one changed,
-        # and name where both changed the same thing, for the practitioner to decide.
-        db.session.rollback()
-        cocktail = service.get_cocktail(db.session, clinic_id=current_actor().clinic_id, cocktail_id=cocktail_id)
-        start = based_on if based_on and based_on <= error.current else error.current
-        base_version = service.get_version(db.session, cocktail=cocktail, number=start)
-        their_version = service.get_version(db.session, cocktail=cocktail, number=error.current)
-        merged, clashes = rebase.rebase(
-            base=composition_of(base_version), theirs=composition_of(their_version), mine=loaded
-        )
-        conflict = {
-            "current": error.current,
-            "based_on": start,
-            "diff": version_diff(base_version, their_version),
-            "clashes": clashes,
-        }
-        merged_rows = _rows_from_composition(merged)
-        values = {**request.form, **_values_from_composition(merged)}
-        return _composer(
-            cocktail=cocktail, base=error.current, rows=merged_rows, values=values, conflict=conflict, status=412
-        )
-    except DomainError as error:
-        if error.status == 404:
-            raise
-        errors, problems = row_errors(error.errors or {}, rows)
-        return _composer(
-            cocktail=cocktail,
-            base=based_on,
-            rows=rows,
-            values=request.form,
-            errors=errors,
-            row_problems=problems,
-            status=error.status,
-        )
+@with_cocktail
+def compose(cocktail):
+    """Change the composition, starting from the current version."""
+    view = service.cocktail_view(db.session, cocktail)
+    composition = composition_of(view.current)
+    return _composer(
+        cocktail=cocktail,
+        base=view.current.number,
+        rows=forms.rows_from_composition(composition),
+        values={"name": cocktail.name, **forms.values_from_composition(composition)},
+    )
+
+
+@bp.post("/<int:cocktail_id>/compose")
+@role_required(Role.PRACTITIONER)
+@on_refusal(_composer_refused)
+@with_cocktail
+def save(cocktail):
+    """Saved as a new version made from the version the form was opened on."""
+    version = _save_version(cocktail, forms.version_input(request.form))
     flash(f"Saved as version {version.number}.", "success")
     return redirect(url_for("cocktails.detail", cocktail_id=cocktail.id))
 
@@ -306,89 +213,68 @@ def ingredient_options():
 def component_row():
     """A new component row for an ingredient, its unit preset to the catalogue's."""
     ingredient = ingredients_service.get_ingredient(db.session, slug=request.args.get("ingredient", ""))
-    row = {"key": secrets.token_hex(4), "ingredient": ingredient.slug, "unit": ingredient.concentration_unit or "%"}
-    return render_template("cocktails/_row.html", row=row, ingredient=ingredient, units=list(UNITS), problems={})
+    return render_template(
+        "cocktails/_row.html", row=forms.new_row(ingredient), ingredient=ingredient, units=list(UNITS), problems={}
+    )
+
+
+def _live_check_refused(error):
+    """While typing, rows are often incomplete: say what stands in the way; the check runs once it is valid."""
+    rows = forms.component_rows(request.form)
+    general, by_row = _row_errors(error, rows)
+    problems = forms.live_problems(by_row, rows, _ingredients_of(rows))
+    return render_template(
+        "cocktails/_live_check.html", result=None, patient=None, rows=rows, problems=problems, general=general
+    )
 
 
 @bp.post("/composer/check")
 @role_required(Role.PRACTITIONER)
+@on_refusal(_live_check_refused)
 def live_check():
     """The check as the practitioner composes: against the chosen patient, else the composition alone."""
-    rows = component_rows(request.form)
-    patient_id = request.form.get("patient", "")
-    patient = None
-    try:
-        components = CompositionSchema(only=["components"]).load(
-            {"components": composition_input(request.form, rows)["components"]}
-        )["components"]
-        if patient_id.isdigit():
-            patient = patients_service.get_patient(
-                db.session, clinic_id=current_actor().clinic_id, patient_id=int(patient_id)
-            )
-            result = checks_service.run_check(db.session, patient=patient, components=components)
-        else:
-            result = checks_service.check_composition_alone(db.session, components=components)
-    except (ValidationError, DomainError) as error:
-        # While typing, rows are often incomplete: say what stands in the way, and check once it is valid.
-        messages = error.messages if isinstance(error, ValidationError) else (error.errors or {"_": [error.message]})
-        general, by_row = row_errors(messages, rows)
-        for row in rows:
-            # A row still being typed has no concentration yet: say so, rather than "may not be null".
-            if row["key"] in by_row and not row.get("concentration"):
-                by_row[row["key"]]["concentration"] = ["enter its concentration."]
-        names = _ingredients_of(rows)
-        problems = [
-            (names[row["ingredient"]].name if row.get("ingredient") in names else "A component", by_row[row["key"]])
-            for row in rows
-            if row["key"] in by_row
-        ]
-        return render_template(
-            "cocktails/_live_check.html", result=None, patient=patient, rows=rows, problems=problems, general=general
-        )
-    return render_template("cocktails/_live_check.html", result=result, patient=patient, rows=rows)
+    components = schemas.CompositionSchema(only=["components"]).load(forms.components_input(request.form))["components"]
+    live = checks_service.check_while_composing(
+        db.session, clinic_id=current_actor().clinic_id, patient_id=_form_number("patient"), components=components
+    )
+    rows = forms.component_rows(request.form)
+    return render_template("cocktails/_live_check.html", result=live.result, patient=live.patient, rows=rows)
 
 
 # --- One cocktail ----------------------------------------------------------------------------------
 
 
-def _get(cocktail_id: int):
-    return service.get_cocktail(db.session, clinic_id=current_actor().clinic_id, cocktail_id=cocktail_id)
-
-
 @bp.get("/<int:cocktail_id>")
 @role_required(Role.VIEWER)
-def detail(cocktail_id: int):
-    cocktail = _get(cocktail_id)
-    version = service.get_version(db.session, cocktail=cocktail, number=cocktail.current_version)
-    clinic_id = current_actor().clinic_id
+@with_cocktail
+def detail(cocktail):
+    view = service.cocktail_view(db.session, cocktail)
+    clinic_id = cocktail.clinic_id
     checks = checks_service.list_checks(db.session, clinic_id=clinic_id, cocktail_id=cocktail.id, page_size=10).items
+    names = patients_service.names(db.session, clinic_id=clinic_id, ids={check.patient_id for check in checks})
     return render_template(
         "cocktails/detail.html",
         cocktail=cocktail,
-        version=version,
-        can_write=current_actor().allows(Role.PRACTITIONER),
-        patients=patients_service.search_patients(db.session, clinic_id=clinic_id, page_size=100).items,
+        version=view.current,
+        can_write=_can_write(),
+        patients=_patients(),
         checks=checks,
-        patient_names=patients_service.names(db.session, clinic_id=clinic_id, ids={c.patient_id for c in checks}),
+        patient_names=names,
     )
 
 
 @bp.get("/<int:cocktail_id>/versions")
 @role_required(Role.VIEWER)
-def history(cocktail_id: int):
-    cocktail = _get(cocktail_id)
-    return render_template(
-        "cocktails/history.html",
-        cocktail=cocktail,
-        versions=service.list_versions(db.session, cocktail=cocktail),
-        can_write=current_actor().allows(Role.PRACTITIONER),
-    )
+@with_cocktail
+def history(cocktail):
+    saved = service.list_versions(db.session, cocktail=cocktail)
+    return render_template("cocktails/history.html", cocktail=cocktail, versions=saved, can_write=_can_write())
 
 
 @bp.get("/<int:cocktail_id>/versions/<int:number>")
 @role_required(Role.VIEWER)
-def version(cocktail_id: int, number: int):
-    cocktail = _get(cocktail_id)
+@with_cocktail
+def version(cocktail, number: int):
     return render_template(
         "cocktails/version.html",
         cocktail=cocktail,
@@ -398,90 +284,67 @@ def version(cocktail_id: int, number: int):
 
 @bp.get("/<int:cocktail_id>/diff")
 @role_required(Role.VIEWER)
-def diff(cocktail_id: int):
-    cocktail = _get(cocktail_id)
-    numbers = [request.args.get("from", ""), request.args.get("to", "")]
-    if not all(n.isdigit() and 0 < int(n) <= 100_000 for n in numbers):
+@with_cocktail
+def diff(cocktail):
+    query, errors = load_query(schemas.DiffQuerySchema(unknown=EXCLUDE), request.args)
+    if errors:
         flash("Choose two versions to compare.", "error")
         return redirect(url_for("cocktails.history", cocktail_id=cocktail.id))
-    low, high = sorted(int(n) for n in numbers)
+    low, high = sorted((query["from_"], query["to"]))
     changes = service.diff_versions(
         db.session, clinic_id=cocktail.clinic_id, cocktail_id=cocktail.id, from_=low, to=high
     )
     return render_template("cocktails/diff.html", cocktail=cocktail, diff=changes)
 
 
+def _revert_refused(error, cocktail_id: int):
+    """Back to the history, saying why nothing was reverted."""
+    if isinstance(error, ValidationError):
+        message = "Choose a version to revert to."
+    else:
+        message = f"Not reverted. {error.message} {reasons(error)}".strip()
+    return refused(message, url_for("cocktails.history", cocktail_id=cocktail_id))
+
+
 @bp.post("/<int:cocktail_id>/revert")
 @role_required(Role.PRACTITIONER)
-def revert(cocktail_id: int):
-    cocktail = _get(cocktail_id)
-    history = url_for("cocktails.history", cocktail_id=cocktail.id)
-    target, base = request.form.get("revert_to", ""), request.form.get("based_on", "")
-    try:
-        data = VersionCreateSchema().load(
-            {"revert_to": target, "change_note": request.form.get("change_note") or f"Reverted to version {target}."}
-        )
-        version = versions.save_version(
-            db.session,
-            actor=current_actor(),
-            cocktail_id=cocktail.id,
-            based_on=int(base) if base.isdigit() and int(base) <= 100_000 else None,
-            data=data,
-        )
-    except ValidationError:
-        return refused("Choose a version to revert to.", history)
-    except DomainError as error:
-        if error.status == 404:
-            raise
-        return refused(f"Not reverted. {error.message} {reasons(error)}".strip(), history)
-    flash(f"Version {version.number} restores version {target}.", "success")
+@on_refusal(_revert_refused)
+@with_cocktail
+def revert(cocktail):
+    version = _save_version(cocktail, forms.revert_input(request.form))
+    flash(f"Version {version.number} restores version {version.reverted_from}.", "success")
     return redirect(url_for("cocktails.detail", cocktail_id=cocktail.id), code=303)
 
 
 @bp.post("/<int:cocktail_id>/clone")
 @role_required(Role.PRACTITIONER)
-def clone(cocktail_id: int):
-    source = _get(cocktail_id)
-    try:
-        data = CloneSchema().load({"name": request.form.get("name", "")})
-        cocktail = service.clone_cocktail(db.session, actor=current_actor(), cocktail_id=source.id, name=data["name"])
-    except (ValidationError, DomainError) as error:
-        if isinstance(error, DomainError) and error.status == 404:
-            raise
-        return refused(f"Not cloned: {reasons(error)}", url_for("cocktails.detail", cocktail_id=source.id))
+@refuse_back_to("cocktails.detail", "Not cloned:")
+@with_cocktail
+def clone(source):
+    data = schemas.CloneSchema().load({"name": request.form.get("name", "")})
+    cocktail = service.clone_cocktail(db.session, actor=current_actor(), cocktail_id=source.id, name=data["name"])
     flash(f"“{cocktail.name}” starts as a copy of “{source.name}”.", "success")
     return redirect(url_for("cocktails.detail", cocktail_id=cocktail.id), code=303)
 
 
+def _settings_refused(error, cocktail_id: int):
+    """Back to the cocktail: a change someone else made meanwhile is named as it is, other refusals field by field."""
+    message = error.message if isinstance(error, service.ChangedMeanwhile) else f"Not saved: {reasons(error)}"
+    return refused(message, url_for("cocktails.detail", cocktail_id=cocktail_id))
+
+
 @bp.post("/<int:cocktail_id>/settings")
 @role_required(Role.PRACTITIONER)
-def settings(cocktail_id: int):
+@on_refusal(_settings_refused)
+@with_cocktail
+def settings(cocktail):
     """Rename, describe, archive or restore: only what this form changed, and not over someone else's change."""
-    cocktail = _get(cocktail_id)
     page = url_for("cocktails.detail", cocktail_id=cocktail.id)
-    stored = {"name": cocktail.name, "description": cocktail.description, "status": cocktail.status.value}
-    submitted = {}
-    for field in ("name", "description", "status"):
-        if field not in request.form:
-            continue
-        original = request.form.get(f"original_{field}", stored[field])
-        if request.form[field] == original:
-            continue
-        if stored[field] != original:
-            return refused(
-                f"Someone else changed the {field} meanwhile (it is now “{stored[field]}”). Look, then try again.", page
-            )
-        submitted[field] = request.form[field]
-    if not submitted:
+    changes, seen = forms.settings_input(request.form)
+    if not changes:
         flash("Nothing to change.", "info")
         return redirect(page, code=303)
-    try:
-        service.update_cocktail(
-            db.session, actor=current_actor(), cocktail_id=cocktail.id, changes=CocktailUpdateSchema().load(submitted)
-        )
-    except (ValidationError, DomainError) as error:
-        if isinstance(error, DomainError) and error.status == 404:
-            raise
-        return refused(f"Not saved: {reasons(error)}", page)
+    changes = schemas.CocktailUpdateSchema().load(changes)
+    service.update_cocktail(db.session, actor=current_actor(), cocktail_id=cocktail.id, changes=changes, seen=seen)
     flash("Cocktail updated.", "success")
     return redirect(page, code=303)
