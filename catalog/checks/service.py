@@ -10,6 +10,7 @@ from catalog.checks.facts import ingredient_facts, patient_profile
 from catalog.checks.models import Check, CheckOverride
 from catalog.cocktails import service as cocktails
 from catalog.cocktails.compositions import composition_of, resolve_components
+from catalog.cocktails.models import Cocktail, CocktailVersion
 from catalog.core.actors import Actor, actor_columns
 from catalog.core.db import utcnow
 from catalog.core.errors import Conflict, Invalid, NotFound
@@ -117,6 +118,27 @@ def get_check(session: Session, *, clinic_id: int, check_id: int) -> Check:
     if check is None or check.clinic_id != clinic_id:
         raise NotFound("No check with this id in your clinic.")
     return check
+
+
+@dataclass(frozen=True)
+class CheckRecord:
+    """A recorded check with what it was of: the cocktail, the version checked, and the patient."""
+
+    check: Check
+    cocktail: Cocktail
+    version: CocktailVersion
+    patient: Patient
+
+
+def get_check_record(session: Session, *, clinic_id: int, check_id: int) -> CheckRecord:
+    check = get_check(session, clinic_id=clinic_id, check_id=check_id)
+    cocktail = cocktails.get_cocktail(session, clinic_id=clinic_id, cocktail_id=check.cocktail_id)
+    return CheckRecord(
+        check,
+        cocktail,
+        cocktails.get_version(session, cocktail=cocktail, number=check.version_number),
+        patients.get_patient(session, clinic_id=clinic_id, patient_id=check.patient_id),
+    )
 
 
 def override_check(session: Session, *, actor: Actor, check_id: int, reason: str) -> CheckOverride:

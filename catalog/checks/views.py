@@ -1,87 +1,77 @@
-"""Pages for checks: run one for a patient, read its findings, override, print the treatment sheet."""
+"""Pages for checks: run one for a patient, read its findings, override, print the treatment sheet.
+
+Each view reads its form through a schema, calls one service and renders; a refused form is
+answered by the function its `on_refusal` names, written just above it.
+"""
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 
 from catalog.checks import service
 from catalog.checks.advice import load_advice
+from catalog.checks.forms import CheckFormSchema, filled
 from catalog.checks.schemas import OverrideSchema
 from catalog.clinics.auth import current_actor, role_required
 from catalog.cocktails import service as cocktails_service
 from catalog.core.actors import Role
-from catalog.core.errors import DomainError
 from catalog.extensions import db
-from catalog.patients import service as patients_service
-from catalog.web.forms import refused
+from catalog.web.forms import load_query, on_refusal, reasons, refused
 
 bp = Blueprint("checks", __name__, url_prefix="/checks")
 
 
-def _number(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() and int(value) <= 2**31 - 1 else None
+def _back_to_the_cocktail(error):
+    """Back to the cocktail's page, saying why nothing was checked; another clinic's cocktail is not found here."""
+    cocktail_id = load_query(CheckFormSchema(only=("cocktail",)), request.form)[0].get("cocktail", 0)
+    cocktail = cocktails_service.get_cocktail(db.session, clinic_id=current_actor().clinic_id, cocktail_id=cocktail_id)
+    message = reasons(error) if isinstance(error, ValidationError) else error.message
+    return refused(message, url_for("cocktails.detail", cocktail_id=cocktail.id))
 
 
 @bp.post("")
 @role_required(Role.PRACTITIONER)
+@on_refusal(_back_to_the_cocktail)
 def create():
     """Check a saved version for a patient; the check is recorded."""
-    cocktail_id = _number(request.form.get("cocktail"))
-    # Another clinic's cocktail is not found here, whatever the form says.
-    cocktail = cocktails_service.get_cocktail(
-        db.session, clinic_id=current_actor().clinic_id, cocktail_id=cocktail_id or 0
+    form = CheckFormSchema().load(filled(request.form))
+    check = service.check_version(
+        db.session,
+        actor=current_actor(),
+        patient_id=form["patient"],
+        cocktail_id=form.get("cocktail", 0),
+        version=form.get("version"),
     )
-    patient_id = _number(request.form.get("patient"))
-    if patient_id is None:
-        return refused(
-            "Choose a patient to check the cocktail for.", url_for("cocktails.detail", cocktail_id=cocktail.id)
-        )
-    try:
-        check = service.check_version(
-            db.session,
-            actor=current_actor(),
-            patient_id=patient_id,
-            cocktail_id=cocktail.id,
-            version=_number(request.form.get("version")),
-        )
-    except DomainError as error:
-        return refused(error.message, url_for("cocktails.detail", cocktail_id=cocktail.id))
     return redirect(url_for("checks.detail", check_id=check.id), code=303)
 
 
-def _context(check_id: int) -> dict:
-    clinic_id = current_actor().clinic_id
-    check = service.get_check(db.session, clinic_id=clinic_id, check_id=check_id)
-    cocktail = cocktails_service.get_cocktail(db.session, clinic_id=clinic_id, cocktail_id=check.cocktail_id)
-    return {
-        "check": check,
-        "cocktail": cocktail,
-        "version": cocktails_service.get_version(db.session, cocktail=cocktail, number=check.version_number),
-        "patient": patients_service.get_patient(db.session, clinic_id=clinic_id, patient_id=check.patient_id),
-    }
+def _page(check_id: int) -> dict:
+    """What the check's page and its sheet show: the check, the cocktail's version checked, and the patient."""
+    record = service.get_check_record(db.session, clinic_id=current_actor().clinic_id, check_id=check_id)
+    return {"check": record.check, "cocktail": record.cocktail, "version": record.version, "patient": record.patient}
 
 
 @bp.get("/<int:check_id>")
 @role_required(Role.VIEWER)
 def detail(check_id: int):
     return render_template(
-        "checks/detail.html", **_context(check_id), can_write=current_actor().allows(Role.PRACTITIONER), errors={}
+        "checks/detail.html", **_page(check_id), can_write=current_actor().allows(Role.PRACTITIONER), errors={}
     )
+
+
+def _override_refused(error, check_id: int):
+    """A reason that will not do is asked for again; a check that takes no override says why on its page."""
+    if isinstance(error, ValidationError):
+        errors = {"reason": ["Give the reason for going ahead (up to 1000 characters)."]}
+        return render_template("checks/detail.html", **_page(check_id), can_write=True, errors=errors), 422
+    return refused(error.message, url_for("checks.detail", check_id=check_id))
 
 
 @bp.post("/<int:check_id>/override")
 @role_required(Role.PRACTITIONER)
+@on_refusal(_override_refused)
 def override(check_id: int):
-    context = _context(check_id)
-    try:
-        data = OverrideSchema().load({"reason": request.form.get("reason", "")})
-        service.override_check(db.session, actor=current_actor(), check_id=check_id, reason=data["reason"])
-    except ValidationError as error:
-        errors = {"reason": ["Give the reason for going ahead (up to 1000 characters)."]} if error.messages else {}
-        return render_template("checks/detail.html", **context, can_write=True, errors=errors), 422
-    except DomainError as error:
-        if error.status == 404:
-            raise
-        return refused(error.message, url_for("checks.detail", check_id=check_id))
+    data = OverrideSchema().load({"reason": request.form.get("reason", "")})
+    service.override_check(db.session, actor=current_actor(), check_id=check_id, reason=data["reason"])
     flash("Override recorded, with your reason.", "success")
     return redirect(url_for("checks.detail", check_id=check_id), code=303)
 
@@ -91,5 +81,5 @@ def override(check_id: int):
 def sheet(check_id: int):
     """The printable treatment sheet: composition, technique, protocol, the check, and the advice."""
     return render_template(
-        "checks/sheet.html", **_context(check_id), advice=load_advice(current_app.config["SEED_DIRECTORY"])
+        "checks/sheet.html", **_page(check_id), advice=load_advice(current_app.config["SEED_DIRECTORY"])
     )
