@@ -16,10 +16,11 @@ from catalog.patients.models import (
 )
 
 
-def _birth_year():
+def birth_year_field(*, strict: bool = True):
+    """A year of birth: JSON sends a number (`strict`); a page's form sends text."""
     return fields.Integer(
         allow_none=True,
-        strict=True,
+        strict=strict,
         validate=validate.Range(1900, date.today().year, error="Must be between {min} and {max}."),
     )
 
@@ -27,7 +28,7 @@ def _birth_year():
 class PatientCreateSchema(Schema):
     reference = Text(max=64, required=True, metadata={"description": "The clinic's own record number."})
     display_name = Text(max=200, required=True)
-    birth_year = _birth_year()
+    birth_year = birth_year_field()
     conditions = fields.List(
         code_field(), load_default=list, metadata={"description": "Condition codes (see /api/v1/conditions)."}
     )
@@ -36,7 +37,7 @@ class PatientCreateSchema(Schema):
 class PatientUpdateSchema(Schema):
     reference = Text(max=64)
     display_name = Text(max=200)
-    birth_year = _birth_year()
+    birth_year = birth_year_field()
     conditions = fields.List(code_field(), metadata={"description": "Replaces the patient's conditions."})
     allergy_status = fields.String(
         validate=validate.OneOf([AllergyStatus.NO_KNOWN_ALLERGIES.value, AllergyStatus.UNKNOWN.value]),
@@ -107,14 +108,15 @@ class AllergyWriteSchema(Schema):
 
     # A new record must name its allergen; a change need not touch it.
     allergen_required = True
+    # Said on `allergen` when both or neither are given (the pages say it in the form's words).
+    one_allergen_message = "Give either an allergen code or, when no code fits, allergen_text: exactly one."
 
     @validates_schema
     def _one_allergen(self, data, **kwargs):
         if ("allergen" in data or "allergen_text" in data or self.allergen_required) and (
             bool(data.get("allergen")) == bool(data.get("allergen_text"))
         ):
-            message = "Give either an allergen code or, when no code fits, allergen_text: exactly one."
-            raise ValidationError(message, "allergen")
+            raise ValidationError(self.one_allergen_message, "allergen")
 
 
 class AllergyCreateSchema(AllergyWriteSchema):

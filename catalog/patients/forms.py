@@ -1,0 +1,121 @@
+"""The patient pages' forms: what an HTML form sends, read by the API's schemas in the form's own words."""
+
+from marshmallow import fields
+
+from catalog.patients.allergies import record_view
+from catalog.patients.models import (
+    AllergyRecord,
+    AllergyType,
+    ClinicalStatus,
+    Criticality,
+    ReactionSeverity,
+    VerificationStatus,
+)
+from catalog.patients.schemas import (
+    AllergyCreateSchema,
+    AllergyUpdateSchema,
+    PatientCreateSchema,
+    PatientUpdateSchema,
+    birth_year_field,
+)
+
+CHOICES = {
+    "type": [(t.value, t.value.capitalize()) for t in AllergyType],
+    "criticality": [
+        (Criticality.HIGH.value, "High: potential for a serious reaction"),
+        (Criticality.LOW.value, "Low"),
+        (Criticality.UNABLE_TO_ASSESS.value, "Unable to assess"),
+    ],
+    "clinical_status": [(s.value, s.value.capitalize()) for s in ClinicalStatus],
+    "verification_status": [
+        (VerificationStatus.UNCONFIRMED.value, "Unconfirmed (suspected)"),
+        (VerificationStatus.CONFIRMED.value, "Confirmed"),
+        (VerificationStatus.REFUTED.value, "Refuted"),
+        (VerificationStatus.ENTERED_IN_ERROR.value, "Entered in error"),
+    ],
+    "reaction_severity": [("", "Not recorded")] + [(s.value, s.value.capitalize()) for s in ReactionSeverity],
+}
+ONE_ALLERGEN = "Choose an allergen from the list, or describe the substance below: one or the other."
+
+
+class PatientCreateForm(PatientCreateSchema):
+    birth_year = birth_year_field(strict=False)  # a form sends the year as text
+
+
+class PatientUpdateForm(PatientUpdateSchema):
+    birth_year = birth_year_field(strict=False)
+
+
+class AllergyCreateForm(AllergyCreateSchema):
+    one_allergen_message = ONE_ALLERGEN
+
+
+class AllergyUpdateForm(AllergyUpdateSchema):
+    one_allergen_message = ONE_ALLERGEN
+    # The revision the form was filled from: a newer one stored means someone else changed the record.
+    revision = fields.Integer(load_default=None, allow_none=True, load_only=True)
+
+
+def new_patient(form) -> dict:
+    return PatientCreateForm().load(_patient_data(form))
+
+
+def patient_changes(form) -> dict:
+    return PatientUpdateForm().load(_patient_data(form))
+
+
+def allergy_status(form) -> dict:
+    """The 'no known allergies' buttons: assert it, or withdraw it."""
+    return PatientUpdateSchema(only=["allergy_status"]).load({"allergy_status": form.get("allergy_status")})
+
+
+def new_allergy(form) -> dict:
+    return AllergyCreateForm().load(_allergy_data(form))
+
+
+def allergy_change(form) -> tuple[dict, int | None]:
+    """The changed record's fields, and the revision the form was filled from (None: not sent)."""
+    data = AllergyUpdateForm().load({**_allergy_data(form), "revision": form.get("revision") or None})
+    return data, data.pop("revision")
+
+
+def _patient_data(form) -> dict:
+    data = {key: form.get(key, "") for key in ("reference", "display_name")}
+    data["birth_year"] = form.get("birth_year", "").strip() or None
+    data["conditions"] = form.getlist("conditions")
+    return data
+
+
+def _allergy_data(form) -> dict:
+    """Blank choices are left out, for the schema's defaults; a reaction needs a description or a severity."""
+    data = {
+        "allergen": form.get("allergen") or None,
+        "allergen_text": form.get("allergen_text", "").strip() or None,
+        "note": form.get("note", ""),
+    }
+    for field in ("type", "criticality", "clinical_status", "verification_status"):
+        if form.get(field):
+            data[field] = form[field]
+    manifestation = form.get("reaction_manifestation", "").strip()
+    severity = form.get("reaction_severity") or None
+    data["reaction"] = {"manifestation": manifestation, "severity": severity} if manifestation or severity else None
+    return data
+
+
+def allergy_errors(flat: dict[str, list[str]]) -> dict[str, list[str]]:
+    """The allergy schema's errors (flattened by field) in the form's words."""
+    if "reaction_manifestation" in flat:
+        return {**flat, "reaction_manifestation": ["Describe what happened (a severity needs a description)."]}
+    return flat
+
+
+def record_values(record: AllergyRecord) -> dict:
+    """The stored record, as the form shows it."""
+    return {**record_view(record), "allergen_name": record.allergen.name if record.allergen else None}
+
+
+def submitted_values(form) -> dict:
+    """What was submitted, shown back in the form."""
+    values = dict(form.items())
+    values["allergen_name"] = form.get("allergen_name")
+    return values
