@@ -229,3 +229,21 @@ def test_rebase_takes_theirs_keeps_mine_and_names_clashes():
     assert (merged["technique"], merged["notes"], clashes) == ("needle-free", "theirs", [])
     _merged, clashes = rebase(base=base, theirs=composition(a=2, b=1, c=1), mine=composition(a=5, b=1, c=1))
     assert clashes == ["a"]
+
+
+def test_settings_are_not_saved_over_someone_else_s_change(practitioner_pages, cocktail_url):
+    cocktail_id = cocktail_url.rstrip("/").split("/")[-1]
+    settings = f"/cocktails/{cocktail_id}/settings"
+    assert practitioner_pages.post(settings, {"name": "Theirs", "original_name": "Page mix"}).status_code == 303
+    response = practitioner_pages.post(settings, {"name": "Mine", "original_name": "Page mix"})
+    assert response.status_code == 303
+    page = practitioner_pages.get(cocktail_url).get_data(as_text=True)
+    assert "Someone else changed the name meanwhile (it is now “Theirs”). Look, then try again." in page
+    unchanged = practitioner_pages.post(settings, {"name": "Theirs", "original_name": "Theirs"})
+    assert "Nothing to change." in practitioner_pages.get(unchanged.headers["Location"]).get_data(as_text=True)
+
+
+def test_a_number_of_sessions_that_is_not_a_plain_number_is_refused_on_its_field(practitioner_pages):
+    response = practitioner_pages.post("/cocktails/new", composer_form(sessions="²"))
+    assert response.status_code == 422
+    assert 'id="protocol_sessions-error"' in response.get_data(as_text=True)
