@@ -74,6 +74,7 @@ def register_extensions(app: Flask) -> None:
     from catalog.cocktails import models as _cocktails  # noqa: F401
     from catalog.ingredients import models as _ingredients  # noqa: F401
     from catalog.patients import models as _patients  # noqa: F401
+    from catalog.products import models as _products  # noqa: F401
     from catalog.vocabularies import models as _vocabularies  # noqa: F401
 
     db.init_app(app)
@@ -98,11 +99,14 @@ def register_blueprints(app: Flask) -> None:
     from catalog.ingredients import views as ingredients_views
     from catalog.patients import api as patients_api
     from catalog.patients import views as patients_views
+    from catalog.products import api as products_api
+    from catalog.products import views as products_views
     from catalog.web import health, pages
 
     for blueprint in (
         ingredients_api.bp,
         allergens_api.bp,
+        products_api.bp,
         patients_api.bp,
         cocktails_api.bp,
         checks_api.bp,
@@ -115,6 +119,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(pages.bp)
     app.register_blueprint(ingredients_views.bp)
     app.register_blueprint(allergens_views.bp)
+    app.register_blueprint(products_views.bp)
     app.register_blueprint(clinics_views.bp)
     app.register_blueprint(patients_views.bp)
     app.register_blueprint(cocktails_views.bp)

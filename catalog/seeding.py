@@ -14,12 +14,14 @@ from marshmallow import Schema, ValidationError
 from sqlalchemy.orm import Session
 
 from catalog.allergens import service as allergens_service
-from catalog.allergens.schemas import AllergenCreateSchema
+from catalog.allergens.schemas import AllergenCreateSchema, CrossReactionInputSchema
 from catalog.core.errors import Invalid
 from catalog.extensions import db
 from catalog.ingredients import documents
 from catalog.ingredients import service as ingredients_service
 from catalog.ingredients.schemas import IngredientCreateSchema
+from catalog.products import service as products_service
+from catalog.products.schemas import ProductCreateSchema
 from catalog.vocabularies import service as vocabularies_service
 from catalog.vocabularies.models import Category, Purpose, Source
 from catalog.vocabularies.schemas import CodedTermSchema, ConditionSchema, SourceSchema
@@ -34,6 +36,9 @@ def _terms(model):
     return lambda session, entries: upsert_by_code(session, model=model, entries=entries)
 
 
+# Kinds added after the first catalogue: a seed folder without them loads as before.
+OPTIONAL_FILES = {"cross_reactions.yaml", "products.yaml"}
+
 # In dependency order: each file may refer only to those above it.
 SEED_FILES: list[tuple[str, Schema, object]] = [
     ("sources.yaml", SourceSchema(), _terms(Source)),
@@ -41,7 +46,13 @@ SEED_FILES: list[tuple[str, Schema, object]] = [
     ("purposes.yaml", CodedTermSchema(), _terms(Purpose)),
     ("conditions.yaml", ConditionSchema(), lambda s, e: vocabularies_service.upsert_conditions(s, entries=e)),
     ("allergens.yaml", AllergenCreateSchema(), lambda s, e: allergens_service.upsert_allergens(s, entries=e)),
+    (
+        "cross_reactions.yaml",
+        CrossReactionInputSchema(),
+        lambda s, e: allergens_service.upsert_cross_reactions(s, entries=e),
+    ),
     ("ingredients.yaml", IngredientCreateSchema(), lambda s, e: ingredients_service.upsert_ingredients(s, entries=e)),
+    ("products.yaml", ProductCreateSchema(), lambda s, e: products_service.upsert_products(s, entries=e)),
 ]
 
 
@@ -50,7 +61,7 @@ def load_seed(session: Session, directory: Path) -> dict[str, dict[str, int]]:
     report = {}
     for filename, schema, upsert in SEED_FILES:
         path = directory / filename
-        raw = _read(path)
+        raw = [] if filename in OPTIONAL_FILES and not path.exists() else _read(path)
         if filename == "allergens.yaml":
             raw = list(_flatten_tree(raw, path))
         entries = [_validate(schema, entry, path, index) for index, entry in enumerate(raw, start=1)]
@@ -61,7 +72,9 @@ def load_seed(session: Session, directory: Path) -> dict[str, dict[str, int]]:
             raise SeedError(f"{path.name}: {error.message} {_describe(error.errors)}".strip()) from error
     # Names of categories, allergens, sources… appear inside every stored ingredient document.
     coded_lists_changed = any(
-        counts["created"] or counts["updated"] for name, counts in report.items() if name != "ingredients.yaml"
+        counts["created"] or counts["updated"]
+        for name, counts in report.items()
+        if name not in ("ingredients.yaml", "products.yaml")
     )
     if coded_lists_changed:
         documents.refresh_documents(session)
@@ -106,7 +119,7 @@ def _validate(schema: Schema, entry: dict, path: Path, index: int) -> dict:
 def _reject_duplicates(entries: list[dict], path: Path) -> None:
     seen: set[str] = set()
     for index, entry in enumerate(entries, start=1):
-        key = entry.get("slug") or entry["code"]
+        key = entry.get("slug") or entry.get("code") or "+".join(entry.get("between") or [])
         if key in seen:
             raise SeedError(f"{path.name}: entry {index} ({key}): appears twice")
         seen.add(key)

@@ -23,16 +23,20 @@ OPEN_PAGES = {
     "allergens.index",
     "allergens.picker",
     "allergens.detail",
+    "products.index",
+    "products.detail",
     "clinics.sign_in",
     "clinics.sign_out",
 }
-OPEN_API_READS = {"Ingredients", "Allergens", "api-docs"}
+OPEN_API_READS = {"Ingredients", "Allergens", "Products", "api-docs"}
 # The shared catalogue: any signed-in clinic reads it, only curators write it.
 CURATOR_WRITES = {
     "Ingredients.Ingredients",
     "Ingredients.IngredientDetail",
     "Allergens.Allergens",
     "Allergens.AllergenDetail",
+    "Products.Products",
+    "Products.ProductDetail",
 }
 # Bodies that would be valid if the object were the caller's, so only ownership can refuse them.
 VALID_BODIES = {

@@ -1,20 +1,23 @@
 """Reading and writing allergens; the hierarchy is always read whole."""
 
 from blinker import Namespace
-from sqlalchemy import select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from catalog.allergens.hierarchy import AllergenHierarchy, AllergenNode
-from catalog.allergens.models import Allergen
+from catalog.allergens.models import Allergen, CrossReaction, allergen_groups
 from catalog.audit import service as audit
 from catalog.core.actors import Actor
 from catalog.core.errors import Conflict, Invalid, NotFound
+from catalog.safety import graph as safety_graph
+from catalog.safety.types import Grade, Term
+from catalog.vocabularies.models import Source
 from catalog.vocabularies.service import upsert_by_code
 
 # Sent with the session when a curator changes an existing allergen (its name, description or group).
 allergen_changed = Namespace().signal("allergen-changed")
 # Values safe and useful in the audit trail; prose fields are listed by name.
-CODED_ALLERGEN_FIELDS = {"parent"}
+CODED_ALLERGEN_FIELDS = {"parent", "members_cross_react"}
 
 
 def load_hierarchy(session: Session) -> AllergenHierarchy:
@@ -40,32 +43,183 @@ def unknown_codes(session: Session, *, codes: list[str]) -> list[str]:
 
 
 def upsert_allergens(session: Session, *, entries: list[dict], whole_list: bool = True) -> dict[str, int]:
-    """Create or update allergens (validated by AllergenCreateSchema), groups before their members."""
+    """Create or update allergens (validated by AllergenCreateSchema), groups before their members.
+
+    The groups may not loop, whichever way an allergen belongs to them (its parent or `also_in`).
+    """
     known = set(session.scalars(select(Allergen.code))) | {entry["code"] for entry in entries}
+    sources = set(session.scalars(select(Source.code)))
     rows = []
     for entry in entries:
-        parent = entry.get("parent")
-        if parent is not None and parent not in known:
-            raise Invalid(
-                f"Unknown parent allergen {parent!r}.", errors={"parent": [f"Unknown allergen code {parent!r}."]}
-            )
+        _check_references(entry, known, sources)
         rows.append(
-            {"code": entry["code"], "name": entry["name"], "description": entry["description"], "parent_code": parent}
+            {
+                "code": entry["code"],
+                "name": entry["name"],
+                "description": entry["description"],
+                "parent_code": entry.get("parent"),
+                "synonyms": list(entry.get("synonyms") or []),
+                "members_cross_react": entry.get("members_cross_react"),
+                "cross_reactivity_source": entry.get("cross_reactivity_source"),
+            }
         )
-    counts = upsert_by_code(session, model=Allergen, entries=rows, whole_list=whole_list)
-    parents = dict(session.execute(select(Allergen.code, Allergen.parent_code)).all())
-    for entry in entries:
-        seen: set[str] = set()
-        current: str | None = entry["code"]
-        while current is not None:
-            if current in seen:
-                raise Invalid(
-                    f"Allergen {entry['code']!r} would sit below itself.",
-                    errors={"parent": ["The hierarchy may not loop."]},
-                )
-            seen.add(current)
-            current = parents[current]
+    statuses: dict[str, str] = {}
+    counts = upsert_by_code(session, model=Allergen, entries=rows, whole_list=whole_list, statuses=statuses)
+    for code in _replace_groups(session, entries):
+        if statuses[code] == "unchanged":  # only its other groups changed
+            counts["unchanged"] -= 1
+            counts["updated"] += 1
+    try:
+        load_graph(session)
+    except safety_graph.GraphCycle as error:
+        raise Invalid(
+            f"Allergen {error.cycle[0]!r} would sit below itself ({' → '.join(error.cycle)}).",
+            errors={"parent": ["The hierarchy may not loop."]},
+        ) from error
     return counts
+
+
+def _check_references(entry: dict, known: set[str], sources: set[str]) -> None:
+    for field, codes in (("parent", [entry.get("parent")]), ("also_in", entry.get("also_in") or [])):
+        unknown = [code for code in codes if code is not None and code not in known]
+        if unknown:
+            raise Invalid(
+                f"Allergen {entry['code']!r} names an unknown group.",
+                errors={field: [f"Unknown allergen code {', '.join(map(repr, unknown))}."]},
+            )
+    source = entry.get("cross_reactivity_source")
+    if source is not None and source not in sources:
+        raise Invalid(
+            f"Allergen {entry['code']!r} cites an unknown source.",
+            errors={"cross_reactivity_source": [f"Unknown source code {source!r}."]},
+        )
+
+
+def _replace_groups(session: Session, entries: list[dict]) -> list[str]:
+    """Set each entry's other groups; the codes whose groups changed."""
+    codes = [entry["code"] for entry in entries]
+    stored: dict[str, set[str]] = {code: set() for code in codes}
+    for allergen, group in session.execute(
+        select(allergen_groups.c.allergen_code, allergen_groups.c.group_code).where(
+            allergen_groups.c.allergen_code.in_(codes)
+        )
+    ):
+        stored[allergen].add(group)
+    wanted = {entry["code"]: set(entry.get("also_in") or []) for entry in entries}
+    changed = [code for code in codes if stored[code] != wanted[code]]
+    if changed:
+        session.execute(delete(allergen_groups).where(allergen_groups.c.allergen_code.in_(changed)))
+        rows = [{"allergen_code": code, "group_code": group} for code in changed for group in sorted(wanted[code])]
+        if rows:
+            session.execute(insert(allergen_groups), rows)
+    return changed
+
+
+def upsert_cross_reactions(session: Session, *, entries: list[dict]) -> dict[str, int]:
+    """Make the stored cross-reactivity links exactly these (validated by CrossReactionInputSchema)."""
+    known = set(session.scalars(select(Allergen.code)))
+    sources = set(session.scalars(select(Source.code)))
+    wanted: dict[tuple[str, str], dict] = {}
+    for entry in entries:
+        first, second = sorted(entry["between"])
+        unknown = [code for code in (first, second) if code not in known]
+        if unknown:
+            raise Invalid(
+                "A cross-reaction names an unknown allergen.", errors={"between": [f"Unknown: {', '.join(unknown)}."]}
+            )
+        if entry["source"] not in sources:
+            raise Invalid(
+                "A cross-reaction cites an unknown source.", errors={"source": [f"Unknown: {entry['source']}."]}
+            )
+        if (first, second) in wanted:
+            raise Invalid("A cross-reaction is listed twice.", errors={"between": [f"{first} and {second} twice."]})
+        wanted[(first, second)] = {
+            "grade": entry["grade"],
+            "source_code": entry["source"],
+            "supports": entry["supports"],
+        }
+    counts = {"created": 0, "updated": 0, "unchanged": 0}
+    stored = {(link.first_code, link.second_code): link for link in session.scalars(select(CrossReaction))}
+    for pair, link in stored.items():
+        if pair not in wanted:
+            session.delete(link)
+            counts["updated"] += 1
+    for (first, second), values in wanted.items():
+        link = stored.get((first, second))
+        if link is None:
+            session.add(CrossReaction(first_code=first, second_code=second, **values))
+            counts["created"] += 1
+        elif any(getattr(link, key) != value for key, value in values.items()):
+            for key, value in values.items():
+                setattr(link, key, value)
+            counts["updated"] += 1
+        else:
+            counts["unchanged"] += 1
+    session.flush()
+    return counts
+
+
+def load_graph(session: Session) -> safety_graph.AllergenGraph:
+    """The allergen graph the safety check reasons over: every group of each allergen, and the links."""
+    titles = dict(session.execute(select(Source.code, Source.title)).all())
+    also_in: dict[str, list[str]] = {}
+    for allergen, group in session.execute(select(allergen_groups.c.allergen_code, allergen_groups.c.group_code)):
+        also_in.setdefault(allergen, []).append(group)
+
+    def source(code: str | None) -> Term | None:
+        return Term(code, titles.get(code, code)) if code else None
+
+    nodes = [
+        safety_graph.AllergenNode(
+            row.code,
+            row.name,
+            tuple(dict.fromkeys(filter(None, (row.parent_code, *sorted(also_in.get(row.code, ())))))),
+            Grade(row.members_cross_react) if row.members_cross_react else None,
+            source(row.cross_reactivity_source),
+        )
+        for row in session.execute(
+            select(
+                Allergen.code,
+                Allergen.name,
+                Allergen.parent_code,
+                Allergen.members_cross_react,
+                Allergen.cross_reactivity_source,
+            )
+        )
+    ]
+    links = [
+        safety_graph.CrossReaction(link.first_code, link.second_code, Grade(link.grade), source(link.source_code))
+        for link in session.scalars(select(CrossReaction).order_by(CrossReaction.first_code, CrossReaction.second_code))
+    ]
+    return safety_graph.AllergenGraph(nodes, links)
+
+
+def relations_of(session: Session, *, code: str) -> dict:
+    """An allergen's other groups, synonyms, whether its members cross-react, and its cross-reactions."""
+    allergen = session.get(Allergen, code)
+    if allergen is None:
+        raise NotFound(f"No allergen has the code {code!r}.")
+    names = dict(session.execute(select(Allergen.code, Allergen.name)).all())
+    titles = dict(session.execute(select(Source.code, Source.title)).all())
+    groups = session.scalars(select(allergen_groups.c.group_code).where(allergen_groups.c.allergen_code == code))
+    links = session.scalars(
+        select(CrossReaction).where((CrossReaction.first_code == code) | (CrossReaction.second_code == code))
+    )
+    return {
+        "also_in": [{"code": group, "name": names[group]} for group in sorted(groups)],
+        "synonyms": list(allergen.synonyms or []),
+        "members_cross_react": allergen.members_cross_react.value if allergen.members_cross_react else None,
+        "cross_reactions": [
+            {
+                "allergen": {"code": other, "name": names[other]},
+                "grade": link.grade.value,
+                "source": {"code": link.source_code, "name": titles.get(link.source_code, link.source_code)},
+                "supports": link.supports,
+            }
+            for link in links
+            for other in [link.second_code if link.first_code == code else link.first_code]
+        ],
+    }
 
 
 def save_allergen(session: Session, *, actor: Actor, entry: dict, create: bool) -> Allergen:
@@ -96,4 +250,10 @@ def save_allergen(session: Session, *, actor: Actor, entry: dict, create: bool) 
 
 
 def _allergen_view(allergen: Allergen) -> dict:
-    return {"name": allergen.name, "description": allergen.description, "parent": allergen.parent_code}
+    return {
+        "name": allergen.name,
+        "description": allergen.description,
+        "parent": allergen.parent_code,
+        "synonyms": list(allergen.synonyms or []),
+        "members_cross_react": allergen.members_cross_react.value if allergen.members_cross_react else None,
+    }

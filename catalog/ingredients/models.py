@@ -55,6 +55,13 @@ ingredient_allergens = Table(
     Column("allergen_code", ForeignKey("allergens.code"), primary_key=True, index=True),
 )
 
+ingredient_cautions = Table(
+    "ingredient_cautions",
+    db.metadata,
+    Column("ingredient_id", ForeignKey("ingredients.id", ondelete="CASCADE"), primary_key=True),
+    Column("condition_code", ForeignKey("conditions.code"), primary_key=True, index=True),
+)
+
 ingredient_contraindications = Table(
     "ingredient_contraindications",
     db.metadata,
@@ -86,6 +93,8 @@ class Ingredient(TimestampMixin, db.Model):
     usual_min: Mapped[float | None] = mapped_column(Float)
     usual_max: Mapped[float | None] = mapped_column(Float)
     maximum: Mapped[float | None] = mapped_column(Float)
+    # Where the usual range and maximum apply: "intradermal", "product strength", "topical maximum"…
+    concentration_context: Mapped[str] = mapped_column(String(200), default="")
 
     category: Mapped[Category] = relationship(lazy="raise")
     purposes: Mapped[list[Purpose]] = relationship(
@@ -96,6 +105,12 @@ class Ingredient(TimestampMixin, db.Model):
     )
     contraindications: Mapped[list["Condition"]] = relationship(  # noqa: F821 - conditions domain
         secondary=ingredient_contraindications, order_by="Condition.position", lazy="raise"
+    )
+    cautions: Mapped[list["Condition"]] = relationship(  # noqa: F821 - vocabularies
+        secondary=ingredient_cautions, order_by="Condition.position", lazy="raise"
+    )
+    dose_limits: Mapped[list["DoseLimit"]] = relationship(
+        order_by="DoseLimit.position", cascade="all, delete-orphan", lazy="raise"
     )
     references: Mapped[list["IngredientReference"]] = relationship(
         back_populates="ingredient",
@@ -126,6 +141,7 @@ class Ingredient(TimestampMixin, db.Model):
             "usual_min": self.usual_min,
             "usual_max": self.usual_max,
             "maximum": self.maximum,
+            "context": self.concentration_context or "",
         }
 
     def __repr__(self) -> str:
@@ -144,6 +160,28 @@ class IngredientReference(db.Model):
     supports: Mapped[str] = mapped_column(Text, default="")
 
     ingredient: Mapped[Ingredient] = relationship(back_populates="references")
+    source: Mapped[Source] = relationship(lazy="joined")
+
+
+class DoseLimit(db.Model):
+    """The most of an ingredient one session may give, per kg and/or in all, from a source.
+
+    `with_ingredient` / `without_ingredient` (slugs): the limit applies only when that ingredient
+    is, or is not, in the same mix (lidocaine: 7 mg/kg with epinephrine, 4.5 mg/kg without).
+    """
+
+    __tablename__ = "ingredient_dose_limits"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ingredient_id: Mapped[int] = mapped_column(ForeignKey("ingredients.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    per_kg_mg: Mapped[float | None] = mapped_column(Float)
+    max_mg: Mapped[float | None] = mapped_column(Float)
+    with_ingredient: Mapped[str | None] = mapped_column(String(120))
+    without_ingredient: Mapped[str | None] = mapped_column(String(120))
+    source_code: Mapped[str] = mapped_column(ForeignKey("sources.code"), index=True)
+    supports: Mapped[str] = mapped_column(Text, default="")
+
     source: Mapped[Source] = relationship(lazy="joined")
 
 

@@ -45,6 +45,7 @@ def allergen_detail(session: Session, *, code: str) -> dict:
         "parent_code": node.parent_code,
         "children": node.children,
         "groups": hierarchy.groups_of(code),
+        **allergens_service.relations_of(session, code=code),
         "ingredients": ingredients_flagged_with(session, hierarchy=hierarchy, code=code),
     }
 

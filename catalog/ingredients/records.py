@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from catalog.allergens import service as allergens_service
 from catalog.allergens.hierarchy import AllergenHierarchy, AllergenNode
-from catalog.ingredients.models import Incompatibility, Ingredient, IngredientReference
+from catalog.ingredients.models import DoseLimit, Incompatibility, Ingredient, IngredientReference
 from catalog.vocabularies.models import Category, Condition, Purpose
 
 
@@ -50,6 +50,8 @@ class IngredientRecord:
     description: str
     concentration: dict | None
     contraindications: list[Condition]
+    cautions: list[Condition]
+    dose_limits: list[DoseLimit]
     incompatibilities: list[IncompatibilityView]
     references: list[IngredientReference]
     created_at: datetime
@@ -67,6 +69,8 @@ def full_record_options() -> tuple:
         selectinload(Ingredient.purposes),
         selectinload(Ingredient.allergens),
         selectinload(Ingredient.contraindications),
+        selectinload(Ingredient.cautions),
+        selectinload(Ingredient.dose_limits),
         selectinload(Ingredient.references),
         selectinload(Ingredient.incompatibilities).joinedload(Incompatibility.other_ingredient),
         selectinload(Ingredient.incompatibilities_declared_by_others).joinedload(Incompatibility.ingredient),
@@ -105,6 +109,8 @@ def _record(ingredient: Ingredient, hierarchy: AllergenHierarchy | None) -> Ingr
         description=ingredient.description,
         concentration=ingredient.concentration,
         contraindications=list(ingredient.contraindications),
+        cautions=list(ingredient.cautions),
+        dose_limits=list(ingredient.dose_limits),
         incompatibilities=[
             IncompatibilityView(IngredientRef(other.slug, other.name), reason)
             for other, reason in sorted(incompatibilities, key=lambda pair: pair[0].sort_name)

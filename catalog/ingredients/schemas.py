@@ -35,6 +35,11 @@ class ConcentrationSchema(Schema):
     usual_min = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=0))
     usual_max = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=0))
     maximum = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=0, min_inclusive=False))
+    context = fields.String(
+        load_default="",
+        validate=validate.Length(max=200),
+        metadata={"description": "Where the figures apply: intradermal, product strength, topical maximum…"},
+    )
 
     @validates_schema
     def check_order(self, data, **kwargs):
@@ -45,6 +50,28 @@ class ConcentrationSchema(Schema):
             raise ValidationError("The usual range goes above the maximum.", "maximum")
         if low is None and high is None and top is None:
             raise ValidationError("Give at least one of usual_min, usual_max, maximum.", "unit")
+
+
+class DoseLimitSchema(Schema):
+    """The most one session may give, per kg of body weight and/or in all, in mg, from a source."""
+
+    per_kg_mg = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=0, min_inclusive=False))
+    max_mg = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=0, min_inclusive=False))
+    with_ingredient = fields.String(
+        load_default=None, allow_none=True, validate=SLUG, metadata={"description": "Applies only with it in the mix."}
+    )
+    without_ingredient = fields.String(
+        load_default=None, allow_none=True, validate=SLUG, metadata={"description": "Applies only without it."}
+    )
+    source = code_field(required=True)
+    supports = fields.String(required=True, validate=validate.Length(1, 1000))
+
+    @validates_schema
+    def _a_limit_and_one_condition(self, data, **kwargs):
+        if data.get("per_kg_mg") is None and data.get("max_mg") is None:
+            raise ValidationError("Give per_kg_mg, max_mg or both.", "per_kg_mg")
+        if data.get("with_ingredient") and data.get("without_ingredient"):
+            raise ValidationError("A limit applies with one ingredient or without one, not both.", "with_ingredient")
 
 
 class IncompatibilityInputSchema(Schema):
@@ -72,10 +99,14 @@ class IngredientCreateSchema(Schema):
     description = fields.String(required=True, validate=validate.Length(1, 4000))
     concentration = fields.Nested(ConcentrationSchema, load_default=None, allow_none=True)
     contraindications = fields.List(code_field(), load_default=list)
+    cautions = fields.List(
+        code_field(), load_default=list, metadata={"description": "Conditions calling for caution with it (a warning)."}
+    )
+    dose_limits = fields.List(fields.Nested(DoseLimitSchema), load_default=list)
     incompatibilities = fields.List(fields.Nested(IncompatibilityInputSchema), load_default=list)
     references = fields.List(fields.Nested(ReferenceInputSchema), required=True, validate=validate.Length(min=1))
 
-    @validates("synonyms", "purposes", "allergens", "contraindications")
+    @validates("synonyms", "purposes", "allergens", "contraindications", "cautions")
     def no_repeats(self, values, data_key, **kwargs):
         folded = [v.casefold() for v in values]
         if len(set(folded)) != len(folded):
@@ -113,6 +144,15 @@ class AllergenFlagSchema(Schema):
     )
 
 
+class DoseLimitOutSchema(Schema):
+    per_kg_mg = fields.Float(allow_none=True)
+    max_mg = fields.Float(allow_none=True)
+    with_ingredient = fields.String(allow_none=True)
+    without_ingredient = fields.String(allow_none=True)
+    source = fields.Nested(SourceSchema)
+    supports = fields.String()
+
+
 class IncompatibilitySchema(Schema):
     ingredient = fields.Nested(IngredientRefSchema)
     reason = fields.String()
@@ -147,6 +187,8 @@ class IngredientSchema(IngredientSummarySchema):
         metadata={"description": "Allergen flags, each with the path of groups above it."},
     )
     contraindications = fields.List(fields.Nested(CodedTermRefSchema))
+    cautions = fields.List(fields.Nested(CodedTermRefSchema))
+    dose_limits = fields.List(fields.Nested(DoseLimitOutSchema))
     incompatibilities = fields.List(
         fields.Nested(IncompatibilitySchema),
         metadata={"description": "Ingredients this one should not be mixed with, declared on either side."},

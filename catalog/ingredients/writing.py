@@ -10,6 +10,7 @@ from catalog.core.db import utcnow
 from catalog.core.errors import Conflict, Invalid, NotFound
 from catalog.ingredients import documents, records
 from catalog.ingredients.models import (
+    DoseLimit,
     Incompatibility,
     Ingredient,
     IngredientReference,
@@ -24,7 +25,7 @@ from catalog.ingredients.search import (
 from catalog.vocabularies.models import Category, Condition, Purpose, Source
 
 # Values safe and useful in the audit trail; prose fields are listed by name.
-CODED_INGREDIENT_FIELDS = {"category", "origin", "purposes", "allergens", "contraindications", "cas_number"}
+CODED_INGREDIENT_FIELDS = {"category", "origin", "purposes", "allergens", "contraindications", "cautions", "cas_number"}
 
 
 def save_ingredient(session: Session, *, actor: Actor, entry: dict, create: bool) -> records.IngredientRecord:
@@ -59,6 +60,8 @@ def _input_options() -> tuple:
         selectinload(Ingredient.purposes),
         selectinload(Ingredient.allergens),
         selectinload(Ingredient.contraindications),
+        selectinload(Ingredient.cautions),
+        selectinload(Ingredient.dose_limits),
         selectinload(Ingredient.references),
         selectinload(Ingredient.incompatibilities).joinedload(Incompatibility.other_ingredient),
     )
@@ -77,6 +80,7 @@ def upsert_ingredients(session: Session, *, entries: list[dict]) -> dict[str, in
         "allergens": {a.code: a for a in session.scalars(select(Allergen))},
         "contraindications": {c.code: c for c in session.scalars(select(Condition))},
     }
+    lookups["cautions"] = lookups["contraindications"]
     counts = {"created": 0, "updated": 0, "unchanged": 0}
     changed: list[tuple[Ingredient, dict]] = []
     for entry in entries:
@@ -119,11 +123,16 @@ def _check_references(session: Session, entries: list[dict]) -> None:
         errors: dict[str, list[str]] = {}
         if entry["category"] not in known["category"]:
             errors["category"] = [f"Unknown category code {entry['category']!r}."]
-        for field in ("purposes", "allergens", "contraindications"):
-            unknown = [code for code in entry[field] if code not in known[field]]
+        for field in ("purposes", "allergens", "contraindications", "cautions"):
+            unknown = [
+                code
+                for code in entry[field]
+                if code not in known["contraindications" if field == "cautions" else field]
+            ]
             if unknown:
                 errors[field] = [f"Unknown code: {', '.join(unknown)}."]
-        unknown_sources = [r["source"] for r in entry["references"] if r["source"] not in known["source"]]
+        cited = [r["source"] for r in entry["references"]] + [limit["source"] for limit in entry["dose_limits"]]
+        unknown_sources = [code for code in cited if code not in known["source"]]
         if unknown_sources:
             errors["references"] = [f"Unknown source code: {', '.join(unknown_sources)}."]
         for item in entry["incompatibilities"]:
@@ -131,6 +140,10 @@ def _check_references(session: Session, entries: list[dict]) -> None:
                 errors.setdefault("incompatibilities", []).append(f"Unknown ingredient {item['ingredient']!r}.")
             elif item["ingredient"] == entry["slug"]:
                 errors.setdefault("incompatibilities", []).append("An ingredient cannot be incompatible with itself.")
+        for limit in entry["dose_limits"]:
+            for field in ("with_ingredient", "without_ingredient"):
+                if limit.get(field) and limit[field] not in slugs:
+                    errors.setdefault("dose_limits", []).append(f"Unknown ingredient {limit[field]!r}.")
         if errors:
             raise Invalid(f"Ingredient {entry['slug']!r} refers to things that do not exist.", errors=errors)
 
@@ -150,6 +163,18 @@ def as_input(ingredient: Ingredient) -> dict:
         "description": ingredient.description,
         "concentration": ingredient.concentration,
         "contraindications": sorted(c.code for c in ingredient.contraindications),
+        "cautions": sorted(c.code for c in ingredient.cautions),
+        "dose_limits": [
+            {
+                "per_kg_mg": limit.per_kg_mg,
+                "max_mg": limit.max_mg,
+                "with_ingredient": limit.with_ingredient,
+                "without_ingredient": limit.without_ingredient,
+                "source": limit.source_code,
+                "supports": limit.supports,
+            }
+            for limit in ingredient.dose_limits
+        ],
         "incompatibilities": sorted(
             ({"ingredient": i.other_ingredient.slug, "reason": i.reason} for i in ingredient.incompatibilities),
             key=lambda item: item["ingredient"],
@@ -164,9 +189,16 @@ def _comparable(entry: dict) -> dict:
     result["purposes"] = sorted(entry["purposes"])
     result["allergens"] = sorted(entry["allergens"])
     result["contraindications"] = sorted(entry["contraindications"])
+    result["cautions"] = sorted(entry["cautions"])
     result["incompatibilities"] = sorted(entry["incompatibilities"], key=lambda item: item["ingredient"])
     if entry.get("concentration") is not None:
-        result["concentration"] = {"usual_min": None, "usual_max": None, "maximum": None, **entry["concentration"]}
+        result["concentration"] = {
+            "usual_min": None,
+            "usual_max": None,
+            "maximum": None,
+            "context": "",
+            **entry["concentration"],
+        }
     return result
 
 
@@ -184,9 +216,22 @@ def _apply(ingredient: Ingredient, entry: dict, lookups: dict) -> None:
     ingredient.usual_min = concentration.get("usual_min")
     ingredient.usual_max = concentration.get("usual_max")
     ingredient.maximum = concentration.get("maximum")
+    ingredient.concentration_context = concentration.get("context") or ""
     ingredient.updated_at = utcnow()
-    for field in ("purposes", "allergens", "contraindications"):
+    for field in ("purposes", "allergens", "contraindications", "cautions"):
         setattr(ingredient, field, [lookups[field][code] for code in entry[field]])
+    ingredient.dose_limits = [
+        DoseLimit(
+            position=position,
+            per_kg_mg=limit.get("per_kg_mg"),
+            max_mg=limit.get("max_mg"),
+            with_ingredient=limit.get("with_ingredient"),
+            without_ingredient=limit.get("without_ingredient"),
+            source_code=limit["source"],
+            supports=limit["supports"],
+        )
+        for position, limit in enumerate(entry["dose_limits"])
+    ]
     ingredient.references = [
         IngredientReference(source_code=r["source"], supports=r["supports"], position=position)
         for position, r in enumerate(entry["references"])

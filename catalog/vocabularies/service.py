@@ -35,12 +35,15 @@ def upsert_conditions(session: Session, *, entries: list[dict]) -> dict[str, int
     return upsert_by_code(session, model=Condition, entries=entries)
 
 
-def upsert_by_code(session: Session, *, model: type, entries: list[dict], whole_list: bool = True) -> dict[str, int]:
+def upsert_by_code(
+    session: Session, *, model: type, entries: list[dict], whole_list: bool = True, statuses: dict | None = None
+) -> dict[str, int]:
     """Create or update rows keyed by `code`.
 
     With `whole_list` (a seed file), the entries' order becomes the list order; otherwise
     (one curator's edit) existing rows keep their place and new ones go last.
     A row whose values are unchanged is not touched, so loading the same data twice changes nothing.
+    `statuses`, when given, is filled with each code's outcome ("created", "updated", "unchanged").
     """
     existing = {row.code: row for row in session.scalars(select(model))}
     counts = {"created": 0, "updated": 0, "unchanged": 0}
@@ -58,12 +61,15 @@ def upsert_by_code(session: Session, *, model: type, entries: list[dict], whole_
         row = existing.get(entry["code"])
         if row is None:
             session.add(model(code=entry["code"], **values))
-            counts["created"] += 1
+            status = "created"
         elif any(getattr(row, key) != value for key, value in values.items()):
             for key, value in values.items():
                 setattr(row, key, value)
-            counts["updated"] += 1
+            status = "updated"
         else:
-            counts["unchanged"] += 1
+            status = "unchanged"
+        counts[status] += 1
+        if statuses is not None:
+            statuses[entry["code"]] = status
     session.flush()
     return counts

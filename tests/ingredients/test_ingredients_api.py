@@ -199,7 +199,7 @@ def test_detail_has_the_whole_record(client, make_ingredient):
     body = client.get("/api/v1/ingredients/full-record").json
     assert body["cas_number"] == "50-81-7"
     assert body["synonyms"] == ["fully"]
-    assert body["concentration"] == {"unit": "mg/mL", "usual_min": 1.0, "usual_max": 2.0, "maximum": 5.0}
+    assert body["concentration"] == {"unit": "mg/mL", "usual_min": 1.0, "usual_max": 2.0, "maximum": 5.0, "context": ""}
     assert body["contraindications"] == [{"code": "pregnancy", "name": "Pregnancy"}]
     assert body["allergens"] == [
         {

@@ -1,0 +1,1 @@
+"""Products: real presentations clinics draw from (vials, ampoules, syringes), their actives and excipients."""
