@@ -11,7 +11,7 @@ from flask_login import current_user
 from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Forbidden, Unauthorized
 
-from catalog.clinics import service
+from catalog.clinics import credentials
 from catalog.core.actors import Actor, Role
 from catalog.extensions import api, db, login_manager
 
@@ -33,7 +33,7 @@ def _actor_from_bearer(*, write: bool, curator: bool, audit: bool = False) -> Ac
     authorization = flask_request.authorization
     if authorization is None or authorization.type != "bearer" or not authorization.token:
         raise _unauthorized("This route needs an API token: send 'Authorization: Bearer <token>'.")
-    token = service.token_for_secret(db.session, secret=authorization.token)
+    token = credentials.token_for_secret(db.session, secret=authorization.token)
     if token is None:
         raise _unauthorized("The API token is not valid or has been revoked.", "invalid_token")
     actor = Actor.for_token(token)
@@ -94,7 +94,7 @@ def init_app(app: Flask) -> None:
     login_manager.login_view = "clinics.sign_in"
     login_manager.login_message = "Please sign in to see this page."
     login_manager.login_message_category = "info"
-    login_manager.user_loader(lambda user_id: service.load_signed_in(db.session, user_id))
+    login_manager.user_loader(lambda user_id: credentials.load_signed_in(db.session, user_id))
     api.spec.components.security_scheme(
         "bearerAuth",
         {"type": "http", "scheme": "bearer", "description": "A clinic's API token, made by its admin or the CLI."},

@@ -7,7 +7,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from catalog.clinics import service
+from catalog.clinics import credentials, service
 from catalog.core.actors import Actor, Role, TokenScope
 from catalog.core.errors import DomainError
 from catalog.extensions import db
@@ -69,7 +69,7 @@ def create_user(clinic_slug: str, email: str, name: str | None, role: str, curat
 def set_password(email: str, password: str) -> None:
     """Set a practitioner's password (forgotten, or locked out); their other sessions end."""
     try:
-        practitioner = service.reset_password(db.session, email=email, new=password)
+        practitioner = credentials.reset_password(db.session, email=email, new=password)
     except DomainError as error:
         _fail(error)
     db.session.commit()

@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
-from catalog.clinics import service
+from catalog.clinics import credentials, service
 from catalog.clinics.auth import current_actor, role_required
 from catalog.core.actors import Role, TokenScope
 from catalog.core.db import utcnow
@@ -31,8 +31,8 @@ def sign_in():
     if request.method == "POST":
         email = request.form.get("email", "").strip()
         try:
-            practitioner = service.authenticate(db.session, email=email, password=request.form.get("password", ""))
-        except service.SignInRefused as refused:
+            practitioner = credentials.authenticate(db.session, email=email, password=request.form.get("password", ""))
+        except credentials.SignInRefused as refused:
             # The failure count must be kept even though the answer is an error.
             keep_writes_on_error()
             error = str(refused)
@@ -61,7 +61,7 @@ def account():
             errors = {"confirm_password": ["The two new passwords differ."]}
         else:
             try:
-                practitioner = service.change_password(
+                practitioner = credentials.change_password(
                     db.session,
                     actor=current_actor(),
                     current=request.form.get("current_password", ""),

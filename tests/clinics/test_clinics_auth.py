@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from catalog.clinics import service
+from catalog.clinics import credentials, service
 from catalog.clinics.models import ApiToken, Practitioner
 from catalog.core.db import utcnow
 
@@ -112,7 +112,7 @@ def test_a_wrong_password_is_refused_without_saying_which_part_was_wrong(pages, 
 
 
 def test_repeated_failed_sign_ins_lock_the_account_even_for_the_right_password(pages, db_session, clinic):
-    for _ in range(service.MAX_FAILED_SIGN_INS):
+    for _ in range(credentials.MAX_FAILED_SIGN_INS):
         assert pages.sign_in(clinic.practitioner.email, "wrong password").status_code == 401
     response = pages.sign_in(clinic.practitioner.email)
     assert response.status_code == 401
@@ -124,11 +124,11 @@ def test_repeated_failed_sign_ins_lock_the_account_even_for_the_right_password(p
 
 def test_the_lock_expires(db_session, clinic):
     email = clinic.practitioner.email
-    for _ in range(service.MAX_FAILED_SIGN_INS):
-        with pytest.raises(service.SignInRefused):
-            service.authenticate(db_session, email=email, password="wrong password")
-    later = utcnow() + service.LOCK_DURATION + timedelta(seconds=1)
-    assert service.authenticate(db_session, email=email, password="correct horse battery", now=later).id == (
+    for _ in range(credentials.MAX_FAILED_SIGN_INS):
+        with pytest.raises(credentials.SignInRefused):
+            credentials.authenticate(db_session, email=email, password="wrong password")
+    later = utcnow() + credentials.LOCK_DURATION + timedelta(seconds=1)
+    assert credentials.authenticate(db_session, email=email, password="correct horse battery", now=later).id == (
         clinic.practitioner.id
     )
 
