@@ -45,3 +45,6 @@ class Condition(CodedTermMixin, db.Model):
     # with the source that says so; empty when no source says anything.
     caution: Mapped[str] = mapped_column(Text, default="")
     caution_source: Mapped[str | None] = mapped_column(String(64), ForeignKey("sources.code"))
+    # What rules out any injection treatment with this condition (a critical finding), with its source.
+    contraindication: Mapped[str] = mapped_column(Text, default="")
+    contraindication_source: Mapped[str | None] = mapped_column(String(64), ForeignKey("sources.code"))

@@ -30,8 +30,18 @@ class ConditionSchema(CodedTermSchema):
         metadata={"description": "What any treatment calls for with this condition, whatever the ingredients."},
     )
     caution_source = code_field(load_default=None, allow_none=True, metadata={"description": "The source saying so."})
+    contraindication = fields.String(
+        load_default="",
+        validate=validate.Length(max=500),
+        metadata={"description": "What rules out any injection treatment with this condition."},
+    )
+    contraindication_source = code_field(
+        load_default=None, allow_none=True, metadata={"description": "The source saying so."}
+    )
 
     @validates_schema
-    def _caution_cites_its_source(self, data, **kwargs):
+    def _cautions_cite_their_source(self, data, **kwargs):
         if data.get("caution") and not data.get("caution_source"):
             raise ValidationError("A caution must cite its source.", "caution_source")
+        if data.get("contraindication") and not data.get("contraindication_source"):
+            raise ValidationError("A contraindication must cite its source.", "contraindication_source")

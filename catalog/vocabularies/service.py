@@ -27,11 +27,12 @@ def upsert_conditions(session: Session, *, entries: list[dict]) -> dict[str, int
     """Create or update conditions (validated by ConditionSchema); a caution must cite a known source."""
     known = set(session.scalars(select(Source.code)))
     for entry in entries:
-        if entry.get("caution_source") and entry["caution_source"] not in known:
-            raise Invalid(
-                f"Condition {entry['code']!r} cites an unknown source.",
-                errors={"caution_source": [f"Unknown source code {entry['caution_source']!r}."]},
-            )
+        for field in ("caution_source", "contraindication_source"):
+            if entry.get(field) and entry[field] not in known:
+                raise Invalid(
+                    f"Condition {entry['code']!r} cites an unknown source.",
+                    errors={field: [f"Unknown source code {entry[field]!r}."]},
+                )
     return upsert_by_code(session, model=Condition, entries=entries)
 
 
