@@ -16,6 +16,8 @@ from catalog.core.errors import Conflict, Invalid, NotFound
 from catalog.core.text import fold
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+ROLES = {role.value for role in Role}
+ONE_OF_ROLES = f"Must be one of: {', '.join(role.value for role in Role)}."
 
 
 # --- Clinics ------------------------------------------------------------------
@@ -74,20 +76,7 @@ def create_practitioner(
     actor: Actor,
 ) -> Practitioner:
     email = normalise_email(email)
-    errors: dict[str, list[str]] = {}
-    if not EMAIL.match(email) or len(email) > 254:
-        errors["email"] = ["Not a valid email address."]
-    elif session.scalar(select(Practitioner.id).where(Practitioner.email == email)) is not None:
-        errors["email"] = ["An account with this email address already exists."]
-    if not name.strip() or len(name.strip()) > 200:
-        errors["name"] = ["Length must be 1 to 200."]
-    if role not in {r.value for r in Role}:
-        errors["role"] = [f"Must be one of: {', '.join(r.value for r in Role)}."]
-    if problem := passwords.password_problem(password):
-        errors["password"] = [problem]
-    if is_curator and not actor.is_curator:
-        errors["is_curator"] = ["Only a curator can make another curator."]
-    if errors:
+    if errors := _account_problems(session, email, name, role, password, is_curator=is_curator, actor=actor):
         raise Invalid("The account cannot be created.", errors=errors)
     practitioner = Practitioner(
         clinic_id=clinic_id,
@@ -116,6 +105,26 @@ def create_practitioner(
     return practitioner
 
 
+def _account_problems(
+    session: Session, email: str, name: str, role: str, password: str, *, is_curator: bool, actor: Actor
+) -> dict[str, list[str]]:
+    """Why a new account would be refused, field by field (nothing: it may be created)."""
+    errors: dict[str, list[str]] = {}
+    if not EMAIL.match(email) or len(email) > 254:
+        errors["email"] = ["Not a valid email address."]
+    elif session.scalar(select(Practitioner.id).where(Practitioner.email == email)) is not None:
+        errors["email"] = ["An account with this email address already exists."]
+    if not name.strip() or len(name.strip()) > 200:
+        errors["name"] = ["Length must be 1 to 200."]
+    if role not in ROLES:
+        errors["role"] = [ONE_OF_ROLES]
+    if problem := passwords.password_problem(password):
+        errors["password"] = [problem]
+    if is_curator and not actor.is_curator:
+        errors["is_curator"] = ["Only a curator can make another curator."]
+    return errors
+
+
 def list_practitioners(session: Session, *, clinic_id: int) -> list[Practitioner]:
     return list(
         session.scalars(select(Practitioner).where(Practitioner.clinic_id == clinic_id).order_by(Practitioner.name))
@@ -141,8 +150,8 @@ def update_practitioner(
     """Change someone's role or disable their account; an admin cannot lock themselves out."""
     practitioner = get_practitioner(session, clinic_id=clinic_id, practitioner_id=practitioner_id)
     before = {"role": practitioner.role, "is_active": practitioner.is_active_account}
-    if role is not None and role not in {r.value for r in Role}:
-        raise Invalid("Unknown role.", errors={"role": [f"Must be one of: {', '.join(r.value for r in Role)}."]})
+    if role is not None and role not in ROLES:
+        raise Invalid("Unknown role.", errors={"role": [ONE_OF_ROLES]})
     if practitioner.id == actor.practitioner_id and ((role is not None and role != Role.ADMIN) or is_active is False):
         raise Conflict("You cannot remove your own admin access; ask another admin.")
     if role is not None:
@@ -201,17 +210,9 @@ def create_token(
     actor: Actor,
 ) -> NewToken:
     name = name.strip()
-    errors: dict[str, list[str]] = {}
-    if not name or len(name) > 100:
-        errors["name"] = ["Length must be 1 to 100."]
-    elif _live_token(session, clinic_id=clinic_id, name=name) is not None:
-        errors["name"] = ["This clinic already has a live token with this name."]
-    if scope not in {s.value for s in TokenScope}:
-        errors["scope"] = [f"Must be one of: {', '.join(s.value for s in TokenScope)}."]
-    if is_curator and not actor.is_curator:
-        errors["is_curator"] = ["Only a curator can create a token that edits the catalogue."]
-    if can_read_audit and not actor.can_read_audit:
-        errors["can_read_audit"] = ["Only an admin can create a token that reads the audit trail."]
+    errors = _token_problems(
+        session, clinic_id, name, scope, is_curator=is_curator, can_read_audit=can_read_audit, actor=actor
+    )
     if errors:
         raise Invalid("The token cannot be created.", errors=errors)
     secret = tokens.new_secret()
@@ -240,6 +241,24 @@ def create_token(
         ],
     )
     return NewToken(token=token, secret=secret)
+
+
+def _token_problems(
+    session: Session, clinic_id: int, name: str, scope: str, *, is_curator: bool, can_read_audit: bool, actor: Actor
+) -> dict[str, list[str]]:
+    """Why a new token would be refused, field by field (nothing: it may be created)."""
+    errors: dict[str, list[str]] = {}
+    if not name or len(name) > 100:
+        errors["name"] = ["Length must be 1 to 100."]
+    elif _live_token(session, clinic_id=clinic_id, name=name) is not None:
+        errors["name"] = ["This clinic already has a live token with this name."]
+    if scope not in {s.value for s in TokenScope}:
+        errors["scope"] = [f"Must be one of: {', '.join(s.value for s in TokenScope)}."]
+    if is_curator and not actor.is_curator:
+        errors["is_curator"] = ["Only a curator can create a token that edits the catalogue."]
+    if can_read_audit and not actor.can_read_audit:
+        errors["can_read_audit"] = ["Only an admin can create a token that reads the audit trail."]
+    return errors
 
 
 def _live_token(session: Session, *, clinic_id: int, name: str) -> ApiToken | None:
