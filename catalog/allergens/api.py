@@ -10,6 +10,8 @@ from catalog.allergens.schemas import (
     AllergenDetailSchema,
     AllergenReplaceSchema,
     AllergenTreeSchema,
+    SuggestionQuerySchema,
+    SuggestionSchema,
 )
 from catalog.clinics.auth import current_actor, token_required
 from catalog.core.errors import Invalid
@@ -50,6 +52,20 @@ class Allergens(MethodView):
         allergen = service.save_allergen(db.session, actor=current_actor(), entry=entry, create=True)
         location = url_for("Allergens.AllergenDetail", code=allergen.code)
         return ingredients_service.allergen_detail(db.session, code=allergen.code), 201, {"Location": location}
+
+
+@bp.route("/suggestions")
+class Suggestions(MethodView):
+    @bp.arguments(SuggestionQuerySchema, location="query", as_kwargs=True)
+    @bp.response(200, SuggestionSchema(many=True))
+    def get(self, text):
+        """Coded allergens a free-text allergy probably means
+
+        Matches whole names and synonyms ("bee sting" → bee venom, "Tween" → polysorbate 80,
+        "sulfa" → sulfonamide antibiotics, never sulfites), best first. Record the allergy
+        against the code when one fits: the check can then reason about it.
+        """
+        return service.suggest(db.session, text=text)
 
 
 @bp.route("/<code>")

@@ -105,3 +105,15 @@ class AllergenDetailSchema(AllergenTreeSchema):
         fields.Nested(FlaggedIngredientSchema),
         metadata={"description": "Ingredients flagged with this allergen or with one below it."},
     )
+
+
+class SuggestionQuerySchema(Schema):
+    text = fields.String(
+        required=True, validate=validate.Length(1, 200), metadata={"description": "The allergy in words."}
+    )
+
+
+class SuggestionSchema(Schema):
+    code = fields.String()
+    name = fields.String()
+    matched = fields.String(metadata={"description": "The name or synonym found in the text."})

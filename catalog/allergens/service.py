@@ -10,7 +10,7 @@ from catalog.audit import service as audit
 from catalog.core.actors import Actor
 from catalog.core.errors import Conflict, Invalid, NotFound
 from catalog.safety import graph as safety_graph
-from catalog.safety.types import Grade, Term
+from catalog.safety.types import Grade, Term, contains_phrase, significant_words
 from catalog.vocabularies.models import Source
 from catalog.vocabularies.service import upsert_by_code
 
@@ -192,6 +192,27 @@ def load_graph(session: Session) -> safety_graph.AllergenGraph:
         for link in session.scalars(select(CrossReaction).order_by(CrossReaction.first_code, CrossReaction.second_code))
     ]
     return safety_graph.AllergenGraph(nodes, links)
+
+
+def suggest(session: Session, *, text: str, limit: int = 5) -> list[dict]:
+    """Coded allergens a free-text allergy probably means, best first, each with the words that matched.
+
+    Whole names and synonyms only ("sulfa" is sulfonamide antibiotics, never sulfites); generic
+    words (acid, sodium, extract…) never make a match on their own.
+    """
+    words = significant_words(text)
+    if not words:
+        return []
+    found: list[tuple[int, str, str, str]] = []
+    for code, name, synonyms in session.execute(select(Allergen.code, Allergen.name, Allergen.synonyms)):
+        for label in (name, *(synonyms or [])):
+            phrase = significant_words(label)
+            if phrase and contains_phrase(words, phrase):
+                found.append((-len(phrase), name.casefold(), code, label))
+                break
+    found.sort()
+    names = dict(session.execute(select(Allergen.code, Allergen.name)).all())
+    return [{"code": code, "name": names[code], "matched": label} for _, _, code, label in found[:limit]]
 
 
 def relations_of(session: Session, *, code: str) -> dict:

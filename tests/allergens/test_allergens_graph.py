@@ -1,0 +1,104 @@
+"""The allergen graph as stored: other groups, cross-reactive groups, graded links, suggestions."""
+
+import pytest
+
+from catalog.allergens import service
+from catalog.core.errors import Invalid
+from catalog.safety.types import Grade, Relation
+
+
+def entry(code, parent=None, **values):
+    return {"code": code, "name": code.replace("-", " ").title(), "description": "", "parent": parent, **values}
+
+
+@pytest.fixture
+def graph_data(db_session):
+    service.upsert_allergens(
+        db_session,
+        entries=[
+            entry("t-peg", synonyms=["macrogol"]),
+            entry("t-polysorbates"),
+            entry("t-polysorbate-80", "t-polysorbates", also_in=["t-peg"], synonyms=["Tween 80", "Tween"]),
+            entry("t-daisies", members_cross_react="established", cross_reactivity_source="cosing"),
+            entry("t-arnica", "t-daisies"),
+            entry("t-chamomile", "t-daisies"),
+            entry("t-venoms"),
+            entry("t-bee-venom", "t-venoms", synonyms=["bee sting"]),
+            entry("t-animal-hyaluronidase"),
+            entry("t-sulfonamides", synonyms=["sulfa", "sulfa drugs"]),
+            entry("t-sulfites"),
+        ],
+        whole_list=False,
+    )
+    service.upsert_cross_reactions(
+        db_session,
+        entries=[
+            {
+                "between": ["t-venoms", "t-animal-hyaluronidase"],
+                "grade": "established",
+                "source": "cosing",
+                "supports": "t",
+            }
+        ],
+    )
+    return service.load_graph(db_session)
+
+
+def test_an_allergen_in_two_groups_is_reached_from_both(graph_data):
+    assert graph_data.match("t-peg", "t-polysorbate-80").relation is Relation.GROUP
+    assert graph_data.match("t-polysorbates", "t-polysorbate-80").relation is Relation.GROUP
+
+
+def test_members_of_a_cross_reactive_group_reach_each_other(graph_data):
+    match = graph_data.match("t-chamomile", "t-arnica")
+    assert (match.relation, match.grade, match.source.code) == (Relation.SIBLING, Grade.ESTABLISHED, "cosing")
+
+
+def test_a_stored_link_between_groups_reaches_their_members(graph_data):
+    match = graph_data.match("t-bee-venom", "t-animal-hyaluronidase")
+    assert match.relation is Relation.LINK and match.established
+
+
+def test_a_loop_through_another_group_is_refused(db_session, graph_data):
+    with pytest.raises(Invalid, match="below itself"):
+        service.upsert_allergens(db_session, entries=[entry("t-peg", also_in=["t-polysorbate-80"])], whole_list=False)
+
+
+def test_loading_the_same_links_twice_changes_nothing(db_session, graph_data):
+    links = [
+        {"between": ["t-animal-hyaluronidase", "t-venoms"], "grade": "established", "source": "cosing", "supports": "t"}
+    ]
+    counts = service.upsert_cross_reactions(db_session, entries=links)
+    assert counts == {"created": 0, "updated": 0, "unchanged": 1}
+
+
+def test_a_link_to_an_unknown_allergen_is_refused(db_session, graph_data):
+    with pytest.raises(Invalid) as refused:
+        service.upsert_cross_reactions(
+            db_session,
+            entries=[{"between": ["t-peg", "nope"], "grade": "reported", "source": "cosing", "supports": "t"}],
+        )
+    assert "between" in refused.value.errors
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("bee sting", "t-bee-venom"), ("Reaction to Tween", "t-polysorbate-80"), ("sulfa drugs", "t-sulfonamides")],
+)
+def test_free_text_suggests_coded_allergens(db_session, graph_data, text, expected):
+    assert service.suggest(db_session, text=text)[0]["code"] == expected
+
+
+def test_sulfa_is_never_sulfites(db_session, graph_data):
+    assert "t-sulfites" not in [s["code"] for s in service.suggest(db_session, text="sulfa")]
+
+
+def test_the_api_shows_other_groups_links_and_suggestions(client, graph_data):
+    detail = client.get("/api/v1/allergens/t-polysorbate-80").get_json()
+    assert detail["also_in"] == [{"code": "t-peg", "name": "T Peg"}]
+    venoms = client.get("/api/v1/allergens/t-venoms").get_json()
+    assert venoms["cross_reactions"][0]["allergen"]["code"] == "t-animal-hyaluronidase"
+    assert venoms["cross_reactions"][0]["grade"] == "established"
+    suggestions = client.get("/api/v1/allergens/suggestions?text=bee+sting").get_json()
+    assert suggestions[0]["code"] == "t-bee-venom"
+    assert client.get("/api/v1/allergens/suggestions").status_code == 422
