@@ -1,4 +1,9 @@
-"""Pages for signing in and out, and the clinic admin's settings: people and API tokens."""
+"""Pages for signing in and out, and the clinic admin's settings: people and API tokens.
+
+A refused form is answered by the functions beside its view (`on_refusal`), or, for a
+refused sign-in, by the blueprint's error handler; nothing a refused form wrote is kept,
+except the count of failed sign-ins.
+"""
 
 from urllib.parse import urlsplit
 
@@ -9,8 +14,9 @@ from catalog.clinics import credentials, service
 from catalog.clinics.auth import current_actor, role_required
 from catalog.core.actors import Role, TokenScope
 from catalog.core.db import utcnow
-from catalog.core.errors import DomainError
+from catalog.core.errors import Invalid
 from catalog.extensions import db
+from catalog.web.forms import on_refusal
 from catalog.web.transactions import keep_writes_on_error
 
 bp = Blueprint("clinics", __name__)
@@ -23,24 +29,28 @@ def _safe_next(target: str | None) -> str:
     return url_for("patients.index")
 
 
+# --- Signing in and out, one's own account ------------------------------------
+
+
+def _sign_in_page(*, error=None, email="", status=200):
+    return render_template("clinics/sign_in.html", error=error, email=email), status
+
+
+@bp.errorhandler(credentials.SignInRefused)
+def _sign_in_refused(refusal: credentials.SignInRefused):
+    keep_writes_on_error()  # the failure count is kept even though the answer is an error
+    return _sign_in_page(error=str(refusal), email=request.form.get("email", "").strip(), status=401)
+
+
 @bp.route("/sign-in", methods=["GET", "POST"])
 def sign_in():
-    if current_user.is_authenticated and request.method == "GET":
-        return redirect(_safe_next(request.args.get("next")))
-    error, email = None, ""
-    if request.method == "POST":
-        email = request.form.get("email", "").strip()
-        try:
-            practitioner = credentials.authenticate(db.session, email=email, password=request.form.get("password", ""))
-        except credentials.SignInRefused as refused:
-            # The failure count must be kept even though the answer is an error.
-            keep_writes_on_error()
-            error = str(refused)
-        else:
-            session.clear()  # a fresh session at sign-in: no fixation
-            login_user(practitioner)
-            return redirect(_safe_next(request.args.get("next")))
-    return render_template("clinics/sign_in.html", error=error, email=email), 401 if error else 200
+    if request.method == "GET":
+        return redirect(_safe_next(request.args.get("next"))) if current_user.is_authenticated else _sign_in_page()
+    email, password = request.form.get("email", "").strip(), request.form.get("password", "")
+    practitioner = credentials.authenticate(db.session, email=email, password=password)
+    session.clear()  # a fresh session at sign-in: no fixation
+    login_user(practitioner)
+    return redirect(_safe_next(request.args.get("next")))
 
 
 @bp.post("/sign-out")
@@ -51,29 +61,33 @@ def sign_out():
     return redirect(url_for("clinics.sign_in"))
 
 
+def _account_page(errors=None):
+    return render_template("clinics/account.html", errors=errors or {}), 422 if errors else 200
+
+
+def _new_password(form) -> str:
+    """The new password, typed the same twice."""
+    if form.get("new_password") != form.get("confirm_password"):
+        raise Invalid("The two new passwords differ.", errors={"confirm_password": ["The two new passwords differ."]})
+    return form.get("new_password", "")
+
+
 @bp.route("/account", methods=["GET", "POST"])
 @role_required(Role.VIEWER)
+@on_refusal(lambda error: _account_page(error.errors))
 def account():
     """One's own account: change the password."""
-    errors = {}
-    if request.method == "POST":
-        if request.form.get("new_password") != request.form.get("confirm_password"):
-            errors = {"confirm_password": ["The two new passwords differ."]}
-        else:
-            try:
-                practitioner = credentials.change_password(
-                    db.session,
-                    actor=current_actor(),
-                    current=request.form.get("current_password", ""),
-                    new=request.form.get("new_password", ""),
-                )
-            except DomainError as error:
-                errors = error.errors or {}
-            else:
-                login_user(practitioner)  # this session continues; the others end
-                flash("Password changed. Other sessions of your account are signed out.", "success")
-                return redirect(url_for("clinics.account"))
-    return render_template("clinics/account.html", errors=errors), 422 if errors else 200
+    if request.method == "GET":
+        return _account_page()
+    new = _new_password(request.form)
+    current = request.form.get("current_password", "")
+    practitioner = credentials.change_password(db.session, actor=current_actor(), current=current, new=new)
+    login_user(practitioner)  # this session continues; the others end
+    flash("Password changed. Other sessions of your account are signed out.", "success")
+    return redirect(url_for("clinics.account"))
+
+
+# --- Settings: people and API tokens --------------------------------------------
 
 
 @bp.get("/settings")
@@ -100,74 +114,73 @@ def _settings_page(*, errors=None, form=None, new_token=None, status=200):
     )
 
 
+def _refused_in(section: str):
+    """`on_refusal` for a settings form: the page again, the form kept, the reasons in `section`."""
+    return on_refusal(lambda error: _settings_page(errors={section: error.errors or {}}, form=request.form, status=422))
+
+
 @bp.post("/settings/practitioners")
 @role_required(Role.ADMIN)
+@_refused_in("practitioner")
 def add_practitioner():
     form = request.form
-    try:
-        practitioner = service.create_practitioner(
-            db.session,
-            clinic_id=current_actor().clinic_id,
-            email=form.get("email", ""),
-            name=form.get("name", ""),
-            role=form.get("role", ""),
-            password=form.get("password", ""),
-            is_curator=form.get("is_curator") == "on",
-            actor=current_actor(),
-        )
-    except DomainError as error:
-        return _settings_page(errors={"practitioner": error.errors or {}}, form=form, status=422)
+    practitioner = service.create_practitioner(
+        db.session,
+        clinic_id=current_actor().clinic_id,
+        email=form.get("email", ""),
+        name=form.get("name", ""),
+        role=form.get("role", ""),
+        password=form.get("password", ""),
+        is_curator=form.get("is_curator") == "on",
+        actor=current_actor(),
+    )
     flash(f"Added {practitioner.name} as {practitioner.role.value}.", "success")
     return redirect(url_for("clinics.settings"))
 
 
+def _account_change(form) -> dict:
+    """What the people table's buttons ask: a new role, or the account enabled or disabled."""
+    action = form.get("action")
+    if action not in {"role", "enable", "disable"}:
+        raise Invalid("Unknown action.", errors={"action": ["Unknown action."]})
+    return {"role": form.get("role")} if action == "role" else {"is_active": action == "enable"}
+
+
+def _people_refused(error, **_view_args):
+    return _settings_page(errors={"people": error.errors or {"account": [error.message]}}, status=error.status)
+
+
 @bp.post("/settings/practitioners/<int:practitioner_id>")
 @role_required(Role.ADMIN)
+@on_refusal(_people_refused)
 def change_practitioner(practitioner_id: int):
+    actor = current_actor()
+    account = {"clinic_id": actor.clinic_id, "practitioner_id": practitioner_id}
     # Another clinic's account does not exist here, whatever the form says.
-    service.get_practitioner(db.session, clinic_id=current_actor().clinic_id, practitioner_id=practitioner_id)
-    action = request.form.get("action")
-    if action == "unlock":
-        service.unlock_practitioner(
-            db.session, clinic_id=current_actor().clinic_id, practitioner_id=practitioner_id, actor=current_actor()
-        )
+    service.get_practitioner(db.session, **account)
+    if request.form.get("action") == "unlock":
+        service.unlock_practitioner(db.session, **account, actor=actor)
         flash("Account unlocked.", "success")
-        return redirect(url_for("clinics.settings"))
-    changes = {"role": request.form.get("role")} if action == "role" else {"is_active": action == "enable"}
-    if action not in {"role", "enable", "disable"}:
-        return _settings_page(errors={"people": {"action": ["Unknown action."]}}, status=422)
-    try:
-        service.update_practitioner(
-            db.session,
-            clinic_id=current_actor().clinic_id,
-            practitioner_id=practitioner_id,
-            actor=current_actor(),
-            **changes,
-        )
-    except DomainError as error:
-        if error.status == 404:
-            raise
-        return _settings_page(errors={"people": error.errors or {"account": [error.message]}}, status=error.status)
-    flash("Account updated.", "success")
+    else:
+        service.update_practitioner(db.session, **account, actor=actor, **_account_change(request.form))
+        flash("Account updated.", "success")
     return redirect(url_for("clinics.settings"))
 
 
 @bp.post("/settings/tokens")
 @role_required(Role.ADMIN)
+@_refused_in("token")
 def add_token():
     form = request.form
-    try:
-        new = service.create_token(
-            db.session,
-            clinic_id=current_actor().clinic_id,
-            name=form.get("name", ""),
-            scope=form.get("scope", ""),
-            is_curator=form.get("is_curator") == "on",
-            can_read_audit=form.get("can_read_audit") == "on",
-            actor=current_actor(),
-        )
-    except DomainError as error:
-        return _settings_page(errors={"token": error.errors or {}}, form=form, status=422)
+    new = service.create_token(
+        db.session,
+        clinic_id=current_actor().clinic_id,
+        name=form.get("name", ""),
+        scope=form.get("scope", ""),
+        is_curator=form.get("is_curator") == "on",
+        can_read_audit=form.get("can_read_audit") == "on",
+        actor=current_actor(),
+    )
     # Shown once, in this response only; the page is not cached.
     response = _settings_page(new_token=new)
     return (*response, {"Cache-Control": "no-store"})
