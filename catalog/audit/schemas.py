@@ -1,6 +1,8 @@
-"""The audit trail as the API reads it."""
+"""The audit trail as the API reads it, and its page's filters read the same way."""
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from datetime import UTC, datetime, time, timedelta
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from catalog.core.db import MAX_ID
 from catalog.core.paging import PageSchema
@@ -46,3 +48,42 @@ class AuditEntrySchema(Schema):
 
 class AuditPageSchema(PageSchema):
     items = fields.List(fields.Nested(AuditEntrySchema))
+
+
+# The kinds of object the audit page offers to filter by.
+OBJECT_TYPES = ["patient", "allergy", "cocktail", "check", "practitioner", "token", "clinic", "ingredient", "allergen"]
+
+
+class Day(fields.Date):
+    """A day from a date box, read as the instant it starts (UTC); with `end`, as the instant it ends."""
+
+    def __init__(self, *, end: bool = False, **kwargs):
+        super().__init__(error_messages={"invalid": "Use a date such as 2026-11-25."}, **kwargs)
+        self.end = end
+
+    def _deserialize(self, value, attr, data, **kwargs) -> datetime:
+        start = datetime.combine(super()._deserialize(value, attr, data, **kwargs), time.min, UTC)
+        return start + timedelta(days=1) if self.end else start
+
+
+class AuditPageQuerySchema(AuditQuerySchema):
+    """The audit page's filters as the API's: whole days (both included), one "who" menu, the kinds it lists.
+
+    Pages hold 50 entries; parameters the page does not send are ignored, as a page's address may carry others.
+    """
+
+    class Meta:
+        unknown = EXCLUDE
+        exclude = ("page_size",)
+
+    object_type = fields.String(validate=validate.OneOf(OBJECT_TYPES, error="Unknown kind of object."))
+    since = Day()
+    until = Day(end=True)
+
+    @pre_load
+    def _who(self, data, **kwargs):
+        """The menu's one value (`practitioner:3`, `token:2` or `system`) as the API's actor_type and actor_id."""
+        values = {key: data[key] for key in data}  # a query string's proxy, whose .get() does not default
+        actor_type, _, actor_id = values.pop("actor", "").partition(":")
+        who = {"actor_type": actor_type, "actor_id": actor_id}
+        return {**values, **{key: value for key, value in who.items() if value}}

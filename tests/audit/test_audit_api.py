@@ -101,6 +101,20 @@ def test_the_admin_reads_the_trail_in_a_page(pages, clinic, api, patient):
     assert pages.get("/settings/audit?since=not-a-date").status_code == 400
 
 
+def test_the_trail_page_reads_whole_days_and_one_who_menu(pages, clinic, api, patient, auditor):
+    pages.sign_in(clinic.admin.email)
+    today = utcnow().date().isoformat()
+    one_day = pages.get(f"/settings/audit?object_type=patient&since={today}&until={today}")
+    assert b"patient.created" in one_day.data
+    token_id = entries(auditor, object_type="patient")[0]["actor"]["id"]
+    by_token = pages.get(f"/settings/audit?object_type=patient&actor=token:{token_id}")
+    assert b"patient.created" in by_token.data
+    assert b"patient.created" not in pages.get("/settings/audit?object_type=patient&actor=system").data
+    unknown = pages.get("/settings/audit?actor=token:someone")
+    assert unknown.status_code == 400
+    assert b'id="actor_id-error"' in unknown.data
+
+
 def test_only_tokens_granted_it_read_the_trail(api, client, api_as, clinic):
     assert api.get("/api/v1/audit").status_code == 403
     assert api_as(client, clinic.read_token).get("/api/v1/audit").status_code == 403
