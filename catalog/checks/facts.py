@@ -1,5 +1,7 @@
 """Turning catalogue and patient rows into the safety check's plain input types."""
 
+from datetime import date
+
 from sqlalchemy.orm import Session
 
 from catalog.allergens import service as allergens_service
@@ -8,6 +10,12 @@ from catalog.ingredients import records
 from catalog.ingredients.models import Ingredient
 from catalog.patients.models import Patient
 from catalog.safety import AllergenFlag, AllergyFacts, IngredientFacts, PatientProfile, Term
+from catalog.safety.types import DoseLimit
+from catalog.vocabularies.models import Condition
+
+# The condition under-18 follows from the birth year; nobody sets it by hand.
+MINOR = "under-18"
+ADULT_AGE = 18
 
 
 def _flag(hierarchy: AllergenHierarchy, code: str) -> AllergenFlag:
@@ -39,12 +47,26 @@ def ingredient_facts(session: Session, *, slugs: list[str]) -> dict[str, Ingredi
             usual_max=(ingredient.concentration or {}).get("usual_max"),
             maximum=(ingredient.concentration or {}).get("maximum"),
             incompatibilities=tuple((view.ingredient.slug, view.reason) for view in ingredient.incompatibilities),
+            cautions=tuple(Term(c.code, c.name) for c in ingredient.cautions),
+            dose_limits=tuple(
+                DoseLimit(
+                    limit.per_kg_mg,
+                    limit.max_mg,
+                    limit.with_ingredient,
+                    limit.without_ingredient,
+                    limit.source.title,
+                )
+                for limit in ingredient.dose_limits
+            ),
+            figure_context=(ingredient.concentration or {}).get("context") or "",
         )
     return facts
 
 
-def patient_profile(session: Session, patient: Patient) -> PatientProfile:
+def patient_profile(session: Session, patient: Patient, graph=None) -> PatientProfile:
     """The patient's allergy status, every allergy record and conditions, as the check reads them."""
+    age = _youngest_age(patient.birth_year, date.today())
+    conditions = _conditions(session, patient, age)
     hierarchy = allergens_service.load_hierarchy(session) if any(r.allergen_code for r in patient.allergies) else None
     return PatientProfile(
         allergy_status=patient.allergy_status.value,
@@ -60,10 +82,29 @@ def patient_profile(session: Session, patient: Patient) -> PatientProfile:
             )
             for record in patient.allergies
         ),
-        conditions=tuple(Term(condition.code, condition.name) for condition in patient.conditions),
+        conditions=tuple(Term(condition.code, condition.name) for condition in conditions),
         cautions=tuple(
-            (Term(condition.code, condition.name), condition.caution)
-            for condition in patient.conditions
-            if condition.caution
+            (Term(condition.code, condition.name), condition.caution) for condition in conditions if condition.caution
         ),
+        contraindications=tuple(
+            (Term(condition.code, condition.name), condition.contraindication)
+            for condition in conditions
+            if condition.contraindication
+        ),
+        age_years=age,
     )
+
+
+def _youngest_age(birth_year: int | None, today: date) -> int | None:
+    """The youngest the patient can be, from the birth year alone (a birthday may be still to come)."""
+    return None if birth_year is None else today.year - birth_year - 1
+
+
+def _conditions(session: Session, patient: Patient, age: int | None) -> list[Condition]:
+    """The patient's recorded conditions, and being under 18 when the birth year says they may be."""
+    conditions = list(patient.conditions)
+    if age is not None and age < ADULT_AGE and all(c.code != MINOR for c in conditions):
+        minor = session.get(Condition, MINOR)
+        if minor is not None:
+            conditions.append(minor)
+    return conditions

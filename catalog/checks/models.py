@@ -26,6 +26,8 @@ class Check(recorded_actor("checked_by"), db.Model):
     outcome: Mapped[Outcome] = mapped_column(enum_type(Outcome, name="check_outcome"))
     # The findings exactly as the practitioner saw them, whatever changes later.
     findings: Mapped[list] = mapped_column(JSON)
+    # What the check could not check (GapSchema dicts): a check without findings is clear only of the rest.
+    unchecked: Mapped[list] = mapped_column(JSON, default=list)
     checked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     override: Mapped["CheckOverride | None"] = relationship(lazy="selectin", uselist=False)

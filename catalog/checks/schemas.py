@@ -7,6 +7,7 @@ from catalog.core.db import MAX_ID
 from catalog.core.fields import ActorSchema, Text
 from catalog.core.paging import PageSchema
 from catalog.safety import FindingKind, Outcome, Severity
+from catalog.safety.types import GapKind, Grade, Relation
 
 
 class CheckRequestSchema(Schema):
@@ -72,9 +73,27 @@ class FindingSchema(Schema):
         fields.Nested(TermSchema),
         metadata={"description": "From the ingredient through its allergen and groups to the patient's allergen."},
     )
-    allergy_record = fields.Integer(allow_none=True)
+    allergy_record = fields.Integer(allow_none=True, metadata={"description": "The record the explanation follows."})
+    allergy_records = fields.List(
+        fields.Integer(), metadata={"description": "Every allergy record behind this one cause, the strongest first."}
+    )
     condition = fields.Nested(TermSchema, allow_none=True)
     other_ingredient = fields.Nested(FindingIngredientSchema, allow_none=True)
+    product = fields.Nested(
+        FindingIngredientSchema, allow_none=True, metadata={"description": "The product drawn from."}
+    )
+    relation = fields.String(
+        allow_none=True,
+        metadata={"enum": [r.value for r in Relation], "description": "How the allergy reaches the ingredient."},
+    )
+    grade = fields.String(allow_none=True, metadata={"enum": [g.value for g in Grade]})
+    source = fields.Nested(TermSchema, allow_none=True, metadata={"description": "The source of a cross-reaction."})
+
+
+class GapSchema(Schema):
+    kind = fields.String(metadata={"enum": [k.value for k in GapKind]})
+    ingredient = fields.Nested(FindingIngredientSchema, allow_none=True)
+    detail = fields.String()
 
 
 class OverrideOutSchema(Schema):
@@ -86,6 +105,10 @@ class OverrideOutSchema(Schema):
 class CheckResultSchema(Schema):
     outcome = fields.String(metadata={"enum": [o.value for o in Outcome]})
     findings = fields.List(fields.Nested(FindingSchema))
+    unchecked = fields.List(
+        fields.Nested(GapSchema),
+        metadata={"description": "What could not be checked: `clear` means clear of the rest only."},
+    )
 
 
 class CheckSchema(CheckResultSchema):

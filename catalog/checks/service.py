@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from catalog.allergens import service as allergens
 from catalog.audit import service as audit
 from catalog.checks.facts import ingredient_facts, patient_profile
 from catalog.checks.models import Check, CheckOverride
@@ -17,7 +18,8 @@ from catalog.core.errors import Conflict, Invalid, NotFound
 from catalog.core.paging import Page, paginate
 from catalog.patients import service as patients
 from catalog.patients.models import Patient
-from catalog.safety import CheckResult, Component, Outcome, PatientProfile, check_composition
+from catalog.products.models import Product
+from catalog.safety import CheckResult, Component, Outcome, PatientProfile, Term, check_composition
 
 
 def _patient(session: Session, *, clinic_id: int, patient_id: int) -> Patient:
@@ -28,24 +30,44 @@ def _patient(session: Session, *, clinic_id: int, patient_id: int) -> Patient:
 
 
 def _composition(session: Session, components: list[dict], *, check_units: bool = True) -> list[Component]:
-    """CompositionSchema's components (ingredients by slug) as the check's input."""
+    """CompositionSchema's components as the check's input: a product gives one per ingredient it holds.
+
+    Each product ingredient, active or excipient, comes at the product's strength of it, with the
+    volume drawn, and names the product, so that the check sees what is really in the vial.
+    """
     resolved = resolve_components(session, components, check_units=check_units)
-    facts = ingredient_facts(session, slugs=[ingredient.slug for ingredient, _ in resolved])
-    return [
-        Component(facts[ingredient.slug], component["concentration"], component["unit"])
-        for ingredient, component in resolved
+    slugs = [
+        slug
+        for item, _ in resolved
+        for slug in ([c.ingredient.slug for c in item.components] if isinstance(item, Product) else [item.slug])
     ]
+    facts = ingredient_facts(session, slugs=slugs)
+    composition = []
+    for item, component in resolved:
+        if isinstance(item, Product):
+            product = Term(item.slug, item.name)
+            composition.extend(
+                Component(facts[part.ingredient.slug], part.strength, part.unit, component["volume_ml"], product)
+                for part in item.components
+            )
+        else:
+            composition.append(
+                Component(facts[item.slug], component["concentration"], component["unit"], component.get("volume_ml"))
+            )
+    return composition
 
 
 def run_check(session: Session, *, patient: Patient, components: list[dict], saved: bool = False) -> CheckResult:
     """Check components against the patient (a saved version's units are reported by the check, not refused)."""
     composition = _composition(session, components, check_units=not saved)
-    return check_composition(composition, patient_profile(session, patient))
+    graph = allergens.load_graph(session)
+    return check_composition(composition, patient_profile(session, patient, graph), graph)
 
 
 def check_composition_alone(session: Session, *, components: list[dict]) -> CheckResult:
-    """The composer's check before a patient is chosen: concentrations and incompatibilities only."""
-    return check_composition(_composition(session, components), PatientProfile(allergy_status="no-known-allergies"))
+    """The composer's check before a patient is chosen: concentrations, doses and incompatibilities only."""
+    profile = PatientProfile(allergy_status="no-known-allergies", chosen=False)
+    return check_composition(_composition(session, components), profile, allergens.load_graph(session))
 
 
 def check_unsaved(session: Session, *, actor: Actor, patient_id: int, components: list[dict]) -> CheckResult:
@@ -92,6 +114,7 @@ def check_version(
         version_number=saved.number,
         outcome=result.outcome,
         findings=[finding.to_dict() for finding in result.findings],
+        unchecked=[gap.to_dict() for gap in result.unchecked],
         checked_at=utcnow(),
         **actor_columns("checked_by", actor),
     )

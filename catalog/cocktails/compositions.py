@@ -8,23 +8,33 @@ from catalog.core.actors import Actor, actor_columns
 from catalog.core.db import utcnow
 from catalog.core.errors import Invalid
 from catalog.ingredients.models import Ingredient
+from catalog.products import service as products_service
+from catalog.products.models import Product
 from catalog.safety import units_fit
 
 
 def resolve_components(
     session: Session, components: list[dict], *, check_units: bool = True
-) -> list[tuple[Ingredient, dict]]:
-    """Each component with its catalogue ingredient; unknown ingredients and ill-fitting units are 422s.
+) -> list[tuple[Ingredient | Product, dict]]:
+    """Each component with its catalogue ingredient or product; unknown ones and ill-fitting units are 422s.
 
     Errors name the component by its index, as marshmallow does: {"components": {"2": {"unit": [...]}}}.
     A saved version is read with `check_units=False`: the catalogue may have changed since, and the
     check reports a unit that no longer fits instead of refusing the version.
     """
-    slugs = [component["ingredient"] for component in components]
+    slugs = [c["ingredient"] for c in components if c.get("ingredient")]
     found = {i.slug: i for i in session.scalars(select(Ingredient).where(Ingredient.slug.in_(slugs)))}
+    products = products_service.products_by_slug(session, slugs=[c["product"] for c in components if c.get("product")])
     errors: dict[int, dict[str, list[str]]] = {}
     resolved = []
     for index, component in enumerate(components):
+        if component.get("product"):
+            product = products.get(component["product"])
+            if product is None:
+                errors[index] = {"product": [f"No product has the slug {component['product']!r}."]}
+            else:
+                resolved.append((product, component))
+            continue
         ingredient = found.get(component["ingredient"])
         if ingredient is None:
             errors[index] = {"ingredient": [f"No ingredient has the slug {component['ingredient']!r}."]}
@@ -60,7 +70,7 @@ def new_version(
     cocktail_id: int,
     number: int,
     data: dict,
-    resolved: list[tuple[Ingredient, dict]],
+    resolved: list[tuple[Ingredient | Product, dict]],
     actor: Actor,
     change_note: str,
     **extra,
@@ -75,12 +85,13 @@ def new_version(
         components=[
             CocktailComponent(
                 position=position,
-                ingredient=ingredient,
-                concentration=component["concentration"],
-                unit=component["unit"],
+                ingredient=item if isinstance(item, Ingredient) else None,
+                product=item if isinstance(item, Product) else None,
+                concentration=component.get("concentration") if isinstance(item, Ingredient) else None,
+                unit=component.get("unit") if isinstance(item, Ingredient) else None,
                 volume_ml=component.get("volume_ml"),
             )
-            for position, (ingredient, component) in enumerate(resolved)
+            for position, (item, component) in enumerate(resolved)
         ],
         **_version_values(data),
         **extra,
@@ -92,15 +103,7 @@ def new_version(
 def composition_of(version: CocktailVersion) -> dict:
     """A saved version as CompositionSchema input: what revert, clone and re-basing copy."""
     return {
-        "components": [
-            {
-                "ingredient": c.ingredient.slug,
-                "concentration": c.concentration,
-                "unit": c.unit,
-                "volume_ml": c.volume_ml,
-            }
-            for c in version.components
-        ],
+        "components": [_component_input(c) for c in version.components],
         "technique": version.technique.value,
         "indication": version.indication,
         "protocol": version.protocol,
@@ -108,11 +111,28 @@ def composition_of(version: CocktailVersion) -> dict:
     }
 
 
+def _component_input(component: CocktailComponent) -> dict:
+    if component.product is not None:
+        return {"product": component.product.slug, "volume_ml": component.volume_ml}
+    return {
+        "ingredient": component.ingredient.slug,
+        "concentration": component.concentration,
+        "unit": component.unit,
+        "volume_ml": component.volume_ml,
+    }
+
+
 def _comparable(composition: dict) -> dict:
     protocol = composition.get("protocol") or {}
     return {
         "components": [
-            (c["ingredient"], float(c["concentration"]), c["unit"], c.get("volume_ml"))
+            (
+                c.get("ingredient"),
+                c.get("product"),
+                None if c.get("concentration") is None else float(c["concentration"]),
+                c.get("unit"),
+                c.get("volume_ml"),
+            )
             for c in composition["components"]
         ],
         "technique": str(composition["technique"]),

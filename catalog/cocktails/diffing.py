@@ -6,18 +6,23 @@ VERSION_FIELDS = ("technique", "indication", "sessions", "weeks_between_sessions
 
 
 def _component_view(component: CocktailComponent) -> dict:
-    return {
-        "ingredient": {"slug": component.ingredient.slug, "name": component.ingredient.name},
+    item = component.ingredient if component.ingredient is not None else component.product
+    view = {
+        "ingredient": {"slug": item.slug, "name": item.name},
         "concentration": component.concentration,
         "unit": component.unit,
         "volume_ml": component.volume_ml,
     }
+    if component.product is not None:
+        view["ingredient"] = None
+        view["product"] = {"slug": item.slug, "name": item.name}
+    return view
 
 
 def diff(old: CocktailVersion, new: CocktailVersion) -> dict:
     """Components added, removed and changed, and the version's other fields that changed."""
-    before = {c.ingredient.slug: c for c in old.components}
-    after = {c.ingredient.slug: c for c in new.components}
+    before = {c.key: c for c in old.components}
+    after = {c.key: c for c in new.components}
     changed = []
     for slug, component in after.items():
         if slug not in before:
@@ -29,7 +34,10 @@ def diff(old: CocktailVersion, new: CocktailVersion) -> dict:
             if old_view[field] != new_view[field]
         ]
         if changes:
-            changed.append({"ingredient": new_view["ingredient"], "unit": new_view["unit"], "changes": changes})
+            entry = {"ingredient": new_view["ingredient"], "unit": new_view["unit"], "changes": changes}
+            if "product" in new_view:
+                entry["product"] = new_view["product"]
+            changed.append(entry)
     fields = []
     for field in VERSION_FIELDS:
         old_value, new_value = getattr(old, field), getattr(new, field)
@@ -52,7 +60,13 @@ def _plain(value):
 def audit_changes(summary: dict) -> list[dict]:
     """A diff as audit trail changes: which components came, went or changed (their values stay in the versions)."""
     return [
-        *({"field": f"component:{c['ingredient']['slug']}", "from": None, "to": "added"} for c in summary["added"]),
-        *({"field": f"component:{c['ingredient']['slug']}", "from": "present", "to": None} for c in summary["removed"]),
-        *({"field": f"component:{c['ingredient']['slug']}"} for c in summary["changed"]),
+        *({"field": _audit_field(c), "from": None, "to": "added"} for c in summary["added"]),
+        *({"field": _audit_field(c), "from": "present", "to": None} for c in summary["removed"]),
+        *({"field": _audit_field(c)} for c in summary["changed"]),
     ]
+
+
+def _audit_field(view: dict) -> str:
+    if view.get("product"):
+        return f"component:product:{view['product']['slug']}"
+    return f"component:{view['ingredient']['slug']}"

@@ -3,9 +3,10 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Float, ForeignKey, Integer, SmallInteger, String, Text, UniqueConstraint, event
+from sqlalchemy import CheckConstraint, Float, ForeignKey, Integer, SmallInteger, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from catalog.cocktails.amounts import ingredient_amounts
 from catalog.core.actors import recorded_actor
 from catalog.core.db import UTCDateTime, enum_type, utcnow
 from catalog.extensions import db
@@ -77,20 +78,43 @@ class CocktailVersion(recorded_actor("author"), db.Model):
     def protocol(self) -> dict:
         return {"sessions": self.sessions, "weeks_between_sessions": self.weeks_between_sessions}
 
+    @property
+    def ingredients(self) -> list[dict]:
+        """Per ingredient (excipients of its products too): the amount in all and the concentration in the mix."""
+        return ingredient_amounts(self.components)
+
 
 class CocktailComponent(db.Model):
+    """One row of a version: an ingredient at a concentration, or a volume drawn from a product."""
+
     __tablename__ = "cocktail_components"
-    __table_args__ = (UniqueConstraint("version_id", "ingredient_id"),)
+    __table_args__ = (
+        UniqueConstraint("version_id", "ingredient_id"),
+        UniqueConstraint("version_id", "product_id", name="uq_cocktail_components_version_id_product"),
+        CheckConstraint(
+            "(ingredient_id IS NOT NULL AND product_id IS NULL AND concentration IS NOT NULL AND unit IS NOT NULL)"
+            " OR (product_id IS NOT NULL AND ingredient_id IS NULL AND volume_ml IS NOT NULL)",
+            name="ingredient_or_product",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     version_id: Mapped[int] = mapped_column(ForeignKey("cocktail_versions.id"), index=True)
     position: Mapped[int] = mapped_column(SmallInteger)
-    ingredient_id: Mapped[int] = mapped_column(ForeignKey("ingredients.id"))
-    concentration: Mapped[float] = mapped_column(Float)
-    unit: Mapped[str] = mapped_column(String(10))
+    ingredient_id: Mapped[int | None] = mapped_column(ForeignKey("ingredients.id"))
+    # A product drawn into the mix: its composition (actives and excipients) comes from the catalogue.
+    product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id"), index=True)
+    concentration: Mapped[float | None] = mapped_column(Float)
+    unit: Mapped[str | None] = mapped_column(String(10))
     volume_ml: Mapped[float | None] = mapped_column(Float)
 
-    ingredient: Mapped["Ingredient"] = relationship(lazy="joined", innerjoin=True)  # noqa: F821
+    ingredient: Mapped["Ingredient | None"] = relationship(lazy="joined")  # noqa: F821
+    product: Mapped["Product | None"] = relationship(lazy="joined")  # noqa: F821
+
+    @property
+    def key(self) -> str:
+        """What identifies the row within a version: the ingredient's slug, or `product:` and the product's."""
+        return self.ingredient.slug if self.ingredient is not None else f"product:{self.product.slug}"
 
 
 @event.listens_for(CocktailVersion, "before_update")

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 from catalog.cocktails.compositions import composition_of
 from catalog.cocktails.diffing import diff
 from catalog.cocktails.models import Cocktail
+from catalog.cocktails.schemas import component_key
 from catalog.cocktails.service import get_cocktail, get_version
 
 
@@ -47,7 +48,7 @@ def rebase(*, base: dict, theirs: dict, mine: dict) -> tuple[dict, list[str]]:
     """
 
     def by_slug(composition):
-        return {c["ingredient"]: c for c in composition["components"]}
+        return {component_key(c): c for c in composition["components"]}
 
     def same(a, b):
         keys = ("concentration", "unit", "volume_ml")

@@ -3,7 +3,7 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
 from catalog.cocktails.models import CocktailStatus, Technique
-from catalog.core.fields import ActorSchema, Text, enum_field, slug_validator
+from catalog.core.fields import ActorSchema, CodedTermRefSchema, Text, enum_field, slug_validator
 from catalog.core.paging import PageSchema
 from catalog.safety import UNITS
 
@@ -14,43 +14,89 @@ SLUG = slug_validator("Use an ingredient slug (lower case and hyphens).")
 MAX_CONCENTRATION = 1_000_000
 
 
+def component_key(component: dict) -> str | None:
+    """What identifies a row within a composition: its ingredient's slug, or `product:` and the product's."""
+    if component.get("ingredient"):
+        return component["ingredient"]
+    return f"product:{component['product']}" if component.get("product") else None
+
+
 def each_ingredient_once(components: list[dict]) -> None:
-    """Refuse a composition that lists an ingredient twice, naming the later row (rows count from 1)."""
+    """Refuse a composition that lists an ingredient (or a product) twice, naming the later row (rows count from 1)."""
     seen: dict[str, int] = {}
     errors = {}
     for index, component in enumerate(components):
-        slug = component.get("ingredient") if isinstance(component, dict) else None
-        if slug is None:
+        key = component_key(component) if isinstance(component, dict) else None
+        if key is None:
             continue
-        if slug in seen:
-            errors[index] = {"ingredient": [f"Already in row {seen[slug] + 1}: list each ingredient once."]}
-        seen.setdefault(slug, index)
+        if key in seen:
+            field, what = ("product", "product") if key.startswith("product:") else ("ingredient", "ingredient")
+            errors[index] = {field: [f"Already in row {seen[key] + 1}: list each {what} once."]}
+        seen.setdefault(key, index)
     if errors:
         raise ValidationError(errors)
 
 
 class ComponentInputSchema(Schema):
+    """An ingredient at a concentration (and optionally its volume), or a volume drawn from a product."""
+
     ingredient = fields.String(
-        required=True, validate=[validate.Length(1, 120), SLUG], metadata={"pattern": SLUG.regex.pattern}
+        load_default=None,
+        allow_none=True,
+        validate=[validate.Length(1, 120), SLUG],
+        metadata={"pattern": SLUG.regex.pattern, "description": "An ingredient's slug (or give `product`)."},
+    )
+    product = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=[validate.Length(1, 120), SLUG],
+        metadata={
+            "pattern": SLUG.regex.pattern,
+            "description": "A product's slug, instead of an ingredient: its every ingredient, excipients "
+            "included, is then in the mix at the product's strength. Needs `volume_ml`; takes no concentration.",
+        },
     )
     concentration = fields.Float(
-        required=True,
+        load_default=None,
+        allow_none=True,
         allow_nan=False,
         validate=[
             validate.Range(min=0, min_inclusive=False, error="Must be more than 0."),
             validate.Range(max=MAX_CONCENTRATION, error="Must be at most {max:,}."),
         ],
+        metadata={"description": "Of an ingredient row: the concentration of what is drawn."},
     )
-    unit = fields.String(required=True, validate=validate.OneOf(list(UNITS)))
+    unit = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(list(UNITS)))
     volume_ml = fields.Float(
         load_default=None,
         allow_none=True,
         allow_nan=False,
         validate=validate.Range(min=0, min_inclusive=False, max=1000, error="Must be more than 0 and at most 1000 mL."),
+        metadata={"description": "The volume drawn; with every volume given, the check totals each dose."},
     )
 
     @validates_schema
-    def _percent_at_most_100(self, data, **kwargs):
+    def _an_ingredient_or_a_product(self, data, **kwargs):
+        if data.get("product") is not None:
+            if data.get("ingredient") is not None:
+                raise ValidationError("Give an ingredient or a product, not both.", "product")
+            errors = {
+                field: ["A product's strengths come from its label."]
+                for field in ("concentration", "unit")
+                if data.get(field) is not None
+            }
+            if data.get("volume_ml") is None:
+                errors["volume_ml"] = ["Give the volume drawn from the product."]
+            if errors:
+                raise ValidationError(errors)
+            return
+        missing = {
+            field: ["Missing data for required field."]
+            for field in ("ingredient", "concentration", "unit")
+            if data.get(field) is None
+        }
+        if missing:
+            raise ValidationError(missing)
         if data.get("unit") == "%" and data.get("concentration", 0) > 100:
             raise ValidationError("A percentage cannot be more than 100.", "concentration")
 
@@ -151,13 +197,33 @@ class ConcentrationRangeSchema(Schema):
 
 
 class ComponentSchema(Schema):
-    ingredient = fields.Function(lambda c: {"slug": c.ingredient.slug, "name": c.ingredient.name})
-    concentration = fields.Float()
-    unit = fields.String()
+    ingredient = fields.Function(
+        lambda c: {"slug": c.ingredient.slug, "name": c.ingredient.name} if c.ingredient is not None else None,
+        metadata={"description": "Null for a product row."},
+    )
+    product = fields.Function(
+        lambda c: {"slug": c.product.slug, "name": c.product.name} if c.product is not None else None,
+        metadata={"description": "The product drawn from, for a product row."},
+    )
+    concentration = fields.Float(allow_none=True)
+    unit = fields.String(allow_none=True)
     volume_ml = fields.Float(allow_none=True)
     usual = fields.Function(
-        lambda c: c.ingredient.concentration,
+        lambda c: c.ingredient.concentration if c.ingredient is not None else None,
         metadata={"description": "The ingredient's usual range and maximum, from the catalogue."},
+    )
+
+
+class IngredientAmountSchema(Schema):
+    ingredient = fields.Nested(CodedTermRefSchema, metadata={"description": "`code` is the ingredient's slug."})
+    role = fields.String(metadata={"enum": ["active", "excipient"]})
+    products = fields.List(fields.String(), metadata={"description": "Slugs of the products it comes from."})
+    amount = fields.Float(
+        allow_none=True, metadata={"description": "In all, in `amount_unit`; null when a volume is missing."}
+    )
+    amount_unit = fields.String(allow_none=True, metadata={"enum": ["mg", "IU", "U"]})
+    concentration_in_mix = fields.Float(
+        allow_none=True, metadata={"description": "amount / total volume, per mL; null when a volume is missing."}
     )
 
 
@@ -166,6 +232,12 @@ class VersionSchema(Schema):
     based_on = fields.Integer(allow_none=True)
     reverted_from = fields.Integer(allow_none=True)
     components = fields.List(fields.Nested(ComponentSchema))
+    ingredients = fields.List(
+        fields.Nested(IngredientAmountSchema),
+        metadata={
+            "description": "Per ingredient, actives and excipients alike: the amount and the concentration in the mix."
+        },
+    )
     technique = fields.Enum(Technique, by_value=True)
     indication = fields.String()
     protocol = fields.Nested(ProtocolSchema)
@@ -218,7 +290,8 @@ class FieldChangeSchema(Schema):
 
 
 class ComponentChangeSchema(Schema):
-    ingredient = fields.Dict()
+    ingredient = fields.Dict(allow_none=True)
+    product = fields.Dict(metadata={"description": "For a product row: the product (then `ingredient` is null)."})
     unit = fields.String(metadata={"description": "The component's unit in `to`."})
     changes = fields.List(fields.Nested(FieldChangeSchema))
 

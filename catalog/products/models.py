@@ -36,7 +36,11 @@ class Product(TimestampMixin, db.Model):
     label_supports: Mapped[str] = mapped_column(Text, default="")
 
     components: Mapped[list["ProductComponent"]] = relationship(
-        order_by="ProductComponent.position", cascade="all, delete-orphan", lazy="raise", back_populates="product"
+        # Loaded with the product: a product is read to be used whole (its composition).
+        order_by="ProductComponent.position",
+        cascade="all, delete-orphan",
+        lazy="selectin",
+        back_populates="product",
     )
 
     def __repr__(self) -> str:

@@ -47,7 +47,7 @@ def check_composition(
         )
     for condition, caution in patient.cautions:
         findings.append(Finding(FindingKind.TREATMENT_CAUTION, Severity.WARNING, condition=condition, facts=(caution,)))
-    if patient.age_years is None:
+    if patient.age_years is None and patient.chosen:
         gaps[(GapKind.AGE_UNKNOWN,)] = Gap(GapKind.AGE_UNKNOWN)
     for component in components:
         concentration_findings(component, findings, gaps)

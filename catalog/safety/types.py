@@ -254,6 +254,8 @@ class PatientProfile:
     contraindications: tuple[tuple[Term, str], ...] = ()
     weight_kg: float | None = None
     age_years: int | None = None
+    # False when no patient is chosen yet (the composer's check of the composition alone).
+    chosen: bool = True
 
 
 class Finding(NamedTuple):
