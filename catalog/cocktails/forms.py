@@ -12,7 +12,7 @@ from marshmallow import EXCLUDE, Schema, fields, validate
 from catalog.cocktails.models import Technique
 from catalog.core.db import MAX_ID
 
-ROW_FIELD = re.compile(r"^components-([a-z0-9]{1,16})-(ingredient|concentration|unit|volume_ml)$")
+ROW_FIELD = re.compile(r"^components-([a-z0-9]{1,16})-(ingredient|product|concentration|unit|volume_ml)$")
 SETTINGS = ("name", "description", "status")
 TECHNIQUES = [
     (Technique.POINT_INJECTION.value, "Point injection"),
@@ -48,6 +48,11 @@ def new_row(ingredient) -> dict:
     return {"key": secrets.token_hex(4), "ingredient": ingredient.slug, "unit": ingredient.concentration_unit or "%"}
 
 
+def new_product_row(product) -> dict:
+    """A new, empty row drawing a volume from a product."""
+    return {"key": secrets.token_hex(4), "product": product.slug}
+
+
 def composition_input(form, rows: list[dict]) -> dict:
     """The form as CompositionSchema input (numbers left as typed: the schema says what is wrong)."""
 
@@ -62,16 +67,19 @@ def composition_input(form, rows: list[dict]) -> dict:
         "sessions": whole(form.get("sessions")),
         "weeks_between_sessions": whole(form.get("weeks_between_sessions")),
     }
+
+    def component(row: dict) -> dict:
+        if row.get("product"):
+            return {"product": row["product"], "volume_ml": number(row.get("volume_ml"))}
+        return {
+            "ingredient": row.get("ingredient", ""),
+            "concentration": number(row.get("concentration")),
+            "unit": row.get("unit", ""),
+            "volume_ml": number(row.get("volume_ml")),
+        }
+
     return {
-        "components": [
-            {
-                "ingredient": row.get("ingredient", ""),
-                "concentration": number(row.get("concentration")),
-                "unit": row.get("unit", ""),
-                "volume_ml": number(row.get("volume_ml")),
-            }
-            for row in rows
-        ],
+        "components": [component(row) for row in rows],
         "technique": form.get("technique", ""),
         "indication": form.get("indication", "").strip(),
         "protocol": {key: value for key, value in protocol.items() if value is not None},
@@ -135,13 +143,21 @@ def row_errors(messages: dict, rows: list[dict]) -> tuple[dict, dict]:
     return general, by_row
 
 
-def live_problems(by_row: dict[str, dict], rows: list[dict], ingredients: dict) -> list[tuple[str, dict]]:
-    """Each row that stands in the way of the live check, named by its ingredient, with its problems."""
+def live_problems(
+    by_row: dict[str, dict], rows: list[dict], ingredients: dict, products: dict | None = None
+) -> list[tuple[str, dict]]:
+    """Each row that stands in the way of the live check, named by its ingredient or product, with its problems."""
     problems = []
     for row in rows:
         if row["key"] not in by_row:
             continue
         reasons = by_row[row["key"]]
+        if row.get("product"):
+            if not row.get("volume_ml"):
+                reasons["volume_ml"] = ["enter the volume drawn."]
+            product = (products or {}).get(row["product"])
+            problems.append((product.name if product else "A product", reasons))
+            continue
         if not row.get("concentration"):
             # A row still being typed has no concentration yet: say so, rather than "may not be null".
             reasons["concentration"] = ["enter its concentration."]
@@ -152,16 +168,20 @@ def live_problems(by_row: dict[str, dict], rows: list[dict], ingredients: dict) 
 
 def rows_from_composition(composition: dict) -> list[dict]:
     """A composition's components as the composer's rows, each with a new key."""
-    return [
-        {
+
+    def row(c: dict) -> dict:
+        volume = f"{c['volume_ml']:g}" if c.get("volume_ml") is not None else ""
+        if c.get("product"):
+            return {"key": secrets.token_hex(4), "product": c["product"], "volume_ml": volume}
+        return {
             "key": secrets.token_hex(4),
             "ingredient": c["ingredient"],
             "concentration": f"{c['concentration']:g}",
             "unit": c["unit"],
-            "volume_ml": f"{c['volume_ml']:g}" if c.get("volume_ml") is not None else "",
+            "volume_ml": volume,
         }
-        for c in composition["components"]
-    ]
+
+    return [row(c) for c in composition["components"]]
 
 
 def values_from_composition(composition: dict) -> dict:

@@ -21,6 +21,7 @@ from catalog.extensions import db
 from catalog.ingredients import service as ingredients_service
 from catalog.ingredients.models import Ingredient
 from catalog.patients import service as patients_service
+from catalog.products import service as products_service
 from catalog.safety import UNITS
 from catalog.web.forms import flatten, load_query, on_refusal, reasons, refuse_back_to, refused
 
@@ -68,6 +69,10 @@ def _ingredients_of(rows: list[dict]) -> dict[str, Ingredient]:
     return {i.slug: i for i in ingredients_service.ingredients_by_slug(db.session, slugs=slugs)} if slugs else {}
 
 
+def _products_of(rows: list[dict]) -> dict:
+    return products_service.products_by_slug(db.session, slugs=[row["product"] for row in rows if row.get("product")])
+
+
 def _patients() -> list:
     """The clinic's patients, for the choice of whom to check for."""
     return patients_service.search_patients(db.session, clinic_id=current_actor().clinic_id, page_size=100).items
@@ -109,6 +114,7 @@ def _composer(*, rows: list[dict] | None = None, status: int = 200, **given):
         **context,
         rows=rows,
         ingredients=_ingredients_of(rows),
+        products=_products_of(rows),
         techniques=forms.TECHNIQUES,
         units=list(UNITS),
         patients=_patients(),
@@ -205,16 +211,22 @@ def ingredient_options():
     """Catalogue matches for the composer's search, each with a button adding it as a row."""
     query = request.args.get("ingredient_search", "")[:200]
     results = ingredients_service.search_ingredients(db.session, q=query, page_size=12) if query.strip() else None
-    return render_template("cocktails/_ingredient_options.html", results=results, query=query)
+    products = products_service.search_products(db.session, q=query, page_size=6).items if query.strip() else []
+    return render_template("cocktails/_ingredient_options.html", results=results, products=products, query=query)
 
 
 @bp.get("/composer/row")
 @role_required(Role.PRACTITIONER)
 def component_row():
-    """A new component row for an ingredient, its unit preset to the catalogue's."""
-    ingredient = ingredients_service.get_ingredient(db.session, slug=request.args.get("ingredient", ""))
+    """A new component row: an ingredient (its unit preset to the catalogue's), or a volume of a product."""
+    if "product" in request.args:
+        product = products_service.get_product(db.session, slug=request.args["product"])
+        row, ingredient = forms.new_product_row(product), None
+    else:
+        ingredient = ingredients_service.get_ingredient(db.session, slug=request.args.get("ingredient", ""))
+        row, product = forms.new_row(ingredient), None
     return render_template(
-        "cocktails/_row.html", row=forms.new_row(ingredient), ingredient=ingredient, units=list(UNITS), problems={}
+        "cocktails/_row.html", row=row, ingredient=ingredient, product=product, units=list(UNITS), problems={}
     )
 
 
@@ -222,7 +234,7 @@ def _live_check_refused(error):
     """While typing, rows are often incomplete: say what stands in the way; the check runs once it is valid."""
     rows = forms.component_rows(request.form)
     general, by_row = _row_errors(error, rows)
-    problems = forms.live_problems(by_row, rows, _ingredients_of(rows))
+    problems = forms.live_problems(by_row, rows, _ingredients_of(rows), _products_of(rows))
     return render_template(
         "cocktails/_live_check.html", result=None, patient=None, rows=rows, problems=problems, general=general
     )
