@@ -6,10 +6,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from catalog.audit import service as audit
 from catalog.clinics import passwords, tokens
 from catalog.clinics.models import ApiToken, Practitioner
-from catalog.clinics.service import get_practitioner, normalise_email
+from catalog.clinics.service import audit_account, get_practitioner, normalise_email
 from catalog.core.actors import Actor
 from catalog.core.db import utcnow
 from catalog.core.errors import Invalid, NotFound
@@ -65,13 +64,7 @@ def authenticate(session: Session, *, email: str, password: str, now: datetime |
         if practitioner.failed_sign_ins >= MAX_FAILED_SIGN_INS:
             practitioner.locked_until = now + LOCK_DURATION
             practitioner.failed_sign_ins = 0
-            audit.record(
-                session,
-                actor=Actor.operator(practitioner.clinic_id),
-                action="practitioner.locked",
-                object_type="practitioner",
-                object_id=practitioner.id,
-            )
+            audit_account(session, practitioner, "locked", actor=Actor.operator(practitioner.clinic_id))
         raise refused
     if not practitioner.is_active_account:
         raise refused
@@ -107,12 +100,11 @@ def reset_password(session: Session, *, email: str, new: str) -> Practitioner:
     practitioner.session_token = secrets.token_hex(16)
     practitioner.failed_sign_ins = 0
     practitioner.locked_until = None
-    audit.record(
+    audit_account(
         session,
+        practitioner,
+        "password_reset",
         actor=Actor.operator(practitioner.clinic_id),
-        action="practitioner.password_reset",
-        object_type="practitioner",
-        object_id=practitioner.id,
         changes=[{"field": "password"}],
     )
     return practitioner
@@ -127,12 +119,5 @@ def change_password(session: Session, *, actor: Actor, current: str, new: str) -
         raise Invalid("The new password is refused.", errors={"new_password": [problem]})
     practitioner.password_hash = passwords.hash_password(new)
     practitioner.session_token = secrets.token_hex(16)
-    audit.record(
-        session,
-        actor=actor,
-        action="practitioner.password_changed",
-        object_type="practitioner",
-        object_id=practitioner.id,
-        changes=[{"field": "password"}],
-    )
+    audit_account(session, practitioner, "password_changed", actor=actor, changes=[{"field": "password"}])
     return practitioner

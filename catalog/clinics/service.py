@@ -89,12 +89,11 @@ def create_practitioner(
     )
     session.add(practitioner)
     flush_unique(session, field="email", message="An account with this email address already exists.")
-    audit.record(
+    audit_account(
         session,
+        practitioner,
+        "created",
         actor=actor,
-        action="practitioner.created",
-        object_type="practitioner",
-        object_id=practitioner.id,
         changes=[
             {"field": "role", "from": None, "to": practitioner.role.value},
             {"field": "is_curator", "from": None, "to": is_curator},
@@ -123,6 +122,20 @@ def _account_problems(
     if is_curator and not actor.is_curator:
         errors["is_curator"] = ["Only a curator can make another curator."]
     return errors
+
+
+def audit_account(
+    session: Session, practitioner: Practitioner, action: str, *, actor: Actor, changes: list[dict] | None = None
+) -> None:
+    """Record `practitioner.<action>` on this account in the clinic's audit trail."""
+    audit.record(
+        session,
+        actor=actor,
+        action=f"practitioner.{action}",
+        object_type="practitioner",
+        object_id=practitioner.id,
+        changes=changes,
+    )
 
 
 def list_practitioners(session: Session, *, clinic_id: int) -> list[Practitioner]:
@@ -162,14 +175,7 @@ def update_practitioner(
         practitioner.session_token = secrets.token_hex(16)
     after = {"role": practitioner.role, "is_active": practitioner.is_active_account}
     if changes := audit.change_list(before, after, coded={"role", "is_active"}):
-        audit.record(
-            session,
-            actor=actor,
-            action="practitioner.updated",
-            object_type="practitioner",
-            object_id=practitioner.id,
-            changes=changes,
-        )
+        audit_account(session, practitioner, "updated", actor=actor, changes=changes)
     session.flush()
     return practitioner
 
@@ -180,13 +186,7 @@ def unlock_practitioner(session: Session, *, clinic_id: int, practitioner_id: in
     if practitioner.locked_until is not None:
         practitioner.locked_until = None
         practitioner.failed_sign_ins = 0
-        audit.record(
-            session,
-            actor=actor,
-            action="practitioner.unlocked",
-            object_type="practitioner",
-            object_id=practitioner.id,
-        )
+        audit_account(session, practitioner, "unlocked", actor=actor)
     return practitioner
 
 
