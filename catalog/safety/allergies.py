@@ -84,9 +84,10 @@ def _coded_hits(drawn, coded: dict[str, list[AllergyFacts]], graph: AllergenGrap
             if entries is None:  # most flags reach no record
                 continue
             hits = causes.setdefault(key, [])
+            flag_term = flag.path[-1]
             for code, match in entries:
                 for record in coded[code]:
-                    hits.append(Hit(record, match, _severity(record, match), flag.path[-1]))
+                    hits.append(Hit(record, match, _severity(record, match), flag_term))
 
 
 def _named_hits(record: AllergyFacts, drawn, causes) -> bool:

@@ -16,11 +16,12 @@ from catalog.safety.units import convert, milligrams
 def concentration_findings(component: Component, findings: list[Finding], gaps: dict) -> None:
     ingredient = component.ingredient
     if ingredient.unit is None:
-        gaps.setdefault(
-            (GapKind.NO_CONCENTRATION_DATA, ingredient.slug), Gap(GapKind.NO_CONCENTRATION_DATA, ingredient.term)
-        )
+        gaps[(GapKind.NO_CONCENTRATION_DATA, ingredient.slug)] = ingredient.gap_no_data
         return
-    value = convert(component.concentration, component.unit, ingredient.unit)
+    unit = component.unit
+    value = (
+        component.concentration if unit == ingredient.unit else convert(component.concentration, unit, ingredient.unit)
+    )
     context = ingredient.figure_context
     if value is None:
         findings.append(

@@ -52,9 +52,7 @@ def check_composition(
     for component in components:
         concentration_findings(component, findings, gaps)
         if not component.ingredient.reviewed:
-            gaps.setdefault(
-                (GapKind.UNREVIEWED, component.ingredient.slug), Gap(GapKind.UNREVIEWED, component.ingredient.term)
-            )
+            gaps[(GapKind.UNREVIEWED, component.ingredient.slug)] = component.ingredient.gap_unreviewed
     dose_findings(components, patient, findings, gaps)
     _incompatibility_findings(components, findings)
     findings.sort(key=_order)
@@ -77,17 +75,19 @@ def _paths(components, patient: PatientProfile):
 
 
 def _order(finding: Finding):
+    # Positions, not names: sorting runs on every check, and a tuple's index is the cheapest read.
+    kind, severity, ingredient, allergen, _path, record, condition, other, facts, _records, product = finding[:11]
     return (
-        SEVERITY_RANK[finding.severity],
-        KIND_RANK[finding.kind],
-        (finding.ingredient or _NONE).code,
-        (finding.product or _NONE).code,
-        (finding.allergen or _NONE).code,
-        finding.allergy_record or 0,
-        (finding.condition or _NONE).code,
-        (finding.other_ingredient or _NONE).code,
+        SEVERITY_RANK[severity],
+        KIND_RANK[kind],
+        (ingredient or _NONE)[0],
+        (product or _NONE)[0],
+        (allergen or _NONE)[0],
+        record or 0,
+        (condition or _NONE)[0],
+        (other or _NONE)[0],
         # Two components of one ingredient in units that do not fit: keep their order fixed too.
-        finding.facts if finding.kind is FindingKind.UNIT_MISMATCH else (),
+        facts if kind is FindingKind.UNIT_MISMATCH else (),
     )
 
 

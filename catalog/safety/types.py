@@ -178,6 +178,9 @@ class IngredientFacts:
     phrase_words: frozenset[str] = field(init=False, compare=False)
     # Prefixes (four letters or more) of those words: a typo'd free-text allergy resembles the name.
     phrase_prefixes: frozenset[str] = field(init=False, compare=False)
+    # What the check says when it cannot check this ingredient's figures, or its entry is unreviewed (made once).
+    gap_no_data: "Gap" = field(init=False, compare=False)
+    gap_unreviewed: "Gap" = field(init=False, compare=False)
 
     def __post_init__(self):
         object.__setattr__(self, "term", Term(self.slug, self.name))
@@ -188,6 +191,8 @@ class IngredientFacts:
         phrase_words = frozenset(word for phrase in phrases for word in phrase)
         object.__setattr__(self, "phrase_words", phrase_words)
         object.__setattr__(self, "phrase_prefixes", _long_prefixes(phrase_words))
+        object.__setattr__(self, "gap_no_data", Gap(GapKind.NO_CONCENTRATION_DATA, self.term))
+        object.__setattr__(self, "gap_unreviewed", Gap(GapKind.UNREVIEWED, self.term))
 
 
 @dataclass(frozen=True, slots=True)
