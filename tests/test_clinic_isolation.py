@@ -47,6 +47,7 @@ VALID_BODIES = {
     ("Checks.CheckOverride", "POST"): {"reason": "Another clinic's override"},
     ("Patients.PatientDetail", "PATCH"): {"display_name": "Renamed by another clinic"},
     ("Patients.AllergyDetail", "PATCH"): {"criticality": "high"},
+    ("Patients.Weights", "POST"): {"kg": 70},
 }
 # Query strings that would be valid, for routes that need some.
 VALID_QUERIES = {"Cocktails.Diff": "?from=1&to=1"}

@@ -92,6 +92,7 @@ def patient_profile(session: Session, patient: Patient, graph=None) -> PatientPr
             if condition.contraindication
         ),
         age_years=age,
+        weight_kg=patient.weight.kg if patient.weight is not None else None,
     )
 
 

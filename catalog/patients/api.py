@@ -6,7 +6,7 @@ from flask_smorest import Blueprint
 
 from catalog.clinics.auth import current_actor, token_required
 from catalog.extensions import db
-from catalog.patients import allergies, reading, service
+from catalog.patients import allergies, reading, service, weights
 from catalog.patients.schemas import (
     AllergyCreateSchema,
     AllergyRevisionSchema,
@@ -17,6 +17,8 @@ from catalog.patients.schemas import (
     PatientPageSchema,
     PatientQuerySchema,
     PatientUpdateSchema,
+    WeightCreateSchema,
+    WeightSchema,
 )
 from catalog.web.errors import json_error
 from catalog.web.preconditions import expected_revision, revision_etag
@@ -93,6 +95,29 @@ class PatientDetail(MethodView):
         """
         patient = service.update_patient(db.session, actor=current_actor(), patient_id=patient_id, changes=data)
         return reading.patient_file(db.session, patient)
+
+
+@bp.route("/<int:patient_id>/weights")
+class Weights(MethodView):
+    @token_required(bp)
+    @bp.response(200, WeightSchema(many=True))
+    @bp.alt_response(404, **NOT_FOUND)
+    def get(self, patient_id):
+        """Every weight recorded for the patient, the newest measurement first"""
+        return weights.list_weights(db.session, clinic_id=current_actor().clinic_id, patient_id=patient_id)
+
+    @token_required(bp, write=True)
+    @bp.arguments(WeightCreateSchema)
+    @bp.response(201, WeightSchema)
+    @bp.alt_response(404, **NOT_FOUND)
+    @bp.alt_response(422, **INVALID)
+    def post(self, data, patient_id):
+        """Record a weight
+
+        The check totals each dose-limited ingredient and compares it with its per-kg limit using
+        the newest weight; without one it says the dose could not be checked.
+        """
+        return weights.record_weight(db.session, actor=current_actor(), patient_id=patient_id, **data)
 
 
 @bp.route("/<int:patient_id>/allergies")

@@ -119,3 +119,11 @@ def submitted_values(form) -> dict:
     values = dict(form.items())
     values["allergen_name"] = form.get("allergen_name")
     return values
+
+
+def weight_input(form) -> dict:
+    """The weight form as WeightCreateSchema input (a blank day means today)."""
+    data = {"kg": form.get("kg", "").strip() or None}
+    if form.get("measured_on", "").strip():
+        data["measured_on"] = form["measured_on"].strip()
+    return data

@@ -1,9 +1,22 @@
 """Patient, their conditions, and allergy records modelled on FHIR R4 AllergyIntolerance."""
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint, text
+from sqlalchemy import (
+    JSON,
+    Column,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from catalog.core.actors import recorded_actor
@@ -82,6 +95,14 @@ class Patient(recorded_actor("nka_asserted_by", optional=True), TimestampMixin, 
     allergies: Mapped[list["AllergyRecord"]] = relationship(
         back_populates="patient", order_by="AllergyRecord.id", lazy="selectin"
     )
+    # Every weight recorded, newest measurement first: doses per kg use the newest.
+    weights: Mapped[list["PatientWeight"]] = relationship(
+        order_by="(PatientWeight.measured_on.desc(), PatientWeight.id.desc())", lazy="selectin"
+    )
+
+    @property
+    def weight(self) -> "PatientWeight | None":
+        return self.weights[0] if self.weights else None
 
     @property
     def allergy_status(self) -> AllergyStatus:
@@ -103,6 +124,18 @@ class Patient(recorded_actor("nka_asserted_by", optional=True), TimestampMixin, 
         if self.allergy_status != AllergyStatus.NO_KNOWN_ALLERGIES:
             return None
         return {"asserted_by": self.nka_asserted_by, "asserted_at": self.nka_asserted_at}
+
+
+class PatientWeight(recorded_actor("recorded_by"), db.Model):
+    """A body weight, measured on a day; never changed: a new measurement is a new row, so history is kept."""
+
+    __tablename__ = "patient_weights"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"), index=True)
+    kg: Mapped[float] = mapped_column(Float)
+    measured_on: Mapped[date] = mapped_column(Date)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class AllergyRecord(recorded_actor("recorded_by"), db.Model):

@@ -61,12 +61,34 @@ class NoKnownAllergiesSchema(Schema):
     asserted_at = fields.DateTime()
 
 
+class WeightCreateSchema(Schema):
+    kg = fields.Float(
+        required=True,
+        allow_nan=False,
+        validate=validate.Range(0.5, 500, error="A body weight is between {min} and {max} kg."),
+        metadata={"description": "Body weight in kg."},
+    )
+    measured_on = fields.Date(
+        load_default=lambda: date.today(), metadata={"description": "The day it was measured (default: today)."}
+    )
+
+
+class WeightSchema(Schema):
+    kg = fields.Float()
+    measured_on = fields.Date()
+    recorded_at = fields.DateTime()
+    recorded_by = fields.Nested(ActorSchema)
+
+
 class PatientSchema(Schema):
     id = fields.Integer()
     reference = fields.String()
     display_name = fields.String()
     birth_year = fields.Integer(allow_none=True)
     conditions = fields.List(fields.Nested(CodedTermRefSchema))
+    weight = fields.Nested(
+        WeightSchema, allow_none=True, metadata={"description": "The newest weight recorded; doses per kg use it."}
+    )
     allergy_status = fields.Enum(AllergyStatus, by_value=True)
     no_known_allergies = fields.Nested(
         NoKnownAllergiesSchema,

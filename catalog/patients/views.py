@@ -13,9 +13,9 @@ from catalog.clinics.auth import current_actor, role_required
 from catalog.cocktails import service as cocktails_service
 from catalog.core.actors import Role
 from catalog.extensions import db
-from catalog.patients import allergies, forms, reading, service
+from catalog.patients import allergies, forms, reading, service, weights
 from catalog.patients.models import VerificationStatus
-from catalog.patients.schemas import PatientQuerySchema
+from catalog.patients.schemas import PatientQuerySchema, WeightCreateSchema
 from catalog.vocabularies import service as vocabularies_service
 from catalog.web.forms import flatten, load_query, on_refusal, reasons, refused
 
@@ -139,6 +139,18 @@ def allergy_status(patient_id: int):
     changes = forms.allergy_status(request.form)
     service.update_patient(db.session, actor=current_actor(), patient_id=patient_id, changes=changes)
     flash("Allergy status updated.", "success")
+    return redirect(url_for("patients.detail", patient_id=patient_id), code=303)
+
+
+@bp.post("/<int:patient_id>/weights")
+@role_required(Role.PRACTITIONER)
+@on_refusal(_status_refused)
+def record_weight(patient_id: int):
+    """Record a body weight (the newest measurement is the one doses per kg use)."""
+    _patient(patient_id)
+    data = WeightCreateSchema().load(forms.weight_input(request.form))
+    weights.record_weight(db.session, actor=current_actor(), patient_id=patient_id, **data)
+    flash(f"Weight recorded: {data['kg']:g} kg on {data['measured_on']:%Y-%m-%d}.", "success")
     return redirect(url_for("patients.detail", patient_id=patient_id), code=303)
 
 
