@@ -79,6 +79,11 @@ def patient_profile(session: Session, patient: Patient, graph=None) -> PatientPr
                 allergen=_flag(hierarchy, record.allergen_code) if record.allergen_code else None,
                 text=record.allergen_text,
                 reaction_severity=record.reaction_severity.value if record.reaction_severity else None,
+                manifestation=record.reaction_manifestation,
+                product=Term(record.product.slug, record.product.name) if record.product is not None else None,
+                product_ingredients=frozenset(c.ingredient.slug for c in record.product.components)
+                if record.product is not None
+                else frozenset(),
             )
             for record in patient.allergies
         ),

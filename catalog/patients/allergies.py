@@ -23,6 +23,7 @@ from catalog.patients.models import (
     ReactionSeverity,
     VerificationStatus,
 )
+from catalog.products import service as products_service
 
 # Fields whose values are codes, safe to keep in the audit trail; the rest appear by name only.
 CODED_ALLERGY_FIELDS = {
@@ -48,6 +49,7 @@ def record_view(record: AllergyRecord) -> dict:
     return {
         "allergen": record.allergen_code,
         "allergen_text": record.allergen_text,
+        "product": record.product.slug if record.product is not None else None,
         "type": record.type.value,
         "criticality": record.criticality.value,
         "clinical_status": record.clinical_status.value if record.clinical_status else None,
@@ -59,13 +61,24 @@ def record_view(record: AllergyRecord) -> dict:
 
 
 def _check_allergen(session: Session, data: dict) -> None:
+    """Unknown codes and products are refused; a product named by slug is put in `data` as the row."""
     code = data.get("allergen")
     if code and allergens_service.unknown_codes(session, codes=[code]):
         raise Invalid("Unknown allergen code.", errors={"allergen": [f"No allergen has the code {code!r}."]})
+    slug = data.get("product")
+    if slug:
+        product = products_service.products_by_slug(session, slugs=[slug]).get(slug)
+        if product is None:
+            raise Invalid("Unknown product.", errors={"product": [f"No product has the slug {slug!r}."]})
+        data["product_row"] = product
 
 
 def _allergen_key(record: AllergyRecord) -> str:
-    return record.allergen_code if record.allergen_code else "text:" + " ".join(fold(record.allergen_text).split())
+    if record.allergen_code:
+        return record.allergen_code
+    if record.product is not None:
+        return f"product:{record.product.slug}"
+    return "text:" + " ".join(fold(record.allergen_text).split())
 
 
 def _check_duplicate(patient: Patient, record: AllergyRecord) -> None:
@@ -73,7 +86,7 @@ def _check_duplicate(patient: Patient, record: AllergyRecord) -> None:
         return
     for other in patient.allergies:
         if other is not record and other.is_active_standing and other.allergen_key == record.allergen_key:
-            field = "allergen" if record.allergen_code else "allergen_text"
+            field = "allergen" if record.allergen_code else ("product" if record.product else "allergen_text")
             raise Invalid(
                 "This patient already has an active record for this allergen; change that one instead.",
                 errors={field: ["This patient already has an active record for this allergen: change that one."]},
@@ -89,9 +102,10 @@ ENUM_FIELDS = {
 
 
 def _apply(record: AllergyRecord, data: dict) -> None:
-    if "allergen" in data or "allergen_text" in data:
+    if "allergen" in data or "allergen_text" in data or "product" in data:
         record.allergen_code = data.get("allergen")
         record.allergen_text = data.get("allergen_text")
+        record.product = data.get("product_row")
     for field, enum in ENUM_FIELDS.items():
         if field in data:
             setattr(record, field, enum(data[field]))

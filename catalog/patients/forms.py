@@ -91,6 +91,7 @@ def _allergy_data(form) -> dict:
     data = {
         "allergen": form.get("allergen") or None,
         "allergen_text": form.get("allergen_text", "").strip() or None,
+        "product": form.get("product") or None,
         "note": form.get("note", ""),
     }
     for field in ("type", "criticality", "clinical_status", "verification_status"):

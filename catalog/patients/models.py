@@ -158,7 +158,9 @@ class AllergyRecord(recorded_actor("recorded_by"), db.Model):
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
     allergen_code: Mapped[str | None] = mapped_column(ForeignKey("allergens.code"))
     allergen_text: Mapped[str | None] = mapped_column(String(200))
-    # The code, or the folded free text: duplicates are found case- and accent-insensitively.
+    # Or a product ("Xylocaine 1% multiple-dose vial"): the record then covers every ingredient it holds.
+    product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id"), index=True)
+    # The code, the product, or the folded free text: duplicates are found case- and accent-insensitively.
     allergen_key: Mapped[str] = mapped_column(Text)
     type: Mapped[AllergyType] = mapped_column(enum_type(AllergyType, name="allergy_type"))
     criticality: Mapped[Criticality] = mapped_column(enum_type(Criticality, name="criticality"))
@@ -178,6 +180,7 @@ class AllergyRecord(recorded_actor("recorded_by"), db.Model):
 
     patient: Mapped[Patient] = relationship(back_populates="allergies", lazy="raise")
     allergen: Mapped["Allergen | None"] = relationship(lazy="joined")  # noqa: F821
+    product: Mapped["Product | None"] = relationship(lazy="joined")  # noqa: F821
 
     @property
     def reaction(self) -> dict | None:
@@ -196,7 +199,9 @@ class AllergyRecord(recorded_actor("recorded_by"), db.Model):
 
     @property
     def allergen_label(self) -> str:
-        return self.allergen.name if self.allergen is not None else (self.allergen_text or "")
+        if self.allergen is not None:
+            return self.allergen.name
+        return self.product.name if self.product is not None else (self.allergen_text or "")
 
 
 class AllergyRecordRevision(recorded_actor("changed_by"), db.Model):

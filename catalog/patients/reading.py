@@ -1,6 +1,6 @@
 """Patients and their allergy records as the API and the pages read them: coded allergens placed in the hierarchy."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
@@ -8,6 +8,7 @@ from catalog.allergens import service as allergens_service
 from catalog.allergens.hierarchy import AllergenHierarchy, AllergenNode
 from catalog.patients import allergies, service
 from catalog.patients.models import AllergyRecord, ClinicalStatus, Criticality, Patient
+from catalog.products import service as products_service
 
 
 @dataclass(frozen=True)
@@ -16,6 +17,8 @@ class Allergy:
 
     record: AllergyRecord
     allergen_path: list[AllergenNode]  # the broadest group first, the allergen itself last; empty for free text
+    # For a free-text record: coded allergens and products the text probably means, to code it by.
+    suggestions: list[dict] = field(default_factory=list)
 
     @property
     def allergen(self) -> dict | None:
@@ -52,7 +55,19 @@ class PatientFile:
 def place_all(session: Session, records: list[AllergyRecord]) -> list[Allergy]:
     """The records with their coded allergens placed in the hierarchy (read once, and only when one is coded)."""
     hierarchy = allergens_service.load_hierarchy(session) if any(r.allergen_code for r in records) else None
-    return [Allergy(record, _path(record, hierarchy)) for record in records]
+    return [Allergy(record, _path(record, hierarchy), suggestions(session, record)) for record in records]
+
+
+def suggestions(session: Session, record: AllergyRecord) -> list[dict]:
+    """What a free-text record probably means: coded allergens by whole names and synonyms, then products."""
+    if not record.allergen_text or record.allergen_code or record.product_id:
+        return []
+    coded = [{"kind": "allergen", **found} for found in allergens_service.suggest(session, text=record.allergen_text)]
+    products = [
+        {"kind": "product", "code": product.slug, "name": product.name, "matched": product.name}
+        for product in products_service.products_named(session, words=record.allergen_text)
+    ]
+    return coded + products
 
 
 def place(session: Session, record: AllergyRecord) -> Allergy:

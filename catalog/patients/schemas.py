@@ -4,7 +4,7 @@ from datetime import date
 
 from marshmallow import Schema, ValidationError, fields, post_load, pre_load, validate, validates_schema
 
-from catalog.core.fields import ActorSchema, CodedTermRefSchema, Text, code_field, enum_field
+from catalog.core.fields import ActorSchema, CodedTermRefSchema, Text, code_field, enum_field, slug_validator
 from catalog.core.paging import PageSchema
 from catalog.patients.models import (
     AllergyStatus,
@@ -108,12 +108,21 @@ class ReactionSchema(Schema):
     severity = enum_field(ReactionSeverity, allow_none=True, load_default=None)
 
 
+# What an allergy record names: exactly one of these.
+ALLERGEN_FIELDS = ("allergen", "allergen_text", "product")
+
+
 class AllergyWriteSchema(Schema):
     """Fields shared by creating and changing a record."""
 
     allergen = code_field(allow_none=True, metadata={"description": "An allergen code from /api/v1/allergens."})
     allergen_text = Text(
         max=200, allow_none=True, metadata={"description": "The substance in words, when no allergen code fits."}
+    )
+    product = fields.String(
+        allow_none=True,
+        validate=[validate.Length(1, 120), slug_validator()],
+        metadata={"description": "A product's slug (/api/v1/products): the record covers every ingredient it holds."},
     )
     type = enum_field(AllergyType)
     criticality = enum_field(Criticality)
@@ -131,13 +140,12 @@ class AllergyWriteSchema(Schema):
     # A new record must name its allergen; a change need not touch it.
     allergen_required = True
     # Said on `allergen` when both or neither are given (the pages say it in the form's words).
-    one_allergen_message = "Give either an allergen code or, when no code fits, allergen_text: exactly one."
+    one_allergen_message = "Give exactly one of an allergen code, a product, or (when neither fits) allergen_text."
 
     @validates_schema
     def _one_allergen(self, data, **kwargs):
-        if ("allergen" in data or "allergen_text" in data or self.allergen_required) and (
-            bool(data.get("allergen")) == bool(data.get("allergen_text"))
-        ):
+        named = [field for field in ALLERGEN_FIELDS if data.get(field)]
+        if (any(field in data for field in ALLERGEN_FIELDS) or self.allergen_required) and len(named) != 1:
             raise ValidationError(self.one_allergen_message, "allergen")
 
 
@@ -160,9 +168,9 @@ class AllergyUpdateSchema(AllergyWriteSchema):
 
     @post_load
     def _fill_allergen_pair(self, data, **kwargs):
-        if "allergen" in data or "allergen_text" in data:
-            data.setdefault("allergen", None)
-            data.setdefault("allergen_text", None)
+        if any(field in data for field in ALLERGEN_FIELDS):
+            for field in ALLERGEN_FIELDS:
+                data.setdefault(field, None)
         return data
 
 
@@ -180,6 +188,13 @@ class ReactionOutSchema(Schema):
     severity = fields.Enum(ReactionSeverity, by_value=True, allow_none=True)
 
 
+class RecordSuggestionSchema(Schema):
+    kind = fields.String(metadata={"enum": ["allergen", "product"]})
+    code = fields.String(metadata={"description": "The allergen's code or the product's slug."})
+    name = fields.String()
+    matched = fields.String(metadata={"description": "The name or synonym found in the text."})
+
+
 class AllergySchema(Schema):
     """Dumps a `reading.Allergy`: the record's own fields, and its allergen as placed in the hierarchy."""
 
@@ -187,6 +202,21 @@ class AllergySchema(Schema):
     patient = fields.Integer(attribute="patient_id")
     allergen = fields.Nested(AllergenRefSchema, allow_none=True)
     allergen_text = fields.String(allow_none=True)
+    product = fields.Function(
+        lambda allergy: (
+            {"slug": allergy.record.product.slug, "name": allergy.record.product.name}
+            if allergy.record.product is not None
+            else None
+        ),
+        metadata={"description": "The product the allergy is recorded against, if any."},
+    )
+    suggestions = fields.List(
+        fields.Nested(RecordSuggestionSchema),
+        metadata={
+            "description": "For free text: coded allergens and products it probably means. Code the record "
+            "by one of them (PATCH `allergen` or `product`): the check can then reason about it."
+        },
+    )
     type = fields.Enum(AllergyType, by_value=True)
     criticality = fields.Enum(Criticality, by_value=True)
     clinical_status = fields.Enum(
@@ -201,7 +231,8 @@ class AllergySchema(Schema):
     revision = fields.Integer(metadata={"description": "Increases with every change; sent as the weak ETag."})
 
     def get_attribute(self, obj, attr, default):
-        return super().get_attribute(obj if attr == "allergen" else obj.record, attr, default)
+        on_reading = attr in ("allergen", "product", "suggestions")
+        return super().get_attribute(obj if on_reading else obj.record, attr, default)
 
 
 class PatientDetailSchema(PatientSchema):

@@ -16,6 +16,7 @@ from catalog.extensions import db
 from catalog.patients import allergies, forms, reading, service, weights
 from catalog.patients.models import VerificationStatus
 from catalog.patients.schemas import PatientQuerySchema, WeightCreateSchema
+from catalog.products import service as products_service
 from catalog.vocabularies import service as vocabularies_service
 from catalog.web.forms import flatten, load_query, on_refusal, reasons, refused
 
@@ -157,6 +158,11 @@ def record_weight(patient_id: int):
 # --- Allergy records -------------------------------------------------------------
 
 
+def _product_choices() -> list[tuple[str, str]]:
+    listed = products_service.search_products(db.session, page_size=100).items
+    return [("", "No product"), *((product.slug, product.name) for product in listed)]
+
+
 def _allergy_form(patient, record=None, *, values=None, errors=None, conflict=None, status=200):
     if values is None:
         values = forms.record_values(record) if record else {}
@@ -167,6 +173,11 @@ def _allergy_form(patient, record=None, *, values=None, errors=None, conflict=No
             record=record,
             values=values,
             choices=forms.CHOICES,
+            products=[("", "No product")]
+            + [
+                (product.slug, product.name)
+                for product in products_service.search_products(db.session, page_size=100).items
+            ],
             errors=errors or {},
             conflict=conflict,
         ),
