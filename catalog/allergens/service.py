@@ -257,16 +257,17 @@ def save_allergen(session: Session, *, actor: Actor, entry: dict, create: bool) 
     if counts["updated"]:
         # Whatever shows allergen names or groups (ingredient documents) refreshes in this transaction.
         allergen_changed.send(session)
-    changes = audit.change_list(before, _allergen_view(allergen), coded=CODED_ALLERGEN_FIELDS)
-    if changes:
-        audit.record(
-            session,
-            actor=actor,
-            action="allergen.created" if create else "allergen.updated",
-            object_type="allergen",
-            object_id=allergen.code,
-            changes=changes,
-        )
+    after = _allergen_view(allergen)
+    audit.record_edit(
+        session,
+        actor=actor,
+        kind="allergen",
+        key=allergen.code,
+        before=before,
+        after=after,
+        coded=CODED_ALLERGEN_FIELDS,
+        created=create,
+    )
     return allergen
 
 

@@ -29,6 +29,22 @@ def change_list(before: dict, after: dict, *, coded: set[str]) -> list[dict]:
     return changes
 
 
+def record_edit(
+    session: Session, *, actor: Actor, kind: str, key: str, before: dict, after: dict, coded: set[str], created: bool
+) -> None:
+    """Audit a curator's create or replace of catalogue entry `kind` `key`, when anything changed."""
+    changes = change_list(before, after, coded=coded)
+    if changes:
+        record(
+            session,
+            actor=actor,
+            action=f"{kind}.created" if created else f"{kind}.updated",
+            object_type=kind,
+            object_id=key,
+            changes=changes,
+        )
+
+
 def _plain(value):
     if isinstance(value, Enum):
         return value.value

@@ -1,7 +1,7 @@
 """Writing ingredients: the seed loader's upsert and curators' audited edits, both validated alike."""
 
 from sqlalchemy import delete, insert, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from catalog.allergens.models import Allergen
 from catalog.audit import service as audit
@@ -17,6 +17,7 @@ from catalog.ingredients.models import (
     SearchTerm,
 )
 from catalog.ingredients.reading import get_ingredient
+from catalog.ingredients.records import full_record_options
 from catalog.ingredients.search import (
     fold,
     search_term_rows,
@@ -37,16 +38,17 @@ def save_ingredient(session: Session, *, actor: Actor, entry: dict, create: bool
         raise NotFound(f"No ingredient has the slug {entry['slug']!r}.")
     before = as_input(_stored(session, slug=entry["slug"])) if exists else {}
     upsert_ingredients(session, entries=[entry])
-    changes = audit.change_list(before, as_input(_stored(session, slug=entry["slug"])), coded=CODED_INGREDIENT_FIELDS)
-    if changes:
-        audit.record(
-            session,
-            actor=actor,
-            action="ingredient.created" if create else "ingredient.updated",
-            object_type="ingredient",
-            object_id=entry["slug"],
-            changes=changes,
-        )
+    after = as_input(_stored(session, slug=entry["slug"]))
+    audit.record_edit(
+        session,
+        actor=actor,
+        kind="ingredient",
+        key=entry["slug"],
+        before=before,
+        after=after,
+        coded=CODED_INGREDIENT_FIELDS,
+        created=create,
+    )
     return get_ingredient(session, slug=entry["slug"])
 
 
@@ -56,15 +58,8 @@ def _stored(session: Session, *, slug: str) -> Ingredient:
 
 
 def _input_options() -> tuple:
-    return (
-        selectinload(Ingredient.purposes),
-        selectinload(Ingredient.allergens),
-        selectinload(Ingredient.contraindications),
-        selectinload(Ingredient.cautions),
-        selectinload(Ingredient.dose_limits),
-        selectinload(Ingredient.references),
-        selectinload(Ingredient.incompatibilities).joinedload(Incompatibility.other_ingredient),
-    )
+    # What `as_input` reads is part of the whole record.
+    return full_record_options()
 
 
 def upsert_ingredients(session: Session, *, entries: list[dict]) -> dict[str, int]:

@@ -183,14 +183,14 @@ def save_product(session: Session, *, actor: Actor, entry: dict, create: bool) -
     before = as_input(stored) if stored is not None else {}
     upsert_products(session, entries=[entry])
     session.expire_all()
-    changes = audit.change_list(before, entry, coded={"form", "label"})
-    if changes:
-        audit.record(
-            session,
-            actor=actor,
-            action="product.created" if create else "product.updated",
-            object_type="product",
-            object_id=entry["slug"],
-            changes=changes,
-        )
+    audit.record_edit(
+        session,
+        actor=actor,
+        kind="product",
+        key=entry["slug"],
+        before=before,
+        after=entry,
+        coded={"form", "label"},
+        created=create,
+    )
     return get_product(session, slug=entry["slug"])

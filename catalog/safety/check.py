@@ -101,34 +101,14 @@ def _condition_findings(components, patient: PatientProfile, findings: list[Find
     seen: set[tuple[str, str]] = set()
     for component in components:
         ingredient = component.ingredient
-        for term in ingredient.contraindications:
-            if term.code in conditions and (ingredient.slug, term.code) not in seen:
-                seen.add((ingredient.slug, term.code))
-                findings.append(
-                    Finding(
-                        FindingKind.CONTRAINDICATION,
-                        Severity.CRITICAL,
-                        ingredient.term,
-                        None,
-                        (),
-                        None,
-                        conditions[term.code],
-                    )
-                )
-        for term in ingredient.cautions:
-            if term.code in conditions and (ingredient.slug, term.code) not in seen:
-                seen.add((ingredient.slug, term.code))
-                findings.append(
-                    Finding(
-                        FindingKind.INGREDIENT_CAUTION,
-                        Severity.WARNING,
-                        ingredient.term,
-                        None,
-                        (),
-                        None,
-                        conditions[term.code],
-                    )
-                )
+        for kind, severity, listed in (
+            (FindingKind.CONTRAINDICATION, Severity.CRITICAL, ingredient.contraindications),
+            (FindingKind.INGREDIENT_CAUTION, Severity.WARNING, ingredient.cautions),
+        ):
+            for term in listed:
+                if term.code in conditions and (ingredient.slug, term.code) not in seen:
+                    seen.add((ingredient.slug, term.code))
+                    findings.append(Finding(kind, severity, ingredient.term, None, (), None, conditions[term.code]))
 
 
 def _incompatibility_findings(components, findings: list[Finding]) -> None:
