@@ -48,6 +48,8 @@ VALID_BODIES = {
     ("Patients.PatientDetail", "PATCH"): {"display_name": "Renamed by another clinic"},
     ("Patients.AllergyDetail", "PATCH"): {"criticality": "high"},
     ("Patients.Weights", "POST"): {"kg": 70},
+    ("Patients.ConditionRecords", "POST"): {"condition": "bleeding-disorder"},
+    ("Patients.ConditionRecordDetail", "PATCH"): {"status": "resolved"},
 }
 # Query strings that would be valid, for routes that need some.
 VALID_QUERIES = {"Cocktails.Diff": "?from=1&to=1"}
@@ -84,7 +86,8 @@ def clinic_a_data(api, db_session):
         },
     ).json
     check = api.post("/api/v1/checks", json={"patient": patient["id"], "cocktail": cocktail["id"]}).json
-    return {"patient": patient, "allergy": allergy, "cocktail": cocktail, "check": check}
+    condition = api.post(f"/api/v1/patients/{patient['id']}/conditions", json={"condition": "pregnancy"}).json
+    return {"patient": patient, "allergy": allergy, "cocktail": cocktail, "check": check, "condition": condition}
 
 
 @pytest.fixture
@@ -100,6 +103,7 @@ def path_values(clinic, clinic_a_data, db_session):
         "cocktail_id": clinic_a_data["cocktail"]["id"],
         "number": 1,
         "check_id": clinic_a_data["check"]["id"],
+        "record_id": clinic_a_data["condition"]["id"],
         # Shared catalogue entries, for the curator-only writes.
         "slug": "ascorbic-acid",
         "code": "soy",

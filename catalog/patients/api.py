@@ -12,6 +12,9 @@ from catalog.patients.schemas import (
     AllergyRevisionSchema,
     AllergySchema,
     AllergyUpdateSchema,
+    ConditionRecordCreateSchema,
+    ConditionRecordSchema,
+    ConditionRecordUpdateSchema,
     PatientCreateSchema,
     PatientDetailSchema,
     PatientPageSchema,
@@ -95,6 +98,43 @@ class PatientDetail(MethodView):
         """
         patient = service.update_patient(db.session, actor=current_actor(), patient_id=patient_id, changes=data)
         return reading.patient_file(db.session, patient)
+
+
+@bp.route("/<int:patient_id>/conditions")
+class ConditionRecords(MethodView):
+    @token_required(bp)
+    @bp.response(200, ConditionRecordSchema(many=True))
+    @bp.alt_response(404, **NOT_FOUND)
+    def get(self, patient_id):
+        """Every condition recorded for the patient, active or resolved"""
+        return service.list_conditions(db.session, clinic_id=current_actor().clinic_id, patient_id=patient_id)
+
+    @token_required(bp, write=True)
+    @bp.arguments(ConditionRecordCreateSchema)
+    @bp.response(201, ConditionRecordSchema)
+    @bp.alt_response(404, **NOT_FOUND)
+    @bp.alt_response(422, **INVALID)
+    def post(self, data, patient_id):
+        """Record an active condition
+
+        The check reasons about active conditions only: a contraindication of an ingredient, a
+        caution, or (for some conditions) any injection ruled out.
+        """
+        return service.record_condition(db.session, actor=current_actor(), patient_id=patient_id, data=data)
+
+
+@bp.route("/<int:patient_id>/conditions/<int:record_id>")
+class ConditionRecordDetail(MethodView):
+    @token_required(bp, write=True)
+    @bp.arguments(ConditionRecordUpdateSchema)
+    @bp.response(200, ConditionRecordSchema)
+    @bp.alt_response(404, **NOT_FOUND)
+    @bp.alt_response(422, **INVALID)
+    def patch(self, data, patient_id, record_id):
+        """Resolve, reactivate or re-date a condition record; every earlier state stays in its `history`"""
+        return service.update_condition(
+            db.session, actor=current_actor(), patient_id=patient_id, record_id=record_id, changes=data
+        )
 
 
 @bp.route("/<int:patient_id>/weights")

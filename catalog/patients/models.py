@@ -5,14 +5,12 @@ from enum import StrEnum
 
 from sqlalchemy import (
     JSON,
-    Column,
     Date,
     Float,
     ForeignKey,
     Index,
     Integer,
     String,
-    Table,
     Text,
     UniqueConstraint,
     text,
@@ -66,12 +64,10 @@ class ReactionSeverity(StrEnum):
 STANDING_VERIFICATIONS = (VerificationStatus.UNCONFIRMED.value, VerificationStatus.CONFIRMED.value)
 _ACTIVE_STANDING = "clinical_status = 'active' AND verification_status IN ('unconfirmed', 'confirmed')"
 
-patient_conditions = Table(
-    "patient_conditions",
-    db.metadata,
-    Column("patient_id", ForeignKey("patients.id", ondelete="CASCADE"), primary_key=True),
-    Column("condition_code", ForeignKey("conditions.code"), primary_key=True),
-)
+
+class ConditionStatus(StrEnum):
+    ACTIVE = "active"
+    RESOLVED = "resolved"
 
 
 class Patient(recorded_actor("nka_asserted_by", optional=True), TimestampMixin, db.Model):
@@ -89,8 +85,9 @@ class Patient(recorded_actor("nka_asserted_by", optional=True), TimestampMixin, 
     birth_year: Mapped[int | None]
     nka_asserted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    conditions: Mapped[list["Condition"]] = relationship(  # noqa: F821
-        secondary=patient_conditions, order_by="Condition.position", lazy="selectin"
+    # Every condition recorded, active or resolved; `conditions` are the active ones.
+    condition_records: Mapped[list["ConditionRecord"]] = relationship(
+        back_populates="patient", order_by="ConditionRecord.id", lazy="selectin"
     )
     allergies: Mapped[list["AllergyRecord"]] = relationship(
         back_populates="patient", order_by="AllergyRecord.id", lazy="selectin"
@@ -116,6 +113,12 @@ class Patient(recorded_actor("nka_asserted_by", optional=True), TimestampMixin, 
         return AllergyStatus.UNKNOWN
 
     @property
+    def conditions(self) -> list:
+        """The active conditions, in the catalogue's order: what the check reasons about."""
+        active = [r.condition for r in self.condition_records if r.status == ConditionStatus.ACTIVE]
+        return sorted(active, key=lambda condition: condition.position)
+
+    @property
     def condition_codes(self) -> list[str]:
         return [condition.code for condition in self.conditions]
 
@@ -124,6 +127,39 @@ class Patient(recorded_actor("nka_asserted_by", optional=True), TimestampMixin, 
         if self.allergy_status != AllergyStatus.NO_KNOWN_ALLERGIES:
             return None
         return {"asserted_by": self.nka_asserted_by, "asserted_at": self.nka_asserted_at}
+
+
+class ConditionRecord(recorded_actor("recorded_by"), db.Model):
+    """A condition recorded for a patient, active or resolved, with its dates; every state it was in is kept."""
+
+    __tablename__ = "patient_condition_records"
+    __table_args__ = (
+        # One active record per condition and patient.
+        Index(
+            "uq_patient_condition_records_active",
+            "patient_id",
+            "condition_code",
+            unique=True,
+            sqlite_where=text("status = 'active'"),
+            postgresql_where=text("status = 'active'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"), index=True)
+    condition_code: Mapped[str] = mapped_column(ForeignKey("conditions.code"))
+    status: Mapped[ConditionStatus] = mapped_column(enum_type(ConditionStatus, name="condition_status"))
+    onset_on: Mapped[date | None] = mapped_column(Date)
+    resolved_on: Mapped[date | None] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(Text, default="")
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    # Each state the record has been in, oldest first: {revision, at, by, status, onset_on, resolved_on}.
+    history: Mapped[list] = mapped_column(JSON, default=list)
+
+    patient: Mapped["Patient"] = relationship(back_populates="condition_records", lazy="raise")
+    condition: Mapped["Condition"] = relationship(lazy="joined")  # noqa: F821
 
 
 class PatientWeight(recorded_actor("recorded_by"), db.Model):

@@ -10,6 +10,7 @@ from catalog.patients.models import (
     AllergyStatus,
     AllergyType,
     ClinicalStatus,
+    ConditionStatus,
     Criticality,
     ReactionSeverity,
     VerificationStatus,
@@ -61,6 +62,33 @@ class NoKnownAllergiesSchema(Schema):
     asserted_at = fields.DateTime()
 
 
+class ConditionRecordCreateSchema(Schema):
+    condition = code_field(required=True, metadata={"description": "A condition code (see /api/v1/conditions)."})
+    onset_on = fields.Date(load_default=None, allow_none=True)
+    note = fields.String(load_default="", validate=validate.Length(max=2000))
+
+
+class ConditionRecordUpdateSchema(Schema):
+    status = fields.String(validate=validate.OneOf(["active", "resolved"]))
+    onset_on = fields.Date(allow_none=True)
+    resolved_on = fields.Date(allow_none=True)
+    note = fields.String(validate=validate.Length(max=2000))
+
+
+class ConditionRecordSchema(Schema):
+    id = fields.Integer()
+    condition = fields.Nested(CodedTermRefSchema)
+    status = fields.Enum(ConditionStatus, by_value=True)
+    onset_on = fields.Date(allow_none=True)
+    resolved_on = fields.Date(allow_none=True)
+    note = fields.String()
+    recorded_by = fields.Nested(ActorSchema)
+    recorded_at = fields.DateTime()
+    updated_at = fields.DateTime()
+    revision = fields.Integer()
+    history = fields.List(fields.Dict(), metadata={"description": "Every state the record was in, oldest first."})
+
+
 class WeightCreateSchema(Schema):
     kg = fields.Float(
         required=True,
@@ -85,7 +113,7 @@ class PatientSchema(Schema):
     reference = fields.String()
     display_name = fields.String()
     birth_year = fields.Integer(allow_none=True)
-    conditions = fields.List(fields.Nested(CodedTermRefSchema))
+    conditions = fields.List(fields.Nested(CodedTermRefSchema), metadata={"description": "The active conditions."})
     weight = fields.Nested(
         WeightSchema, allow_none=True, metadata={"description": "The newest weight recorded; doses per kg use it."}
     )
@@ -239,6 +267,9 @@ class PatientDetailSchema(PatientSchema):
     """Dumps a `reading.PatientFile`: the patient's own fields, and every allergy record placed."""
 
     allergies = fields.List(fields.Nested(AllergySchema))
+    condition_records = fields.List(
+        fields.Nested(ConditionRecordSchema), metadata={"description": "Every condition recorded, active or resolved."}
+    )
 
     def get_attribute(self, obj, attr, default):
         return super().get_attribute(obj if attr == "allergies" else obj.patient, attr, default)

@@ -14,8 +14,8 @@ from catalog.core.db import flush_unique, utcnow
 from catalog.core.errors import Conflict, Invalid, NotFound
 from catalog.core.paging import Page, paginate
 from catalog.core.text import LIKE_ESCAPE, fold, like_fragment
-from catalog.patients.models import AllergyStatus, Patient
-from catalog.vocabularies.models import Condition
+from catalog.patients import conditions as conditions_records
+from catalog.patients.models import AllergyStatus, ConditionRecord, ConditionStatus, Patient
 
 # Fields whose values are codes, safe to keep in the audit trail; the rest appear by name only.
 # The birth year is a personal detail, not a code: the audit names it without its value.
@@ -72,14 +72,6 @@ def _patient_for_change(session: Session, *, clinic_id: int, patient_id: int) ->
     return patient
 
 
-def _conditions(session: Session, codes: list[str]) -> list[Condition]:
-    found = {c.code: c for c in session.scalars(select(Condition).where(Condition.code.in_(codes)))}
-    unknown = [code for code in codes if code not in found]
-    if unknown:
-        raise Invalid("Unknown condition code.", errors={"conditions": [f"Unknown code: {', '.join(unknown)}."]})
-    return [found[code] for code in dict.fromkeys(codes)]
-
-
 def _check_reference_free(session: Session, *, clinic_id: int, reference: str, patient_id: int | None = None):
     clash = session.scalar(
         select(Patient.id).where(Patient.clinic_id == clinic_id, Patient.reference_key == fold(reference))
@@ -118,9 +110,10 @@ def create_patient(
         display_name=display_name,
         search_name=fold(display_name),
         birth_year=birth_year,
-        conditions=_conditions(session, list(conditions)),
+        condition_records=[],
         allergies=[],
     )
+    conditions_records.set_active(patient, conditions_records.known_conditions(session, list(conditions)), actor)
     session.add(patient)
     flush_unique(session, field="reference", message="Another patient of this clinic already has this reference.")
     audit.record(
@@ -148,7 +141,9 @@ def update_patient(session: Session, *, actor: Actor, patient_id: int, changes: 
     if "birth_year" in changes:
         patient.birth_year = changes["birth_year"]
     if "conditions" in changes:
-        patient.conditions = _conditions(session, changes["conditions"])
+        conditions_records.set_active(
+            patient, conditions_records.known_conditions(session, changes["conditions"]), actor
+        )
     if "allergy_status" in changes:
         _set_allergy_status(patient, AllergyStatus(changes["allergy_status"]), actor)
     after = _patient_view(patient)
@@ -190,3 +185,37 @@ def clear_no_known_allergies(patient: Patient) -> None:
     patient.nka_asserted_at = None
     for column, value in actor_columns("nka_asserted_by", None).items():
         setattr(patient, column, value)
+
+
+# --- Condition records -----------------------------------------------------------
+
+
+def record_condition(session: Session, *, actor: Actor, patient_id: int, data: dict) -> ConditionRecord:
+    """Record an active condition for the clinic's patient."""
+    patient = _patient_for_change(session, clinic_id=actor.clinic_id, patient_id=patient_id)
+    (condition,) = conditions_records.known_conditions(session, [data["condition"]])
+    record = conditions_records.add_condition(
+        patient, condition, actor, onset_on=data.get("onset_on"), note=data.get("note", "")
+    )
+    session.flush()
+    conditions_records.audit_condition(session, actor, patient, record, "recorded")
+    return record
+
+
+def update_condition(
+    session: Session, *, actor: Actor, patient_id: int, record_id: int, changes: dict
+) -> ConditionRecord:
+    """Resolve, reactivate or re-date one of the patient's condition records."""
+    patient = _patient_for_change(session, clinic_id=actor.clinic_id, patient_id=patient_id)
+    record = conditions_records.get_record(patient, record_id)
+    reactivating = changes.get("status") == ConditionStatus.ACTIVE.value and record.status != ConditionStatus.ACTIVE
+    if reactivating and record.condition_code in patient.condition_codes:
+        raise Invalid("Another record of this condition is active.", errors={"status": ["Already active."]})
+    conditions_records.change_condition(record, actor, changes)
+    flush_unique(session, field="status", message="Another record of this condition is active.")
+    conditions_records.audit_condition(session, actor, patient, record, "changed")
+    return record
+
+
+def list_conditions(session: Session, *, clinic_id: int, patient_id: int) -> list[ConditionRecord]:
+    return list(get_patient(session, clinic_id=clinic_id, patient_id=patient_id).condition_records)
