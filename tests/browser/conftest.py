@@ -36,13 +36,68 @@ def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
 
 
+def add_vial_and_paraben_patient(clinic) -> None:
+    """A multi-dose vial preserved with a paraben, and a patient allergic to parabens (names of the tests' own)."""
+    from catalog.allergens import service as allergens_service
+    from catalog.core.actors import Actor
+    from catalog.ingredients import service as ingredients_service
+    from catalog.ingredients.schemas import IngredientCreateSchema
+    from catalog.patients import allergies
+    from catalog.patients import service as patients_service
+    from catalog.patients.schemas import AllergyCreateSchema, PatientCreateSchema
+    from catalog.products import service as products_service
+    from catalog.products.schemas import ProductCreateSchema
+    from tests.factories import ingredient_entry
+
+    allergens_service.upsert_allergens(
+        db.session,
+        entries=[
+            {
+                "code": "b-parabens",
+                "name": "Browser parabens",
+                "description": "",
+                "parent": None,
+                "members_cross_react": "established",
+                "cross_reactivity_source": "cosing",
+            },
+            {"code": "b-methylparaben", "name": "Browser methylparaben", "description": "", "parent": "b-parabens"},
+        ],
+        whole_list=False,
+    )
+    for slug, name, allergens in (
+        ("b-anaesthetic", "Browser anaesthetic base", []),
+        ("b-methylparaben", "Browser methylparaben E218", ["b-methylparaben"]),
+    ):
+        entry = ingredient_entry(slug=slug, name=name, allergens=allergens)
+        ingredients_service.upsert_ingredients(db.session, entries=[IngredientCreateSchema().load(entry)])
+    vial = {
+        "slug": "b-vial",
+        "name": "Browsercaine 1% multiple-dose vial",
+        "form": "multi-dose-vial",
+        "label": "cosing",
+        "label_supports": "composition",
+        "components": [
+            {"ingredient": "b-anaesthetic", "role": "active", "strength": 10, "unit": "mg/mL"},
+            {"ingredient": "b-methylparaben", "role": "excipient", "strength": 1, "unit": "mg/mL"},
+        ],
+    }
+    products_service.upsert_products(db.session, entries=[ProductCreateSchema().load(vial)])
+    actor = Actor.operator(clinic.id)
+    patient = patients_service.create_patient(
+        db.session, actor=actor, **PatientCreateSchema().load({"reference": "DEMO-PARA", "display_name": "Pat Paraben"})
+    )
+    allergy = {"allergen": "b-parabens", "criticality": "high", "verification_status": "confirmed"}
+    allergies.record_allergy(db.session, actor=actor, patient_id=patient.id, data=AllergyCreateSchema().load(allergy))
+
+
 @pytest.fixture(scope="session")
 def live_server(fresh_database_url):
     """The app on its own seeded database with the demo clinic, served on a free local port."""
     app = make_test_app(fresh_database_url())
     migrate_and_seed(app)
     with app.app_context():
-        create_demo()
+        clinic, _ = create_demo()
+        add_vial_and_paraben_patient(clinic)
         db.session.commit()
         db.session.remove()
     server = make_server("127.0.0.1", 0, app, threaded=True)

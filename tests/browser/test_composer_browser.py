@@ -49,3 +49,20 @@ def test_composing_with_lidocaine_for_an_amide_allergic_patient(page: Page, live
     expect(page.get_by_role("cell", name=re.compile("No anaesthetic"))).to_be_visible()
     page.get_by_role("button", name="Compare the chosen versions").click()
     expect(page.get_by_test_id("diff")).to_contain_text("removed Lidocaine hydrochloride")
+
+
+def test_a_paraben_allergy_is_caught_in_the_multi_dose_vial_drawn_into_the_mix(page: Page, live_server):
+    sign_in(page, live_server)
+    page.get_by_role("link", name="Cocktails").click()
+    page.get_by_role("button", name="Compose a cocktail").click()
+    page.get_by_label("Name").fill("Vial booster")
+    page.get_by_label("Add an ingredient or a product from the catalogue").fill("Browsercaine")
+    page.locator("#ingredient-options").get_by_role("button", name="Add Browsercaine 1% multiple-dose vial").click()
+    page.get_by_label("Volume in mL drawn from Browsercaine 1% multiple-dose vial").fill("2")
+    page.get_by_role("combobox", name=re.compile("^Patient")).select_option(label="Pat Paraben (DEMO-PARA)")
+    live = page.locator("#live-check")
+    expect(live.get_by_test_id("live-outcome")).to_contain_text("Contraindicated")
+    critical = live.locator(".finding.severity-critical")
+    expect(critical).to_contain_text("Browser methylparaben E218 (in Browsercaine 1% multiple-dose vial)")
+    expect(critical).to_contain_text("patient allergic to Browser parabens")
+    page.screenshot(path="/tmp/composer-vial.png", full_page=True)
