@@ -75,6 +75,7 @@ def register_extensions(app: Flask) -> None:
     from catalog.ingredients import models as _ingredients  # noqa: F401
     from catalog.patients import models as _patients  # noqa: F401
     from catalog.products import models as _products  # noqa: F401
+    from catalog.seeding import SeedEntry as _seed_entries  # noqa: F401
     from catalog.vocabularies import models as _vocabularies  # noqa: F401
 
     db.init_app(app)

@@ -5,13 +5,17 @@ and all or nothing: a bad entry names its file, entry and field, and the
 whole load is rolled back.
 """
 
+import hashlib
+import json
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import click
 import yaml
 from flask import Flask, current_app
 from marshmallow import Schema, ValidationError
-from sqlalchemy.orm import Session
+from sqlalchemy import String, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from catalog.allergens import service as allergens_service
 from catalog.allergens.schemas import AllergenCreateSchema, CrossReactionInputSchema
@@ -56,9 +60,56 @@ SEED_FILES: list[tuple[str, Schema, object]] = [
 ]
 
 
-def load_seed(session: Session, directory: Path) -> dict[str, dict[str, int]]:
-    """Validate and upsert every seed file; flushes but leaves the commit to the caller."""
-    report = {}
+class SeedEntry(db.Model):
+    """What the seed last loaded for each entry curators can edit: the fingerprint of its data.
+
+    An entry whose stored data no longer matches what the seed last loaded was edited by a curator;
+    the seed leaves it alone and reports it (unless told `--force`), so no curated edit is lost.
+    """
+
+    __tablename__ = "seed_entries"
+
+    kind: Mapped[str] = mapped_column(String(40), primary_key=True)
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+
+
+# The kinds curators edit through the API, with how to read what is stored as seed input.
+CURATED = {
+    "allergens.yaml": ("allergen", "code", allergens_service),
+    "ingredients.yaml": ("ingredient", "slug", ingredients_service),
+    "products.yaml": ("product", "slug", products_service),
+}
+
+
+def fingerprint(data: dict) -> str:
+    text = json.dumps(data, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass
+class SeedReport:
+    """Counts per file, and the curated entries the seed left alone (file, key)."""
+
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    kept: list[tuple[str, str]] = field(default_factory=list)
+
+    def items(self):
+        return self.counts.items()
+
+    def values(self):
+        return self.counts.values()
+
+    def __getitem__(self, filename: str) -> dict[str, int]:
+        return self.counts[filename]
+
+
+def load_seed(session: Session, directory: Path, *, force: bool = False) -> SeedReport:
+    """Validate and upsert every seed file; flushes but leaves the commit to the caller.
+
+    An entry a curator edited since the seed last loaded it is kept as it is and reported, unless `force`.
+    """
+    report = SeedReport()
     for filename, schema, upsert in SEED_FILES:
         path = directory / filename
         raw = [] if filename in OPTIONAL_FILES and not path.exists() else _read(path)
@@ -66,10 +117,14 @@ def load_seed(session: Session, directory: Path) -> dict[str, dict[str, int]]:
             raw = list(_flatten_tree(raw, path))
         entries = [_validate(schema, entry, path, index) for index, entry in enumerate(raw, start=1)]
         _reject_duplicates(entries, path)
+        if filename in CURATED:
+            entries = _without_curated_edits(session, filename, entries, report, force=force)
         try:
-            report[filename] = upsert(session, entries)
+            report.counts[filename] = upsert(session, entries)
         except Invalid as error:
             raise SeedError(f"{path.name}: {error.message} {_describe(error.errors)}".strip()) from error
+        if filename in CURATED:
+            _remember(session, filename, entries)
     # Names of categories, allergens, sources… appear inside every stored ingredient document.
     coded_lists_changed = any(
         counts["created"] or counts["updated"]
@@ -81,6 +136,34 @@ def load_seed(session: Session, directory: Path) -> dict[str, dict[str, int]]:
     else:
         documents.refresh_missing_documents(session)
     return report
+
+
+def _without_curated_edits(session: Session, filename: str, entries: list[dict], report: SeedReport, *, force: bool):
+    """The entries to load: all of them, but for those a curator changed since the seed last loaded them."""
+    kind, key_field, service = CURATED[filename]
+    remembered = dict(session.execute(select(SeedEntry.key, SeedEntry.fingerprint).where(SeedEntry.kind == kind)).all())
+    if not remembered or force:
+        # Nothing remembered yet (the first load with this bookkeeping): what is stored counts as the seed's.
+        return entries
+    stored = {key: fingerprint(data) for key, data in service.current_inputs(session).items()}
+    loaded = []
+    for entry in entries:
+        key = entry[key_field]
+        edited = key in stored and stored[key] != remembered.get(key)
+        if edited and stored[key] != fingerprint(service.comparable(entry)):
+            report.kept.append((filename, key))
+        else:
+            loaded.append(entry)
+    return loaded
+
+
+def _remember(session: Session, filename: str, entries: list[dict]) -> None:
+    kind, key_field, service = CURATED[filename]
+    stored = {key: fingerprint(data) for key, data in service.current_inputs(session).items()}
+    for entry in entries:
+        key = entry[key_field]
+        session.merge(SeedEntry(kind=kind, key=key, fingerprint=stored[key]))
+    session.flush()
 
 
 def _read(path: Path) -> list:
@@ -150,11 +233,12 @@ def _describe(messages) -> str:
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     help="Folder of seed files (default: the repository's seed/ or SEED_DIRECTORY).",
 )
-def seed_command(directory: Path | None) -> None:
-    """Load the catalogue's seed data (idempotent; all or nothing)."""
+@click.option("--force", is_flag=True, help="Overwrite curators' edits with the seed files' entries.")
+def seed_command(directory: Path | None, force: bool) -> None:
+    """Load the catalogue's seed data (idempotent; all or nothing; curators' edits kept unless --force)."""
     directory = directory or Path(current_app.config["SEED_DIRECTORY"])
     try:
-        report = load_seed(db.session, directory)
+        report = load_seed(db.session, directory, force=force)
         db.session.commit()
     except SeedError as error:
         db.session.rollback()
@@ -162,7 +246,47 @@ def seed_command(directory: Path | None) -> None:
     for filename, counts in report.items():
         created, updated, unchanged = counts["created"], counts["updated"], counts["unchanged"]
         click.echo(f"{filename:18} {created:4} created {updated:4} updated {unchanged:4} unchanged")
+    for filename, key in report.kept:
+        click.echo(f"kept a curator's edit: {filename} {key} (the seed file differs; export, review, or --force)")
+
+
+EXPORTED = ("allergens.yaml", "cross_reactions.yaml", "ingredients.yaml", "products.yaml")
+
+
+def export_catalogue(session: Session, directory: Path) -> dict[str, int]:
+    """Write what curators edit (allergens, cross-reactions, ingredients, products) as seed files.
+
+    The files load back to the same data, so curated work can be reviewed and committed to `seed/`.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    contents = {
+        "allergens.yaml": list(allergens_service.current_inputs(session).values()),
+        "cross_reactions.yaml": allergens_service.cross_reaction_inputs(session),
+        "ingredients.yaml": list(ingredients_service.current_inputs(session).values()),
+        "products.yaml": list(products_service.current_inputs(session).values()),
+    }
+    header = "# Exported from the database by `flask --app wsgi catalogue export`; loads back unchanged.\n"
+    for filename, entries in contents.items():
+        text = yaml.safe_dump(entries, allow_unicode=True, sort_keys=False, width=110)
+        (directory / filename).write_text(header + text, encoding="utf-8")
+    return {filename: len(entries) for filename, entries in contents.items()}
+
+
+@click.group("catalogue")
+def catalogue_group() -> None:
+    """The shared catalogue: export it as seed files."""
+
+
+@catalogue_group.command("export")
+@click.option(
+    "--directory", type=click.Path(file_okay=False, path_type=Path), required=True, help="Where to write the files."
+)
+def export_command(directory: Path) -> None:
+    """Write the database's allergens, cross-reactions, ingredients and products as seed files."""
+    for filename, count in export_catalogue(db.session, directory).items():
+        click.echo(f"{filename:22} {count:5} entries")
 
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(seed_command)
+    app.cli.add_command(catalogue_group)

@@ -111,3 +111,47 @@ def test_an_incompatibility_without_an_ingredient_is_422(curator):
     response = curator.post("/api/v1/ingredients", json=ingredient_entry(incompatibilities=[{"reason": "x"}]))
     assert response.status_code == 422
     assert "incompatibilities" in response.json["errors"]["json"]
+
+
+def test_a_deploy_after_a_curators_edit_keeps_the_edit(curator, client, db_session, tmp_path):
+    """The Procfile's release re-runs the seed: an entry a curator changed is kept and reported."""
+    import shutil
+
+    import yaml
+
+    from catalog.seeding import load_seed
+    from tests.conftest import SEED_DIRECTORY
+
+    record = client.get("/api/v1/ingredients/ascorbic-acid").json
+    body = {
+        "name": record["name"],
+        "inci_name": record["inci_name"],
+        "synonyms": record["synonyms"],
+        "cas_number": record["cas_number"],
+        "category": record["category"]["code"],
+        "origin": record["origin"],
+        "purposes": [p["code"] for p in record["purposes"]],
+        "allergens": [a["code"] for a in record["allergens"]],
+        "description": "A curator's clearer description.",
+        "references": [{"source": r["source"]["code"], "supports": r["supports"]} for r in record["references"]],
+    }
+    assert curator.put("/api/v1/ingredients/ascorbic-acid", json=body).status_code == 200
+    report = load_seed(db_session, SEED_DIRECTORY)
+    assert ("ingredients.yaml", "ascorbic-acid") in report.kept
+    assert client.get("/api/v1/ingredients/ascorbic-acid").json["description"] == "A curator's clearer description."
+
+    # An entry nobody edited follows its seed file.
+    seed = tmp_path / "seed"
+    shutil.copytree(SEED_DIRECTORY, seed)
+    entries = yaml.safe_load((seed / "ingredients.yaml").read_text())
+    other = next(e for e in entries if e["slug"] == "niacinamide")
+    other["description"] = "Updated in the seed file."
+    (seed / "ingredients.yaml").write_text(yaml.safe_dump(entries, allow_unicode=True))
+    report = load_seed(db_session, seed)
+    assert report["ingredients.yaml"]["updated"] == 1
+    assert client.get("/api/v1/ingredients/niacinamide").json["description"] == "Updated in the seed file."
+    assert client.get("/api/v1/ingredients/ascorbic-acid").json["description"] == "A curator's clearer description."
+
+    # --force puts the seed file's entry back.
+    load_seed(db_session, SEED_DIRECTORY, force=True)
+    assert client.get("/api/v1/ingredients/ascorbic-acid").json["description"] != "A curator's clearer description."

@@ -138,3 +138,22 @@ def test_a_condition_caution_must_cite_a_known_source(tmp_path, fresh_database_u
             load_seed(db.session, directory)
         db.session.rollback()
         db.engine.dispose()
+
+
+def test_the_exported_catalogue_loads_back_unchanged(db_session, seed_copy, tmp_path, runner):
+    from catalog.seeding import export_catalogue
+
+    counts = export_catalogue(db_session, tmp_path / "export")
+    assert counts["ingredients.yaml"] >= 40 and counts["allergens.yaml"] > 0
+    for filename in counts:
+        shutil.copy(tmp_path / "export" / filename, seed_copy / filename)
+    report = load_seed(db_session, seed_copy)
+    for filename in counts:
+        assert report[filename]["created"] == 0 and report[filename]["updated"] == 0, filename
+
+
+def test_the_export_command_writes_the_files(runner, db_session, tmp_path):
+    result = runner.invoke(args=["catalogue", "export", "--directory", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert "ingredients.yaml" in result.output
+    assert (tmp_path / "out" / "ingredients.yaml").read_text().startswith("# Exported")

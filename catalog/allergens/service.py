@@ -279,3 +279,44 @@ def _allergen_view(allergen: Allergen) -> dict:
         "synonyms": list(allergen.synonyms or []),
         "members_cross_react": allergen.members_cross_react.value if allergen.members_cross_react else None,
     }
+
+
+def current_inputs(session: Session) -> dict[str, dict]:
+    """Every stored allergen as AllergenCreateSchema input, by code (to tell curated edits from the seed's)."""
+    also_in: dict[str, list[str]] = {}
+    for allergen, group in session.execute(select(allergen_groups.c.allergen_code, allergen_groups.c.group_code)):
+        also_in.setdefault(allergen, []).append(group)
+    return {
+        a.code: comparable(
+            {
+                "code": a.code,
+                "name": a.name,
+                "description": a.description,
+                "parent": a.parent_code,
+                "also_in": also_in.get(a.code, []),
+                "synonyms": list(a.synonyms or []),
+                "members_cross_react": a.members_cross_react.value if a.members_cross_react else None,
+                "cross_reactivity_source": a.cross_reactivity_source,
+            }
+        )
+        for a in session.scalars(select(Allergen))
+    }
+
+
+def comparable(entry: dict) -> dict:
+    """A loaded entry in the shape `current_inputs` gives (other groups in any order)."""
+    return {**entry, "also_in": sorted(entry.get("also_in") or [])}
+
+
+def cross_reaction_inputs(session: Session) -> list[dict]:
+    """The stored cross-reactivity links as cross_reactions.yaml gives them."""
+    links = session.scalars(select(CrossReaction).order_by(CrossReaction.first_code, CrossReaction.second_code))
+    return [
+        {
+            "between": [link.first_code, link.second_code],
+            "grade": link.grade.value,
+            "source": link.source_code,
+            "supports": link.supports,
+        }
+        for link in links
+    ]

@@ -11,12 +11,14 @@ from catalog.ingredients.reading import (
     ingredients_by_slug,
     ingredients_flagged_with,
 )
-from catalog.ingredients.writing import as_input, save_ingredient, upsert_ingredients
+from catalog.ingredients.writing import as_input, comparable, current_inputs, save_ingredient, upsert_ingredients
 
 __all__ = [
     "IngredientPage",
     "allergen_detail",
     "as_input",
+    "comparable",
+    "current_inputs",
     "get_ingredient",
     "get_ingredient_document",
     "ingredients_by_slug",

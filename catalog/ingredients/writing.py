@@ -255,3 +255,13 @@ def _replace_search_terms(session: Session, ingredient: Ingredient) -> None:
     )
     if terms:
         session.execute(insert(SearchTerm), search_term_rows(ingredient.id, ingredient.sort_name, terms))
+
+
+def current_inputs(session: Session) -> dict[str, dict]:
+    """Every stored ingredient as IngredientCreateSchema input, by slug (to tell curated edits from the seed's)."""
+    return {i.slug: as_input(i) for i in session.scalars(select(Ingredient).options(*_input_options()))}
+
+
+def comparable(entry: dict) -> dict:
+    """A loaded entry in the shape `current_inputs` gives, so that equal data compares equal."""
+    return _comparable(entry)

@@ -194,3 +194,12 @@ def save_product(session: Session, *, actor: Actor, entry: dict, create: bool) -
         created=create,
     )
     return get_product(session, slug=entry["slug"])
+
+
+def current_inputs(session: Session) -> dict[str, dict]:
+    """Every stored product as ProductCreateSchema input, by slug (to tell curated edits from the seed's)."""
+    return {p.slug: as_input(p) for p in session.scalars(_loaded())}
+
+
+def comparable(entry: dict) -> dict:
+    return entry

@@ -51,8 +51,9 @@ def test_a_recorded_check_keeps_its_findings_when_the_record_changes_later(api, 
     api.patch(f"/api/v1/patients/{patient['id']}/allergies/{allergy['id']}", json={"verification_status": "refuted"})
     assert api.get(f"/api/v1/checks/{check['id']}").json["outcome"] == "contraindicated"
     again = api.post("/api/v1/checks", json={"patient": patient["id"], "cocktail": cocktail["id"]}).json
-    # With its only allergy refuted, nothing is known about the patient's allergies any more.
-    assert [f["kind"] for f in again["findings"]] == ["allergies-unknown"]
+    # With its only allergy refuted, nothing is known about the patient's allergies any more; and the
+    # cocktail gives no volume, so lidocaine's dose limit cannot be checked.
+    assert [f["kind"] for f in again["findings"]] == ["allergies-unknown", "dose-unchecked"]
 
 
 def test_an_older_version_can_be_checked(api, patient, cocktail):
@@ -135,7 +136,8 @@ def test_a_read_token_can_list_but_not_check(client, api_as, clinic, patient, co
 
 def test_conditions_and_unknown_status_reach_the_check(api):
     patient = api.post(
-        "/api/v1/patients", json={"reference": "CHK-2", "display_name": "Pregnant", "conditions": ["pregnancy"]}
+        "/api/v1/patients",
+        json={"reference": "CHK-2", "display_name": "Pregnant", "conditions": ["pregnancy", "anticoagulant-therapy"]},
     ).json
     retinol = api.get("/api/v1/ingredients?q=retinol").json["items"][0]["slug"]
     response = api.post(
@@ -145,7 +147,7 @@ def test_conditions_and_unknown_status_reach_the_check(api):
     kinds = {(f["kind"], f["severity"]) for f in response.json["findings"]}
     assert ("allergies-unknown", "warning") in kinds
     assert ("contraindication", "critical") in kinds
-    assert ("treatment-caution", "warning") in kinds, "the seed article's caution on pregnancy"
+    assert ("treatment-caution", "warning") in kinds, "the labels' caution with blood thinners, for any injection"
     assert response.json["outcome"] == "contraindicated"
 
 
