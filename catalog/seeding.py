@@ -26,6 +26,8 @@ from catalog.ingredients import service as ingredients_service
 from catalog.ingredients.schemas import IngredientCreateSchema
 from catalog.products import service as products_service
 from catalog.products.schemas import ProductCreateSchema
+from catalog.safety import UNITS
+from catalog.safety.graph import AllergenGraph, AllergenNode, GraphCycle
 from catalog.vocabularies import service as vocabularies_service
 from catalog.vocabularies.models import Category, Purpose, Source
 from catalog.vocabularies.schemas import CodedTermSchema, ConditionSchema, SourceSchema
@@ -272,9 +274,89 @@ def export_catalogue(session: Session, directory: Path) -> dict[str, int]:
     return {filename: len(entries) for filename, entries in contents.items()}
 
 
+def check_catalogue(directory: Path) -> list[str]:
+    """What is wrong with the seed files beyond what loading refuses: each problem by file, entry and field.
+
+    Every source cited exists and every source is cited; ranges are ordered; products' ingredients
+    exist and their units fit; the allergen graph has no loop; every condition can produce a finding.
+    """
+    files = {
+        name: [] if name in OPTIONAL_FILES and not (directory / name).exists() else _read(directory / name)
+        for name, _schema, _upsert in SEED_FILES
+    }
+    allergens = list(_flatten_tree(files["allergens.yaml"], directory / "allergens.yaml"))
+    problems: list[str] = []
+    sources = {entry["code"] for entry in files["sources.yaml"]}
+    cited: set[str] = set()
+
+    def cite(filename: str, entry: str, field: str, code: str | None) -> None:
+        if code is None:
+            return
+        cited.add(code)
+        if code not in sources:
+            problems.append(f"{filename}: {entry}: {field}: cites unknown source {code!r}")
+
+    for entry in files["ingredients.yaml"]:
+        for reference in entry.get("references", []):
+            cite("ingredients.yaml", entry["slug"], "references", reference.get("source"))
+        for limit in entry.get("dose_limits", []):
+            cite("ingredients.yaml", entry["slug"], "dose_limits", limit.get("source"))
+        c = entry.get("concentration") or {}
+        values = [c.get(k) for k in ("usual_min", "usual_max", "maximum")]
+        known = [v for v in values if v is not None]
+        if known != sorted(known):
+            problems.append(f"ingredients.yaml: {entry['slug']}: concentration: not ordered min ≤ max ≤ maximum")
+        if c and c.get("unit") not in UNITS:
+            problems.append(f"ingredients.yaml: {entry['slug']}: concentration.unit: {c.get('unit')!r} does not parse")
+    for entry in allergens:
+        cite("allergens.yaml", entry["code"], "cross_reactivity_source", entry.get("cross_reactivity_source"))
+    for entry in files["cross_reactions.yaml"]:
+        cite("cross_reactions.yaml", "+".join(entry.get("between", [])), "source", entry.get("source"))
+    for entry in files["conditions.yaml"]:
+        for source_field in ("caution_source", "contraindication_source"):
+            cite("conditions.yaml", entry["code"], source_field, entry.get(source_field))
+    ingredients = {entry["slug"]: entry for entry in files["ingredients.yaml"]}
+    for entry in files["products.yaml"]:
+        cite("products.yaml", entry["slug"], "label", entry.get("label"))
+        for component in entry.get("components", []):
+            if component.get("ingredient") not in ingredients:
+                problems.append(f"products.yaml: {entry['slug']}: components: unknown {component.get('ingredient')!r}")
+    for code in sorted(sources - cited - UNCITED_ALLOWED):
+        problems.append(f"sources.yaml: {code}: cited by no entry")
+    nodes = [
+        AllergenNode(e["code"], e["name"], tuple(filter(None, (e.get("parent"), *e.get("also_in", [])))))
+        for e in allergens
+    ]
+    try:
+        AllergenGraph(nodes)
+    except GraphCycle as error:
+        problems.append(f"allergens.yaml: {error.cycle[0]}: parent: {error}")
+    named = {code for e in ingredients.values() for code in (*e.get("contraindications", []), *e.get("cautions", []))}
+    for entry in files["conditions.yaml"]:
+        if entry["code"] not in named and not entry.get("caution") and not entry.get("contraindication"):
+            problems.append(f"conditions.yaml: {entry['code']}: can never produce a finding")
+    return problems
+
+
+# Sources cited by the pages rather than by an entry: the article the product grew from.
+UNCITED_ALLOWED = {"seed-article"}
+
+
 @click.group("catalogue")
 def catalogue_group() -> None:
-    """The shared catalogue: export it as seed files."""
+    """The shared catalogue: check the seed files, export the database's as seed files."""
+
+
+@catalogue_group.command("check")
+@click.option("--directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+def check_command(directory: Path | None) -> None:
+    """Check the seed files: sources, figures, products, the allergen graph, conditions."""
+    problems = check_catalogue(directory or Path(current_app.config["SEED_DIRECTORY"]))
+    for problem in problems:
+        click.echo(problem)
+    if problems:
+        raise click.ClickException(f"{len(problems)} problem(s) in the catalogue.")
+    click.echo("The catalogue checks out.")
 
 
 @catalogue_group.command("export")

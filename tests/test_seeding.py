@@ -157,3 +157,26 @@ def test_the_export_command_writes_the_files(runner, db_session, tmp_path):
     assert result.exit_code == 0, result.output
     assert "ingredients.yaml" in result.output
     assert (tmp_path / "out" / "ingredients.yaml").read_text().startswith("# Exported")
+
+
+def test_the_real_catalogue_checks_out(runner, db_session):
+    result = runner.invoke(args=["catalogue", "check"])
+    assert result.exit_code == 0, result.output
+    assert "checks out" in result.output
+
+
+def test_the_catalogue_check_names_file_entry_and_field(seed_copy):
+    from catalog.seeding import check_catalogue
+
+    ingredients = yaml.safe_load((seed_copy / "ingredients.yaml").read_text())
+    ingredients[0]["references"][0]["source"] = "nowhere"
+    ingredients[0]["concentration"] = {"unit": "mg/mL", "usual_min": 5, "usual_max": 2}
+    (seed_copy / "ingredients.yaml").write_text(yaml.safe_dump(ingredients, allow_unicode=True))
+    conditions = yaml.safe_load((seed_copy / "conditions.yaml").read_text())
+    conditions.append({"code": "silent-condition", "name": "Silent"})
+    (seed_copy / "conditions.yaml").write_text(yaml.safe_dump(conditions, allow_unicode=True))
+    problems = check_catalogue(seed_copy)
+    slug = ingredients[0]["slug"]
+    assert f"ingredients.yaml: {slug}: references: cites unknown source 'nowhere'" in problems
+    assert f"ingredients.yaml: {slug}: concentration: not ordered min ≤ max ≤ maximum" in problems
+    assert "conditions.yaml: silent-condition: can never produce a finding" in problems
