@@ -7,7 +7,6 @@ whole load is rolled back.
 
 import hashlib
 import json
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import click
@@ -89,21 +88,12 @@ def fingerprint(data: dict) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-@dataclass
-class SeedReport:
-    """Counts per file, and the curated entries the seed left alone (file, key)."""
+class SeedReport(dict):
+    """Counts per file (filename -> created, updated, unchanged), and `kept`: the curated entries left alone."""
 
-    counts: dict[str, dict[str, int]] = field(default_factory=dict)
-    kept: list[tuple[str, str]] = field(default_factory=list)
-
-    def items(self):
-        return self.counts.items()
-
-    def values(self):
-        return self.counts.values()
-
-    def __getitem__(self, filename: str) -> dict[str, int]:
-        return self.counts[filename]
+    def __init__(self):
+        super().__init__()
+        self.kept: list[tuple[str, str]] = []
 
 
 def load_seed(session: Session, directory: Path, *, force: bool = False) -> SeedReport:
@@ -122,7 +112,7 @@ def load_seed(session: Session, directory: Path, *, force: bool = False) -> Seed
         if filename in CURATED:
             entries = _without_curated_edits(session, filename, entries, report, force=force)
         try:
-            report.counts[filename] = upsert(session, entries)
+            report[filename] = upsert(session, entries)
         except Invalid as error:
             raise SeedError(f"{path.name}: {error.message} {_describe(error.errors)}".strip()) from error
         if filename in CURATED:

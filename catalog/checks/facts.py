@@ -63,7 +63,7 @@ def ingredient_facts(session: Session, *, slugs: list[str]) -> dict[str, Ingredi
     return facts
 
 
-def patient_profile(session: Session, patient: Patient, graph=None) -> PatientProfile:
+def patient_profile(session: Session, patient: Patient) -> PatientProfile:
     """The patient's allergy status, every allergy record and conditions, as the check reads them."""
     age = _youngest_age(patient.birth_year, date.today())
     conditions = _conditions(session, patient, age)

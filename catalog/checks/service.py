@@ -61,7 +61,7 @@ def run_check(session: Session, *, patient: Patient, components: list[dict], sav
     """Check components against the patient (a saved version's units are reported by the check, not refused)."""
     composition = _composition(session, components, check_units=not saved)
     graph = allergens.load_graph(session)
-    return check_composition(composition, patient_profile(session, patient, graph), graph)
+    return check_composition(composition, patient_profile(session, patient), graph)
 
 
 def check_composition_alone(session: Session, *, components: list[dict]) -> CheckResult:

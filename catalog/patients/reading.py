@@ -64,8 +64,8 @@ def suggestions(session: Session, record: AllergyRecord) -> list[dict]:
         return []
     coded = [{"kind": "allergen", **found} for found in allergens_service.suggest(session, text=record.allergen_text)]
     products = [
-        {"kind": "product", "code": product.slug, "name": product.name, "matched": product.name}
-        for product in products_service.products_named(session, words=record.allergen_text)
+        {"kind": "product", "code": product.slug, "name": product.name, "matched": matched}
+        for product, matched in products_service.products_named(session, words=record.allergen_text)
     ]
     return coded + products
 

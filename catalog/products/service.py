@@ -9,10 +9,11 @@ from catalog.audit import service as audit
 from catalog.core.actors import Actor
 from catalog.core.errors import Conflict, Invalid, NotFound
 from catalog.core.paging import Page, paginate
-from catalog.core.text import LIKE_ESCAPE, fold, like_fragment
+from catalog.core.text import LIKE_ESCAPE, like_fragment
 from catalog.ingredients.models import Ingredient
 from catalog.products.models import Product, ProductComponent
 from catalog.safety import units_fit
+from catalog.safety.types import contains_phrase, significant_words
 from catalog.vocabularies.models import Source
 
 
@@ -93,11 +94,20 @@ def products_by_slug(session: Session, *, slugs: list[str]) -> dict[str, Product
     return {p.slug: p for p in session.scalars(_loaded().where(Product.slug.in_(slugs)))}
 
 
-def products_named(session: Session, *, words: str) -> list[Product]:
-    """Products whose name or a synonym is in `words` (free text), for allergy suggestions."""
-    folded = fold(words)
-    products = session.scalars(select(Product).order_by(Product.name))
-    return [p for p in products if any(fold(name) in folded for name in (p.name, *(p.synonyms or [])))]
+def products_named(session: Session, *, words: str) -> list[tuple[Product, str]]:
+    """Products a free text names by their whole name or a synonym (as allergens are suggested), with what matched."""
+    text = significant_words(words)
+    found = []
+    for product in session.scalars(select(Product).order_by(Product.name)):
+        label = next((n for n in (product.name, *(product.synonyms or [])) if _names(text, n)), None)
+        if label is not None:
+            found.append((product, label))
+    return found
+
+
+def _names(text: tuple[str, ...], label: str) -> bool:
+    phrase = significant_words(label)
+    return bool(phrase) and contains_phrase(text, phrase)
 
 
 # --- Writing ------------------------------------------------------------------------------------

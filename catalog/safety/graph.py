@@ -81,13 +81,7 @@ class AllergenGraph:
         self._refuse_cycles()
         # code -> {ancestor: path of codes from code up to the ancestor}, nearest first.
         self._up: dict[str, dict[str, tuple[str, ...]]] = {code: self._ancestors(code) for code in self.nodes}
-        self._down: dict[str, set[str]] = {code: set() for code in self.nodes}
-        for code, ancestors in self._up.items():
-            for ancestor in ancestors:
-                if ancestor != code:
-                    self._down[ancestor].add(code)
-        self._by_flag: dict[str, dict[str, Match]] = {}
-        self._reached: dict[str, frozenset[str]] = {}
+        self._by_record: dict[str, dict[str, Match]] = {}
         self._indexes: dict[frozenset[str], dict[str, tuple[tuple[str, Match], ...]]] = {}
 
     @classmethod
@@ -101,9 +95,6 @@ class AllergenGraph:
                 parents = tuple(dict.fromkeys((*known.parents, *parent))) if known else parent
                 nodes[term.code] = AllergenNode(term.code, term.name, parents)
         return cls(nodes.values())
-
-    def __contains__(self, code: str) -> bool:
-        return code in self.nodes
 
     def _refuse_cycles(self) -> None:
         state: dict[str, int] = {}  # 1: on the current path, 2: done
@@ -137,12 +128,6 @@ class AllergenGraph:
                     pending.append(parent)
         return found
 
-    def ancestors(self, code: str) -> set[str]:
-        return set(self._up.get(code, ())) - {code}
-
-    def descendants(self, code: str) -> set[str]:
-        return set(self._down.get(code, ()))
-
     def path_to_root(self, code: str) -> tuple[Term, ...]:
         """The broadest group first and the allergen last, along the first parent of each."""
         chain = [code]
@@ -162,33 +147,24 @@ class AllergenGraph:
         if index is None:
             gathered: dict[str, list[tuple[str, Match]]] = {}
             for record in sorted(recorded):
-                for flag in self.flags_reached_by(record):
-                    gathered.setdefault(flag, []).append((record, self.matches_for_flag(flag)[record]))
+                for flag, match in self._matches_of(record).items():
+                    gathered.setdefault(flag, []).append((record, match))
             index = {flag: tuple(entries) for flag, entries in gathered.items()}
             if len(self._indexes) >= INDEX_CACHE_SIZE:
                 self._indexes.clear()
             self._indexes[recorded] = index
         return index
 
-    def flags_reached_by(self, record: str) -> frozenset[str]:
-        """Every flag an allergy recorded against `record` reaches (computed once, then kept)."""
-        found = self._reached.get(record)
-        if found is None:
-            found = frozenset(flag for flag in self.nodes if self.match(record, flag) is not None)
-            self._reached[record] = found
-        return found
-
-    def matches_for_flag(self, flag: str) -> dict[str, Match]:
-        """Every recorded allergen that reaches the flag `flag`, with how (computed once, then kept)."""
-        found = self._by_flag.get(flag)
+    def _matches_of(self, record: str) -> dict[str, Match]:
+        """Every flag an allergy recorded against `record` reaches, with how (worked out once, then kept)."""
+        found = self._by_record.get(record)
         if found is None:
             found = {}
-            if flag in self.nodes:
-                for record in self.nodes:
-                    match = self.match(record, flag)
-                    if match is not None:
-                        found[record] = match
-            self._by_flag[flag] = found
+            for flag in self.nodes:
+                match = self.match(record, flag)
+                if match is not None:
+                    found[flag] = match
+            self._by_record[record] = found
         return found
 
     def match(self, record: str, flag: str) -> Match | None:

@@ -66,19 +66,10 @@ class GapKind(StrEnum):
     AGE_UNKNOWN = "age-unknown"
 
 
-def prefixes(words: frozenset[str]) -> frozenset[str]:
-    """Every prefix of three letters or more of each word: resemblance becomes a set intersection."""
-    return frozenset(word[:end] for word in words for end in range(3, len(word) + 1))
-
-
-def search_words(*texts: str) -> frozenset[str]:
-    """Lower-case, accent-free words of three letters or more, for resemblance tests."""
-    found = set()
-    for text in texts:
-        decomposed = unicodedata.normalize("NFKD", text or "")
-        folded = "".join(c if c.isalnum() else " " for c in decomposed if not unicodedata.combining(c)).casefold()
-        found.update(word for word in folded.split() if len(word) >= 3)
-    return frozenset(found)
+def folded_words(text: str | None) -> list[str]:
+    """The words of `text`, lower case and without accents; anything not a letter or digit separates them."""
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    return "".join(c if c.isalnum() else " " for c in decomposed if not unicodedata.combining(c)).casefold().split()
 
 
 class Term(NamedTuple):
@@ -134,9 +125,8 @@ GENERIC_WORDS = frozenset(_GENERIC.split())
 
 def significant_words(text: str | None) -> tuple[str, ...]:
     """The words of `text` that can name a substance, in order (folded; generic words left out)."""
-    decomposed = unicodedata.normalize("NFKD", text or "")
-    folded = "".join(c if c.isalnum() else " " for c in decomposed if not unicodedata.combining(c)).casefold()
-    return tuple(word for word in folded.split() if word not in GENERIC_WORDS and (len(word) > 1 or word.isdigit()))
+    words = folded_words(text)
+    return tuple(word for word in words if word not in GENERIC_WORDS and (len(word) > 1 or word.isdigit()))
 
 
 def _long_prefixes(words: frozenset[str]) -> frozenset[str]:
@@ -170,8 +160,6 @@ class IngredientFacts:
     figure_context: str = ""
     # Whether a curator has reviewed this entry against its sources.
     reviewed: bool = True
-    words: frozenset[str] = field(init=False, compare=False)
-    word_prefixes: frozenset[str] = field(init=False, compare=False)
     term: Term = field(init=False, compare=False)
     # The name and each alias as significant words, for free-text allergies naming the ingredient.
     phrases: tuple[tuple[str, ...], ...] = field(init=False, compare=False)
@@ -184,8 +172,6 @@ class IngredientFacts:
 
     def __post_init__(self):
         object.__setattr__(self, "term", Term(self.slug, self.name))
-        object.__setattr__(self, "words", search_words(self.name, *self.aliases))
-        object.__setattr__(self, "word_prefixes", prefixes(self.words))
         phrases = tuple(dict.fromkeys(p for p in map(significant_words, (self.name, *self.aliases)) if p))
         object.__setattr__(self, "phrases", phrases)
         phrase_words = frozenset(word for phrase in phrases for word in phrase)
@@ -225,21 +211,16 @@ class AllergyFacts:
     # An allergy recorded against a product covers the product's ingredients (their slugs).
     product: Term | None = None
     product_ingredients: frozenset[str] = frozenset()
-    words: frozenset[str] = field(init=False, compare=False)
-    word_prefixes: frozenset[str] = field(init=False, compare=False)
     text_words: tuple[str, ...] = field(init=False, compare=False)
     text_prefixes: frozenset[str] = field(init=False, compare=False)
     # High criticality, a severe reaction, or anaphylaxis written down with "unable to assess".
     serious: bool = field(init=False, compare=False)
 
     def __post_init__(self):
-        words = search_words(self.text) if self.text else frozenset()
-        object.__setattr__(self, "words", words)
-        object.__setattr__(self, "word_prefixes", prefixes(words))
         text_words = significant_words(self.text)
         object.__setattr__(self, "text_words", text_words)
         object.__setattr__(self, "text_prefixes", _long_prefixes(frozenset(text_words)))
-        anaphylaxis = any(word.startswith("anaphyla") for word in search_words(self.manifestation or ""))
+        anaphylaxis = any(word.startswith("anaphyla") for word in folded_words(self.manifestation))
         serious = (
             self.criticality == "high"
             or self.reaction_severity == "severe"
