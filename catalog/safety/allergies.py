@@ -5,11 +5,10 @@ more standing records. Its severity is the worst of them, its explanation follow
 and it lists every record behind it.
 """
 
-from typing import NamedTuple
-
 from catalog.safety.graph import AllergenGraph, Match
 from catalog.safety.types import (
     AllergyFacts,
+    Component,
     Finding,
     FindingKind,
     IngredientFacts,
@@ -20,140 +19,152 @@ from catalog.safety.types import (
     contains_phrase,
 )
 
-STANDING = ("confirmed", "unconfirmed")  # refuted and entered-in-error records are ignored
 SEVERITY_RANK = {Severity.CRITICAL: 0, Severity.WARNING: 1, Severity.INFO: 2}
 RELATION_RANK = {relation: rank for rank, relation in enumerate(Relation)}
+_new_tuple = tuple.__new__
 
 
-class Hit(NamedTuple):
-    record: AllergyFacts
-    match: Match
-    severity: Severity
-    # The ingredient's allergen flag that was reached, when the record is coded to an allergen.
-    flag: Term | None = None
-    # For a free-text record: the words of the ingredient's name or synonym it names.
-    phrase: tuple[str, ...] = ()
+# One record reaching one ingredient, as a plain tuple (made many times per check):
+# (record, match, severity, flag, phrase). `flag` is the ingredient's allergen flag that was
+# reached, when the record is coded to an allergen; `phrase`, for a free-text record, the words
+# of the ingredient's name or synonym it names.
+Hit = tuple[AllergyFacts, Match, Severity, Term | None, tuple[str, ...]]
+_RECORD, _MATCH, _SEVERITY = 0, 1, 2
 
 
-def allergy_findings(components, patient: PatientProfile, graph: AllergenGraph, findings: list[Finding]) -> None:
+def allergy_findings(
+    drawn: list[Component], patient: PatientProfile, graph: AllergenGraph, findings: list[Finding]
+) -> None:
+    """`drawn`: each ingredient as drawn (on its own, or from one product), once."""
     coded: dict[str, list[AllergyFacts]] = {}
     by_product: list[AllergyFacts] = []
     free_text: list[AllergyFacts] = []
     for record in patient.allergies:
-        if record.verification_status not in STANDING:
+        if not record.standing:
             continue
-        if record.allergen is not None:
-            coded.setdefault(record.allergen.code, []).append(record)
+        allergen = record.allergen
+        if allergen is not None:
+            same = coded.get(allergen.code)
+            if same is None:
+                coded[allergen.code] = [record]
+            else:
+                same.append(record)
         elif record.product_ingredients:
             by_product.append(record)
         elif record.text:
             free_text.append(record)
-    drawn: dict[tuple[str, str | None], tuple[IngredientFacts, Term | None]] = {}
-    for component in components:
-        key = (component.ingredient.slug, component.product.code if component.product else None)
-        drawn.setdefault(key, (component.ingredient, component.product))
-    causes: dict[tuple[str, str | None], list[Hit]] = {}
+    # (slug, product) -> the component and the hits on it
+    causes: dict[tuple[str, Term | None], tuple[Component, list[Hit]]] = {}
     if coded:
         _coded_hits(drawn, coded, graph, causes)
     for record in by_product:
-        for key, (ingredient, _product) in drawn.items():
+        for component in drawn:
+            ingredient = component.ingredient
             if ingredient.slug in record.product_ingredients:
                 match = Match(Relation.PRODUCT, (ingredient.term, record.product))
-                causes.setdefault(key, []).append(Hit(record, match, _severity(record, match)))
+                _hits_on(component, causes).append((record, match, record.severity_established, None, ()))
     for record in free_text:
         if not _named_hits(record, drawn, causes):
             findings.append(_review_by_hand(record, drawn))
-    for key, hits in causes.items():
-        if not hits:
+    for component, hits in causes.values():
+        ingredient, product = component.ingredient, component.product
+        if len(hits) == 1:  # the common case
+            kind = FindingKind.ALLERGY if hits[0][_RECORD].active else FindingKind.PAST_ALLERGY
+            findings.append(_finding(kind, ingredient, product, hits))
             continue
-        ingredient, product = drawn[key]
-        active = [hit for hit in hits if hit.record.clinical_status == "active"]
-        past = [hit for hit in hits if hit.record.clinical_status != "active"]
+        active = [hit for hit in hits if hit[_RECORD].active]
         if active:
             findings.append(_finding(FindingKind.ALLERGY, ingredient, product, active))
-        if past:
+        if len(active) < len(hits):
+            past = [hit for hit in hits if not hit[_RECORD].active]
             findings.append(_finding(FindingKind.PAST_ALLERGY, ingredient, product, past))
 
 
 def _coded_hits(drawn, coded: dict[str, list[AllergyFacts]], graph: AllergenGraph, causes) -> None:
     # Which flags the patient's recorded allergens reach, and how, is worked out once per set of them.
     index = graph.index_for(frozenset(coded))
-    for key, (ingredient, _product) in drawn.items():
-        for flag in ingredient.allergens:
+    for component in drawn:
+        for flag in component.ingredient.allergens:
             entries = index.get(flag.code)
             if entries is None:  # most flags reach no record
                 continue
-            hits = causes.setdefault(key, [])
+            hits = _hits_on(component, causes)
             flag_term = flag.path[-1]
             for code, match in entries:
+                established = match.established
                 for record in coded[code]:
-                    hits.append(Hit(record, match, _severity(record, match), flag_term))
+                    severity = record.severity_established if established else record.severity_reported
+                    hits.append((record, match, severity, flag_term, ()))
+
+
+def _hits_on(component: Component, causes) -> list[Hit]:
+    key = (component.ingredient.slug, component.product)
+    entry = causes.get(key)
+    if entry is None:
+        entry = causes[key] = (component, [])
+    return entry[1]
 
 
 def _named_hits(record: AllergyFacts, drawn, causes) -> bool:
     """A free-text record naming an ingredient (its whole name or a synonym) is graded like a coded one."""
     found = False
     words = record.text_words
-    for key, (ingredient, _product) in drawn.items():
+    for component in drawn:
+        ingredient = component.ingredient
         if ingredient.phrase_words.isdisjoint(words):
             continue
         phrase = next((p for p in ingredient.phrases if contains_phrase(words, p)), None)
         if phrase is not None:
             match = Match(Relation.NAMED, (ingredient.term,))
-            causes.setdefault(key, []).append(Hit(record, match, _severity(record, match), phrase=phrase))
+            _hits_on(component, causes).append((record, match, record.severity_established, None, phrase))
             found = True
     return found
 
 
-def _severity(record: AllergyFacts, match: Match) -> Severity:
-    if record.clinical_status != "active":
-        return Severity.INFO
-    if not match.established:  # a reported cross-reaction: at least a warning, never graded as proven
-        return Severity.WARNING
-    return Severity.CRITICAL if record.serious else Severity.WARNING
-
-
 def _strength(hit: Hit) -> tuple:
-    return (
-        SEVERITY_RANK[hit.severity],
-        0 if hit.match.established else 1,
-        RELATION_RANK[hit.match.relation],
-        hit.record.id,
-    )
+    record, match, severity = hit[:3]
+    return (SEVERITY_RANK[severity], 0 if match.established else 1, RELATION_RANK[match.relation], record.id)
 
 
 def _finding(kind: FindingKind, ingredient: IngredientFacts, product: Term | None, hits: list[Hit]) -> Finding:
     if len(hits) > 1:
         hits = sorted(hits, key=_strength)
-        records = tuple(dict.fromkeys(hit.record.id for hit in hits))
-        names = dict.fromkeys(_allergy_name(hit.record) for hit in hits)
+        records = tuple(dict.fromkeys(hit[_RECORD].id for hit in hits))
+        names = dict.fromkeys(_allergy_name(hit[_RECORD]) for hit in hits)
         others = tuple(names)[1:]
     else:
-        records, others = (hits[0].record.id,), ()
-    primary = hits[0]
-    record, match = primary.record, primary.match
+        records, others = (hits[0][_RECORD].id,), ()
+    record, match, severity, _flag, phrase = hits[0]
     if kind is FindingKind.PAST_ALLERGY:
         facts = (record.clinical_status, others)
     else:
-        facts = (record.verification_status, record.criticality, record.reaction_severity, others, primary.phrase)
+        facts = (record.verification_status, record.criticality, record.reaction_severity, others, phrase)
     allergen = record.allergen.path[-1] if record.allergen else record.product
-    path = (ingredient.term, *match.path) if match.relation not in (Relation.NAMED, Relation.PRODUCT) else match.path
-    # Positional: a finding is built on every check, and keywords cost a third of it.
-    return Finding(
-        kind,
-        primary.severity,
-        ingredient.term,
-        allergen,
-        path,
-        record.id,
-        None,
-        None,
-        facts,
-        records,
-        product,
-        match.relation,
-        match.grade,
-        match.source,
+    relation = match.relation
+    path = (
+        (ingredient.term, *match.path)
+        if relation is not Relation.NAMED and relation is not Relation.PRODUCT
+        else match.path
+    )
+    # The tuple of every field, made directly: NamedTuple's own constructor costs half as much again.
+    return _new_tuple(
+        Finding,
+        (
+            kind,
+            severity,
+            ingredient.term,
+            allergen,
+            path,
+            record.id,
+            None,
+            None,
+            facts,
+            records,
+            product,
+            relation,
+            match.grade,
+            match.source,
+        ),
     )
 
 
@@ -168,17 +179,16 @@ def _allergy_name(record: AllergyFacts) -> str:
 def _review_by_hand(record: AllergyFacts, drawn) -> Finding:
     """A free-text record naming no ingredient: one warning, with names that merely resemble it as hints."""
     words, prefixes = frozenset(record.text_words), record.text_prefixes
-    resembling = sorted(
-        {
-            ingredient.name
-            for ingredient, _product in drawn.values()
-            if not prefixes.isdisjoint(ingredient.phrase_words) or not words.isdisjoint(ingredient.phrase_prefixes)
-        }
-    )
+    resembling = set()
+    for component in drawn:
+        ingredient = component.ingredient
+        # One word is the other's beginning (four letters or more): "lidocain" and "lidocaine".
+        if not prefixes.isdisjoint(ingredient.phrase_words) or not words.isdisjoint(ingredient.phrase_prefixes):
+            resembling.add(ingredient.name)
     return Finding(
         FindingKind.UNCODED_ALLERGY,
-        Severity.WARNING if record.clinical_status == "active" else Severity.INFO,
+        Severity.WARNING if record.active else Severity.INFO,
         allergy_record=record.id,
-        facts=(record.text, tuple(resembling)),
+        facts=(record.text, tuple(sorted(resembling))),
         records=(record.id,),
     )

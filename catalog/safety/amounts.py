@@ -1,6 +1,7 @@
 """Concentrations against their usual range and maximum, and each ingredient's total dose against its limits."""
 
 from catalog.safety.types import (
+    GAP_RANK,
     Component,
     Finding,
     FindingKind,
@@ -16,12 +17,14 @@ from catalog.safety.units import convert, milligrams
 def concentration_findings(component: Component, findings: list[Finding], gaps: dict) -> None:
     ingredient = component.ingredient
     if ingredient.unit is None:
-        gaps[(GapKind.NO_CONCENTRATION_DATA, ingredient.slug)] = ingredient.gap_no_data
+        gaps[(GAP_RANK[GapKind.NO_CONCENTRATION_DATA], ingredient.slug)] = ingredient.gap_no_data
         return
     unit = component.unit
     value = (
         component.concentration if unit == ingredient.unit else convert(component.concentration, unit, ingredient.unit)
     )
+    if value is not None and ingredient.in_range_low <= value <= ingredient.in_range_high:
+        return  # the common case: within the usual range and under the maximum
     context = ingredient.figure_context
     if value is None:
         findings.append(
@@ -69,62 +72,55 @@ def totals(components) -> dict[str, float | None]:
     total: dict[str, float | None] = {}
     for component in components:
         slug = component.ingredient.slug
-        if component.volume_ml is None:
-            total[slug] = None
-            continue
-        amount = milligrams(component.concentration, component.unit, component.volume_ml)
-        if amount is None or total.get(slug, 0.0) is None:
-            total[slug] = None
-        else:
-            total[slug] = total.get(slug, 0.0) + amount
+        volume = component.volume_ml
+        amount = None if volume is None else milligrams(component.concentration, component.unit, volume)
+        so_far = total.get(slug, 0.0)
+        total[slug] = None if amount is None or so_far is None else so_far + amount
     return total
 
 
-def dose_findings(components, patient: PatientProfile, findings: list[Finding], gaps: dict) -> None:
-    limited: dict[str, IngredientFacts] = {}
-    for component in components:
-        if component.ingredient.dose_limits:
-            limited.setdefault(component.ingredient.slug, component.ingredient)
-    if not limited:
-        return
-    present = frozenset(component.ingredient.slug for component in components)
+def dose_findings(
+    components,
+    limited: dict[str, IngredientFacts],
+    present: dict[str, IngredientFacts] | set[str],
+    patient: PatientProfile,
+    findings: list[Finding],
+    gaps: dict,
+) -> None:
+    """Each dose-limited ingredient's total (`limited`, by slug) against the limits that apply to the mix."""
     amounts = totals([component for component in components if component.ingredient.slug in limited])
     weight = patient.weight_kg
     for slug, ingredient in limited.items():
-        limits = [limit for limit in ingredient.dose_limits if limit.applies(present)]
         total = amounts[slug]
         if total is None:
-            gaps[(GapKind.DOSE_WITHOUT_VOLUME, slug)] = Gap(GapKind.DOSE_WITHOUT_VOLUME, ingredient.term)
+            gaps[(GAP_RANK[GapKind.DOSE_WITHOUT_VOLUME], slug)] = Gap(GapKind.DOSE_WITHOUT_VOLUME, ingredient.term)
             findings.append(Finding(FindingKind.DOSE_UNCHECKED, Severity.WARNING, ingredient.term, facts=("volume",)))
             continue
-        needs_weight = any(limit.per_kg_mg is not None for limit in limits)
-        if needs_weight and weight is None:
-            gaps[(GapKind.DOSE_WITHOUT_WEIGHT, slug)] = Gap(GapKind.DOSE_WITHOUT_WEIGHT, ingredient.term, (total,))
-            findings.append(
-                Finding(FindingKind.DOSE_UNCHECKED, Severity.WARNING, ingredient.term, facts=("weight", total))
-            )
-        for limit in limits:
-            allowed = [value for value in (limit.max_mg, _per_kg(limit.per_kg_mg, weight)) if value is not None]
-            if allowed and total > min(allowed):
+        unweighed = exceeded = False
+        for limit in ingredient.dose_limits:
+            if not limit.applies(present):
+                continue
+            allowed, per_kg = limit.max_mg, limit.per_kg_mg
+            if per_kg is not None:
+                if weight is None:
+                    unweighed = True
+                elif allowed is None or per_kg * weight < allowed:
+                    allowed = per_kg * weight
+            if not exceeded and allowed is not None and total > allowed:
+                exceeded = True  # the first limit exceeded is the one the finding names
+                facts = (total, allowed, per_kg, limit.max_mg, weight, limit.with_ingredient, limit.without_ingredient)
                 findings.append(
                     Finding(
                         FindingKind.DOSE_ABOVE_LIMIT,
                         Severity.CRITICAL,
                         ingredient.term,
-                        facts=(
-                            total,
-                            min(allowed),
-                            limit.per_kg_mg,
-                            limit.max_mg,
-                            weight,
-                            limit.with_ingredient,
-                            limit.without_ingredient,
-                            limit.source,
-                        ),
+                        facts=(*facts, limit.source),
                     )
                 )
-                break
-
-
-def _per_kg(per_kg_mg: float | None, weight: float | None) -> float | None:
-    return per_kg_mg * weight if per_kg_mg is not None and weight is not None else None
+        if unweighed:
+            gaps[(GAP_RANK[GapKind.DOSE_WITHOUT_WEIGHT], slug)] = Gap(
+                GapKind.DOSE_WITHOUT_WEIGHT, ingredient.term, (total,)
+            )
+            findings.append(
+                Finding(FindingKind.DOSE_UNCHECKED, Severity.WARNING, ingredient.term, facts=("weight", total))
+            )

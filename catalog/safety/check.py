@@ -4,23 +4,26 @@ from catalog.safety.allergies import allergy_findings
 from catalog.safety.amounts import concentration_findings, dose_findings
 from catalog.safety.graph import AllergenGraph
 from catalog.safety.types import (
+    GAP_RANK,
     CheckResult,
     Component,
     Finding,
     FindingKind,
     Gap,
     GapKind,
+    IngredientFacts,
     Outcome,
     PatientProfile,
     Severity,
     Term,
 )
 
-SEVERITY_RANK = {Severity.CRITICAL: 0, Severity.WARNING: 1, Severity.INFO: 2}
+# Worst first, then by kind: one number, severity's rank above any kind's.
+RANK = {Severity.CRITICAL: 0, Severity.WARNING: 100, Severity.INFO: 200}
 KIND_RANK = {kind: rank for rank, kind in enumerate(FindingKind)}
-GAP_RANK = {kind: rank for rank, kind in enumerate(GapKind)}
 OUTCOMES = {Severity.CRITICAL: Outcome.CONTRAINDICATED, Severity.WARNING: Outcome.CAUTION, Severity.INFO: Outcome.CLEAR}
 _NONE = Term("", "")
+_UNREVIEWED = GAP_RANK[GapKind.UNREVIEWED]
 
 
 def check_composition(
@@ -37,31 +40,60 @@ def check_composition(
         graph = AllergenGraph.from_paths(_paths(components, patient))
     findings: list[Finding] = []
     gaps: dict[tuple, Gap] = {}
-    allergy_findings(components, patient, graph, findings)
+    if patient.age_years is None and patient.chosen:
+        gaps[(GAP_RANK[GapKind.AGE_UNKNOWN], "")] = Gap(GapKind.AGE_UNKNOWN)
+    conditions = {condition.code: condition for condition in patient.conditions}
+    # One pass over the components gathers what each rule needs: the rules are cheap, the loops not.
+    drawn: list[Component] = []  # each ingredient as drawn (on its own, or from one product) once
+    present: dict[str, IngredientFacts] = {}
+    limited: dict[str, IngredientFacts] = {}
+    declaring: dict[str, IngredientFacts] = {}
+    for component in components:
+        ingredient = component.ingredient
+        slug = ingredient.slug
+        if slug in present:
+            # The same ingredient again (from another product): its figures still count, the rest once.
+            concentration_findings(component, findings, gaps)
+            if all(other.product != component.product for other in drawn if other.ingredient.slug == slug):
+                drawn.append(component)
+            continue
+        drawn.append(component)
+        present[slug] = ingredient
+        unit = ingredient.unit
+        if (
+            unit is None
+            or unit != component.unit
+            or not ingredient.in_range_low <= component.concentration <= ingredient.in_range_high
+        ):
+            concentration_findings(component, findings, gaps)
+        if not ingredient.reviewed:
+            gaps[(_UNREVIEWED, slug)] = ingredient.gap_unreviewed
+        if ingredient.dose_limits:
+            limited[slug] = ingredient
+        if ingredient.incompatibilities:
+            declaring[slug] = ingredient
+        if conditions and not ingredient.condition_codes.isdisjoint(conditions):
+            for code, kind, severity in ingredient.condition_rules:
+                condition = conditions.get(code)
+                if condition is not None:
+                    findings.append(Finding(kind, severity, ingredient.term, None, (), None, condition))
+    allergy_findings(drawn, patient, graph, findings)
     if patient.allergy_status == "unknown":
         findings.append(Finding(FindingKind.ALLERGIES_UNKNOWN, Severity.WARNING))
-    _condition_findings(components, patient, findings)
     for condition, reason in patient.contraindications:
         findings.append(
             Finding(FindingKind.TREATMENT_CONTRAINDICATION, Severity.CRITICAL, condition=condition, facts=(reason,))
         )
     for condition, caution in patient.cautions:
         findings.append(Finding(FindingKind.TREATMENT_CAUTION, Severity.WARNING, condition=condition, facts=(caution,)))
-    if patient.age_years is None and patient.chosen:
-        gaps[(GapKind.AGE_UNKNOWN,)] = Gap(GapKind.AGE_UNKNOWN)
-    for component in components:
-        concentration_findings(component, findings, gaps)
-        if not component.ingredient.reviewed:
-            gaps[(GapKind.UNREVIEWED, component.ingredient.slug)] = component.ingredient.gap_unreviewed
-    dose_findings(components, patient, findings, gaps)
-    _incompatibility_findings(components, findings)
+    if limited:
+        dose_findings(components, limited, present, patient, findings, gaps)
+    if declaring:
+        _incompatibility_findings(declaring, present, findings)
     findings.sort(key=_order)
     # Sorted worst first, so the first finding decides the outcome.
-    worst = findings[0].severity if findings else Severity.INFO
-    outcome = OUTCOMES[worst]
-    unchecked = tuple(
-        sorted(gaps.values(), key=lambda g: (GAP_RANK[g.kind], g.ingredient.code if g.ingredient else ""))
-    )
+    outcome = OUTCOMES[findings[0].severity] if findings else Outcome.CLEAR
+    unchecked = tuple(gaps[key] for key in sorted(gaps))
     return CheckResult(outcome, tuple(findings), unchecked)
 
 
@@ -76,62 +108,45 @@ def _paths(components, patient: PatientProfile):
 
 def _order(finding: Finding):
     # Positions, not names: sorting runs on every check, and a tuple's index is the cheapest read.
-    kind, severity, ingredient, allergen, _path, record, condition, other, facts, _records, product = finding[:11]
+    # The allergen is left out: an ingredient as drawn has at most one finding of each allergy kind.
+    kind = finding[0]
     return (
-        SEVERITY_RANK[severity],
-        KIND_RANK[kind],
-        (ingredient or _NONE)[0],
-        (product or _NONE)[0],
-        (allergen or _NONE)[0],
-        record or 0,
-        (condition or _NONE)[0],
-        (other or _NONE)[0],
+        RANK[finding[1]] + KIND_RANK[kind],  # severity, then kind
+        (finding[2] or _NONE)[0],  # ingredient
+        (finding[10] or _NONE)[0],  # product
+        finding[5] or 0,  # allergy record
+        (finding[6] or _NONE)[0],  # condition
+        (finding[7] or _NONE)[0],  # other ingredient
         # Two components of one ingredient in units that do not fit: keep their order fixed too.
-        facts if kind is FindingKind.UNIT_MISMATCH else (),
+        finding[8] if kind is FindingKind.UNIT_MISMATCH else (),
     )
 
 
 # --- Conditions and incompatibilities --------------------------------------------------------
 
 
-def _condition_findings(components, patient: PatientProfile, findings: list[Finding]) -> None:
-    if not patient.conditions:
-        return
-    conditions = {condition.code: condition for condition in patient.conditions}
+def _incompatibility_findings(declaring, present: dict[str, IngredientFacts], findings: list[Finding]) -> None:
+    """Each incompatible pair once (both sides list it), whichever side is met first."""
     seen: set[tuple[str, str]] = set()
-    for component in components:
-        ingredient = component.ingredient
-        for kind, severity, listed in (
-            (FindingKind.CONTRAINDICATION, Severity.CRITICAL, ingredient.contraindications),
-            (FindingKind.INGREDIENT_CAUTION, Severity.WARNING, ingredient.cautions),
-        ):
-            for term in listed:
-                if term.code in conditions and (ingredient.slug, term.code) not in seen:
-                    seen.add((ingredient.slug, term.code))
-                    findings.append(Finding(kind, severity, ingredient.term, None, (), None, conditions[term.code]))
-
-
-def _incompatibility_findings(components, findings: list[Finding]) -> None:
-    declaring = [component.ingredient for component in components if component.ingredient.incompatibilities]
-    if not declaring:
-        return
-    present = {component.ingredient.slug: component.ingredient for component in components}
-    seen: set[tuple[str, str]] = set()
-    for ingredient in declaring:
+    for ingredient in declaring.values():
         for other_slug, reason in ingredient.incompatibilities:
             other = present.get(other_slug)
             if other is None:
                 continue
             first, second = (ingredient, other) if ingredient.slug < other.slug else (other, ingredient)
-            if (first.slug, second.slug) in seen:
-                continue
-            seen.add((first.slug, second.slug))
-            findings.append(
-                Finding(
-                    FindingKind.INCOMPATIBILITY,
-                    Severity.WARNING,
-                    first.term,
-                    other_ingredient=second.term,
-                    facts=(reason,),
+            pair = (first.slug, second.slug)
+            if pair not in seen:
+                seen.add(pair)
+                findings.append(
+                    Finding(
+                        FindingKind.INCOMPATIBILITY,
+                        Severity.WARNING,
+                        first.term,
+                        None,
+                        (),
+                        None,
+                        None,
+                        second.term,
+                        (reason,),
+                    )
                 )
-            )

@@ -11,7 +11,7 @@ when the catalogue is read and lives as long as it is current.
 
 from collections import deque
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from catalog.safety.types import Grade, Relation, Term
 
@@ -56,11 +56,11 @@ class Match:
     # For cross-reactions (siblings or links): how well established, and who says so.
     grade: Grade | None = None
     source: Term | None = None
+    # Graded like a direct match: the same allergen, a group or member, or an established cross-reaction.
+    established: bool = field(init=False, compare=False)
 
-    @property
-    def established(self) -> bool:
-        """Graded like a direct match: the same allergen, a group or member, or an established cross-reaction."""
-        return self.grade is None or self.grade is Grade.ESTABLISHED
+    def __post_init__(self):
+        object.__setattr__(self, "established", self.grade is None or self.grade is Grade.ESTABLISHED)
 
 
 # Preference between two ways of reaching the same flag: direct relations first, then the

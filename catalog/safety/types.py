@@ -1,6 +1,7 @@
 """The check's plain input and output types."""
 
 import unicodedata
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import NamedTuple
@@ -66,6 +67,11 @@ class GapKind(StrEnum):
     AGE_UNKNOWN = "age-unknown"
 
 
+# The check lists its gaps in this order (then by ingredient), and keys them by (rank, ingredient)
+# so that sorting the keys sorts the gaps.
+GAP_RANK = {kind: rank for rank, kind in enumerate(GapKind)}
+
+
 def folded_words(text: str | None) -> list[str]:
     """The words of `text`, lower case and without accents; anything not a letter or digit separates them."""
     decomposed = unicodedata.normalize("NFKD", text or "")
@@ -106,7 +112,7 @@ class DoseLimit:
     without_ingredient: str | None = None
     source: str = ""
 
-    def applies(self, present: set[str] | frozenset[str]) -> bool:
+    def applies(self, present: "Collection[str]") -> bool:
         if self.with_ingredient is not None and self.with_ingredient not in present:
             return False
         return self.without_ingredient is None or self.without_ingredient not in present
@@ -169,6 +175,12 @@ class IngredientFacts:
     # What the check says when it cannot check this ingredient's figures, or its entry is unreviewed (made once).
     gap_no_data: "Gap" = field(init=False, compare=False)
     gap_unreviewed: "Gap" = field(init=False, compare=False)
+    # Each listed condition once, with the finding it gives (a contraindication wins over a caution).
+    condition_rules: tuple[tuple[str, FindingKind, Severity], ...] = field(init=False, compare=False)
+    condition_codes: frozenset[str] = field(init=False, compare=False)
+    # Concentrations in the catalogue's unit from `in_range_low` to `in_range_high` need no finding.
+    in_range_low: float = field(init=False, compare=False)
+    in_range_high: float = field(init=False, compare=False)
 
     def __post_init__(self):
         object.__setattr__(self, "term", Term(self.slug, self.name))
@@ -179,6 +191,14 @@ class IngredientFacts:
         object.__setattr__(self, "phrase_prefixes", _long_prefixes(phrase_words))
         object.__setattr__(self, "gap_no_data", Gap(GapKind.NO_CONCENTRATION_DATA, self.term))
         object.__setattr__(self, "gap_unreviewed", Gap(GapKind.UNREVIEWED, self.term))
+        rules = {term.code: (FindingKind.CONTRAINDICATION, Severity.CRITICAL) for term in self.contraindications}
+        for term in self.cautions:
+            rules.setdefault(term.code, (FindingKind.INGREDIENT_CAUTION, Severity.WARNING))
+        object.__setattr__(self, "condition_rules", tuple((code, *rule) for code, rule in rules.items()))
+        object.__setattr__(self, "condition_codes", frozenset(rules))
+        highs = [value for value in (self.usual_max, self.maximum) if value is not None]
+        object.__setattr__(self, "in_range_low", self.usual_min if self.usual_min is not None else float("-inf"))
+        object.__setattr__(self, "in_range_high", min(highs) if highs else float("inf"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,6 +235,14 @@ class AllergyFacts:
     text_prefixes: frozenset[str] = field(init=False, compare=False)
     # High criticality, a severe reaction, or anaphylaxis written down with "unable to assess".
     serious: bool = field(init=False, compare=False)
+    # What a finding resting on this record weighs, reached directly (or through an established
+    # cross-reaction) and through a reported one: a past allergy informs, a reported
+    # cross-reaction warns at least and is never graded as proven.
+    severity_established: "Severity" = field(init=False, compare=False)
+    severity_reported: "Severity" = field(init=False, compare=False)
+    # Refuted and entered-in-error records are ignored; past (inactive, resolved) ones only inform.
+    standing: bool = field(init=False, compare=False)
+    active: bool = field(init=False, compare=False)
 
     def __post_init__(self):
         text_words = significant_words(self.text)
@@ -227,6 +255,12 @@ class AllergyFacts:
             or (self.criticality == "unable-to-assess" and anaphylaxis)
         )
         object.__setattr__(self, "serious", serious)
+        active = self.clinical_status == "active"
+        object.__setattr__(self, "active", active)
+        object.__setattr__(self, "standing", self.verification_status in ("confirmed", "unconfirmed"))
+        established = (Severity.CRITICAL if serious else Severity.WARNING) if active else Severity.INFO
+        object.__setattr__(self, "severity_established", established)
+        object.__setattr__(self, "severity_reported", Severity.WARNING if active else Severity.INFO)
 
 
 @dataclass(frozen=True, slots=True)
