@@ -96,6 +96,8 @@ def register_blueprints(app: Flask) -> None:
     from catalog.clinics import views as clinics_views
     from catalog.cocktails import api as cocktails_api
     from catalog.cocktails import views as cocktails_views
+    from catalog.curation import api as curation_api
+    from catalog.curation import views as curation_views
     from catalog.ingredients import api as ingredients_api
     from catalog.ingredients import views as ingredients_views
     from catalog.patients import api as patients_api
@@ -112,6 +114,7 @@ def register_blueprints(app: Flask) -> None:
         cocktails_api.bp,
         checks_api.bp,
         audit_api.bp,
+        curation_api.bp,
     ):
         api.register_blueprint(blueprint)
         # The API authenticates with bearer tokens, never cookies, so there is no cross-site request to forge.
@@ -126,6 +129,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(cocktails_views.bp)
     app.register_blueprint(checks_views.bp)
     app.register_blueprint(audit_views.bp)
+    app.register_blueprint(curation_views.bp)
 
 
 def register_commands(app: Flask) -> None:

@@ -5,8 +5,6 @@ and all or nothing: a bad entry names its file, entry and field, and the
 whole load is rolled back.
 """
 
-import hashlib
-import json
 from pathlib import Path
 
 import click
@@ -19,6 +17,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from catalog.allergens import service as allergens_service
 from catalog.allergens.schemas import AllergenCreateSchema, CrossReactionInputSchema
 from catalog.core.errors import Invalid
+from catalog.core.review import fingerprint
 from catalog.extensions import db
 from catalog.ingredients import documents
 from catalog.ingredients import service as ingredients_service
@@ -81,11 +80,6 @@ CURATED = {
     "ingredients.yaml": ("ingredient", "slug", ingredients_service),
     "products.yaml": ("product", "slug", products_service),
 }
-
-
-def fingerprint(data: dict) -> str:
-    text = json.dumps(data, sort_keys=True, default=str, ensure_ascii=False)
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 class SeedReport(dict):

@@ -28,7 +28,7 @@ OPEN_PAGES = {
     "clinics.sign_in",
     "clinics.sign_out",
 }
-OPEN_API_READS = {"Ingredients", "Allergens", "Products", "api-docs"}
+OPEN_API_READS = {"Ingredients", "Allergens", "Products", "Curation", "api-docs"}
 # The shared catalogue: any signed-in clinic reads it, only curators write it.
 CURATOR_WRITES = {
     "Ingredients.Ingredients",
@@ -37,7 +37,12 @@ CURATOR_WRITES = {
     "Allergens.AllergenDetail",
     "Products.Products",
     "Products.ProductDetail",
+    "Ingredients.IngredientReview",
+    "Allergens.AllergenReview",
+    "Products.ProductReview",
 }
+# Pages that write the shared catalogue: a non-curator is refused (403), whatever the clinic.
+CURATOR_PAGE_WRITES = {"curation.review"}
 # Bodies that would be valid if the object were the caller's, so only ownership can refuse them.
 VALID_BODIES = {
     ("Patients.Allergies", "POST"): {"allergen": "soy"},
@@ -107,6 +112,8 @@ def path_values(clinic, clinic_a_data, db_session):
         # Shared catalogue entries, for the curator-only writes.
         "slug": "ascorbic-acid",
         "code": "soy",
+        "kind": "ingredient",
+        "key": "ascorbic-acid",
     }
 
 
@@ -183,7 +190,9 @@ def test_another_clinics_practitioner_finds_nothing_and_changes_nothing(
             continue
         route = f"{method} {rule.rule}"
         response = pages.open(build_url(rule, path_values), method)
-        if rule.arguments:
+        if rule.endpoint in CURATOR_PAGE_WRITES:
+            assert response.status_code == 403, (route, response.status_code)
+        elif rule.arguments:
             assert response.status_code == 404, (route, response.status_code)
         else:
             assert response.status_code < 500, route

@@ -15,6 +15,7 @@ from catalog.allergens.schemas import (
 )
 from catalog.clinics.auth import current_actor, token_required
 from catalog.core.errors import Invalid
+from catalog.core.fields import ReviewInputSchema
 from catalog.extensions import db
 from catalog.ingredients import service as ingredients_service
 
@@ -94,4 +95,22 @@ class AllergenDetail(MethodView):
         if entry.get("code") not in (None, code):
             raise Invalid("The code cannot change.", errors={"json": {"code": ["Must equal the URL's code."]}})
         service.save_allergen(db.session, actor=current_actor(), entry={**entry, "code": code}, create=False)
+        return ingredients_service.allergen_detail(db.session, code=code)
+
+
+@bp.route("/<code>/review")
+class AllergenReview(MethodView):
+    @token_required(bp, write=True, curator=True)
+    @bp.arguments(ReviewInputSchema)
+    @bp.response(200, AllergenDetailSchema)
+    @bp.alt_response(404, response="DEFAULT_ERROR", description="No allergen has this code.")
+    @bp.alt_response(422, **INVALID)
+    def post(self, review, code):
+        """Review an allergen against its sources (curators)
+
+        Marks the allergen as stored now (its groups, synonyms, whether its members cross-react)
+        reviewed by the token's curator, against sources it or its cross-reactivity links cite.
+        A later edit makes it `changed-since-review`. Audited.
+        """
+        service.review_allergen(db.session, actor=current_actor(), code=code, sources=review["sources"])
         return ingredients_service.allergen_detail(db.session, code=code)

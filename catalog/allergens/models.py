@@ -5,6 +5,7 @@ from sqlalchemy import JSON, Column, ForeignKey, String, Table, Text, UniqueCons
 from sqlalchemy.orm import Mapped, mapped_column
 
 from catalog.core.db import enum_type
+from catalog.core.review import ReviewMixin
 from catalog.extensions import db
 from catalog.safety.types import Grade
 from catalog.vocabularies.models import CodedTermMixin
@@ -18,7 +19,7 @@ allergen_groups = Table(
 )
 
 
-class Allergen(CodedTermMixin, db.Model):
+class Allergen(ReviewMixin, CodedTermMixin, db.Model):
     __tablename__ = "allergens"
 
     # The group it is shown under; `allergen_groups` holds any others it also belongs to.

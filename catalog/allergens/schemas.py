@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from catalog.core.fields import CodedTermRefSchema, code_field
+from catalog.core.fields import CodedTermRefSchema, ReviewSchema, code_field
 from catalog.safety.types import Grade
 
 GRADES = [grade.value for grade in Grade]
@@ -96,7 +96,11 @@ class AllergenDetailSchema(AllergenTreeSchema):
     also_in = fields.List(fields.Nested(CodedTermRefSchema), metadata={"description": "Its other groups."})
     synonyms = fields.List(fields.String())
     members_cross_react = fields.String(allow_none=True, metadata={"enum": GRADES})
+    cross_reactivity_source = fields.Nested(
+        CodedTermRefSchema, allow_none=True, metadata={"description": "The source saying the members cross-react."}
+    )
     cross_reactions = fields.List(fields.Nested(CrossReactionSchema))
+    review = fields.Nested(ReviewSchema)
     groups = fields.List(
         fields.Nested(CodedTermRefSchema),
         metadata={"description": "The groups above this allergen, broadest first."},

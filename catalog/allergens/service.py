@@ -65,10 +65,18 @@ def upsert_allergens(session: Session, *, entries: list[dict], whole_list: bool 
         )
     statuses: dict[str, str] = {}
     counts = upsert_by_code(session, model=Allergen, entries=rows, whole_list=whole_list, statuses=statuses)
-    for code in _replace_groups(session, entries):
+    regrouped = _replace_groups(session, entries)
+    for code in regrouped:
         if statuses[code] == "unchanged":  # only its other groups changed
             counts["unchanged"] -= 1
             counts["updated"] += 1
+    written = {code for code, status in statuses.items() if status != "unchanged"} | set(regrouped)
+    if written:
+        # What a curator's review is compared with: an edit after the review shows as a change.
+        session.flush()
+        inputs = current_inputs(session)
+        for allergen in session.scalars(select(Allergen).where(Allergen.code.in_(written))):
+            allergen.store_content(inputs[allergen.code])
     try:
         load_graph(session)
     except safety_graph.GraphCycle as error:
@@ -227,9 +235,13 @@ def relations_of(session: Session, *, code: str) -> dict:
         select(CrossReaction).where((CrossReaction.first_code == code) | (CrossReaction.second_code == code))
     )
     return {
+        "review": allergen.review_view(),
         "also_in": [{"code": group, "name": names[group]} for group in sorted(groups)],
         "synonyms": list(allergen.synonyms or []),
         "members_cross_react": allergen.members_cross_react.value if allergen.members_cross_react else None,
+        "cross_reactivity_source": {"code": code_, "name": titles.get(code_, code_)}
+        if (code_ := allergen.cross_reactivity_source)
+        else None,
         "cross_reactions": [
             {
                 "allergen": {"code": other, "name": names[other]},
@@ -281,6 +293,29 @@ def _allergen_view(allergen: Allergen) -> dict:
     }
 
 
+def review_allergen(session: Session, *, actor: Actor, code: str, sources: list[str]) -> None:
+    """A curator's review of the allergen as stored now (its place in the graph, synonyms, cross-reactivity)."""
+    allergen = session.get(Allergen, code)
+    if allergen is None:
+        raise NotFound(f"No allergen has the code {code!r}.")
+    links = session.scalars(
+        select(CrossReaction.source_code).where(
+            (CrossReaction.first_code == code) | (CrossReaction.second_code == code)
+        )
+    )
+    cited = set(filter(None, (allergen.cross_reactivity_source, *links)))
+    allergen.mark_reviewed(actor=actor, content=current_inputs(session)[code], sources=sources, cited=cited)
+    audit.record(
+        session,
+        actor=actor,
+        action="allergen.reviewed",
+        object_type="allergen",
+        object_id=code,
+        changes=[{"field": "review", "to": "reviewed"}, {"field": "sources", "to": sorted(sources)}],
+    )
+    session.flush()
+
+
 def current_inputs(session: Session) -> dict[str, dict]:
     """Every stored allergen as AllergenCreateSchema input, by code (to tell curated edits from the seed's)."""
     also_in: dict[str, list[str]] = {}
@@ -299,7 +334,7 @@ def current_inputs(session: Session) -> dict[str, dict]:
                 "cross_reactivity_source": a.cross_reactivity_source,
             }
         )
-        for a in session.scalars(select(Allergen))
+        for a in session.scalars(select(Allergen).order_by(Allergen.position, Allergen.code))
     }
 
 

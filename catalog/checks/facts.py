@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 
 from catalog.allergens import service as allergens_service
 from catalog.allergens.hierarchy import AllergenHierarchy
+from catalog.core.review import ReviewState
 from catalog.ingredients import records
 from catalog.ingredients.models import Ingredient
 from catalog.patients.models import Patient
@@ -59,6 +60,8 @@ def ingredient_facts(session: Session, *, slugs: list[str]) -> dict[str, Ingredi
                 for limit in ingredient.dose_limits
             ),
             figure_context=(ingredient.concentration or {}).get("context") or "",
+            reviewed=ingredient.review_state == ReviewState.REVIEWED,
+            changed_since_review=ingredient.review_state == ReviewState.CHANGED,
         )
     return facts
 

@@ -93,6 +93,9 @@ class FindingSchema(Schema):
 class GapSchema(Schema):
     kind = fields.String(metadata={"enum": [k.value for k in GapKind]})
     ingredient = fields.Nested(FindingIngredientSchema, allow_none=True)
+    product = fields.Nested(
+        FindingIngredientSchema, allow_none=True, metadata={"description": "For `unreviewed-product`: the product."}
+    )
     detail = fields.String()
 
 

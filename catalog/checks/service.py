@@ -16,6 +16,7 @@ from catalog.core.actors import Actor, actor_columns
 from catalog.core.db import utcnow
 from catalog.core.errors import Conflict, Invalid, NotFound
 from catalog.core.paging import Page, paginate
+from catalog.core.review import ReviewState
 from catalog.patients import service as patients
 from catalog.patients.models import Patient
 from catalog.products.models import Product
@@ -46,8 +47,17 @@ def _composition(session: Session, components: list[dict], *, check_units: bool 
     for item, component in resolved:
         if isinstance(item, Product):
             product = Term(item.slug, item.name)
+            state = item.review_state
             composition.extend(
-                Component(facts[part.ingredient.slug], part.strength, part.unit, component["volume_ml"], product)
+                Component(
+                    facts[part.ingredient.slug],
+                    part.strength,
+                    part.unit,
+                    component["volume_ml"],
+                    product,
+                    product_reviewed=state == ReviewState.REVIEWED,
+                    product_changed_since_review=state == ReviewState.CHANGED,
+                )
                 for part in item.components
             )
         else:

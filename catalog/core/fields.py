@@ -45,3 +45,33 @@ class ActorSchema(Schema):
     type = fields.String(metadata={"enum": ["practitioner", "token", "system"]})
     id = fields.Integer(allow_none=True)
     label = fields.String(metadata={"description": "The practitioner's name or the token's name."})
+
+
+class ReviewSchema(Schema):
+    """A catalogue entry's review by a curator."""
+
+    state = fields.String(
+        metadata={
+            "enum": ["unreviewed", "reviewed", "changed-since-review"],
+            "description": "`changed-since-review`: the entry was edited after its last review.",
+        }
+    )
+    reviewed_by = fields.Nested(ActorSchema, allow_none=True, metadata={"description": "The curator."})
+    reviewed_at = fields.DateTime(allow_none=True)
+    sources = fields.List(
+        fields.String(), metadata={"description": "Codes of the cited sources the entry was checked against."}
+    )
+
+
+class ReviewInputSchema(Schema):
+    """A curator's review of an entry as it is stored now."""
+
+    sources = fields.List(
+        code_field(),
+        required=True,
+        validate=validate.Length(max=50),
+        metadata={
+            "description": "Codes of the sources you checked the entry against; each must be cited by the entry. "
+            "May be empty only for an entry citing no source."
+        },
+    )

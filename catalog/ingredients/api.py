@@ -8,6 +8,7 @@ from flask_smorest.exceptions import NotModified
 
 from catalog.clinics.auth import current_actor, token_required
 from catalog.core.errors import Invalid
+from catalog.core.fields import ReviewInputSchema
 from catalog.extensions import db
 from catalog.ingredients import service
 from catalog.ingredients.schemas import (
@@ -106,6 +107,23 @@ class IngredientDetail(MethodView):
         if entry.get("slug") not in (None, slug):
             raise Invalid("The slug cannot change.", errors={"json": {"slug": ["Must equal the URL's slug."]}})
         service.save_ingredient(db.session, actor=current_actor(), entry={**entry, "slug": slug}, create=False)
+        return _document_response(slug, 200)
+
+
+@bp.route("/ingredients/<slug>/review")
+class IngredientReview(MethodView):
+    @token_required(bp, write=True, curator=True)
+    @bp.arguments(ReviewInputSchema)
+    @bp.response(200, IngredientSchema)
+    @bp.alt_response(404, response="DEFAULT_ERROR", description="No ingredient has this slug.")
+    @bp.alt_response(422, **INVALID)
+    def post(self, review, slug):
+        """Review an ingredient against its sources (curators)
+
+        Marks the record as stored now reviewed by the token's curator, against the sources
+        named (each cited by the record). A later edit makes it `changed-since-review`. Audited.
+        """
+        service.review_ingredient(db.session, actor=current_actor(), slug=slug, sources=review["sources"])
         return _document_response(slug, 200)
 
 

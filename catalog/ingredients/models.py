@@ -19,6 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from catalog.core.db import TimestampMixin
+from catalog.core.review import ReviewMixin
 from catalog.extensions import db
 from catalog.vocabularies.models import Category, Purpose, Source
 
@@ -70,7 +71,7 @@ ingredient_contraindications = Table(
 )
 
 
-class Ingredient(TimestampMixin, db.Model):
+class Ingredient(ReviewMixin, TimestampMixin, db.Model):
     __tablename__ = "ingredients"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -56,6 +56,12 @@ class IngredientRecord:
     references: list[IngredientReference]
     created_at: datetime
     updated_at: datetime
+    # state, reviewed_by, reviewed_at, sources (see catalog.core.review)
+    review: dict
+
+    @property
+    def review_state(self) -> str:
+        return self.review["state"]
 
     @property
     def concentration_unit(self) -> str | None:
@@ -118,4 +124,5 @@ def _record(ingredient: Ingredient, hierarchy: AllergenHierarchy | None) -> Ingr
         references=list(ingredient.references),
         created_at=ingredient.created_at,
         updated_at=ingredient.updated_at,
+        review=ingredient.review_view(),
     )

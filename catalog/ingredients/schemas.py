@@ -4,7 +4,7 @@ import re
 
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
-from catalog.core.fields import CodedTermRefSchema, code_field, slug_validator
+from catalog.core.fields import CodedTermRefSchema, ReviewSchema, code_field, slug_validator
 from catalog.ingredients.models import CONCENTRATION_UNITS, Origin
 from catalog.vocabularies.schemas import SourceSchema
 
@@ -174,6 +174,12 @@ class IngredientSummarySchema(Schema):
     purposes = fields.List(fields.Nested(CodedTermRefSchema))
     allergens = fields.List(fields.Nested(CodedTermRefSchema), metadata={"description": "Allergen flags."})
     concentration = fields.Nested(ConcentrationSchema, allow_none=True)
+    review_state = fields.String(
+        metadata={
+            "enum": ["unreviewed", "reviewed", "changed-since-review"],
+            "description": "Whether a curator has reviewed the entry against its sources (`review` in the record).",
+        }
+    )
 
 
 class IngredientSchema(IngredientSummarySchema):
@@ -196,6 +202,7 @@ class IngredientSchema(IngredientSummarySchema):
     references = fields.List(fields.Nested(ReferenceSchema))
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
+    review = fields.Nested(ReviewSchema)
 
 
 class IngredientQuerySchema(Schema):

@@ -11,7 +11,14 @@ from catalog.ingredients.reading import (
     ingredients_by_slug,
     ingredients_flagged_with,
 )
-from catalog.ingredients.writing import as_input, comparable, current_inputs, save_ingredient, upsert_ingredients
+from catalog.ingredients.writing import (
+    as_input,
+    comparable,
+    current_inputs,
+    review_ingredient,
+    save_ingredient,
+    upsert_ingredients,
+)
 
 __all__ = [
     "IngredientPage",
@@ -23,6 +30,7 @@ __all__ = [
     "get_ingredient_document",
     "ingredients_by_slug",
     "ingredients_flagged_with",
+    "review_ingredient",
     "save_ingredient",
     "search_ingredients",
     "upsert_ingredients",

@@ -52,6 +52,27 @@ def save_ingredient(session: Session, *, actor: Actor, entry: dict, create: bool
     return get_ingredient(session, slug=entry["slug"])
 
 
+def review_ingredient(session: Session, *, actor: Actor, slug: str, sources: list[str]) -> records.IngredientRecord:
+    """A curator's review of the ingredient as stored now, against sources it cites; audited."""
+    if session.scalar(select(Ingredient.id).where(Ingredient.slug == slug)) is None:
+        raise NotFound(f"No ingredient has the slug {slug!r}.")
+    stored = _stored(session, slug=slug)
+    content = as_input(stored)
+    cited = {r["source"] for r in content["references"]} | {limit["source"] for limit in content["dose_limits"]}
+    stored.mark_reviewed(actor=actor, content=content, sources=sources, cited=cited)
+    audit.record(
+        session,
+        actor=actor,
+        action="ingredient.reviewed",
+        object_type="ingredient",
+        object_id=slug,
+        changes=[{"field": "review", "to": "reviewed"}, {"field": "sources", "to": sorted(sources)}],
+    )
+    session.flush()
+    documents.refresh_documents(session, ingredient_ids={stored.id})
+    return get_ingredient(session, slug=slug)
+
+
 def _stored(session: Session, *, slug: str) -> Ingredient:
     """The stored row with what `as_input` reads."""
     return session.scalars(select(Ingredient).where(Ingredient.slug == slug).options(*_input_options())).one()
@@ -96,6 +117,8 @@ def upsert_ingredients(session: Session, *, entries: list[dict]) -> dict[str, in
     for ingredient, entry in changed:
         _sync_incompatibilities(ingredient, entry["incompatibilities"], existing)
         _replace_search_terms(session, ingredient)
+        # What a curator's review is compared with: an edit after the review shows as a change.
+        ingredient.store_content(_comparable(entry))
     session.flush()
     # Partners' reverse collections and loaded records predate these writes.
     session.expire_all()
@@ -259,7 +282,9 @@ def _replace_search_terms(session: Session, ingredient: Ingredient) -> None:
 
 def current_inputs(session: Session) -> dict[str, dict]:
     """Every stored ingredient as IngredientCreateSchema input, by slug (to tell curated edits from the seed's)."""
-    return {i.slug: as_input(i) for i in session.scalars(select(Ingredient).options(*_input_options()))}
+    # In the order they were added (the seed file's order), so an export diffs cleanly against `seed/`.
+    ingredients = session.scalars(select(Ingredient).options(*_input_options()).order_by(Ingredient.id))
+    return {i.slug: as_input(i) for i in ingredients}
 
 
 def comparable(entry: dict) -> dict:

@@ -6,6 +6,7 @@ from flask_smorest import Blueprint
 
 from catalog.clinics.auth import current_actor, token_required
 from catalog.core.errors import Invalid
+from catalog.core.fields import ReviewInputSchema
 from catalog.extensions import db
 from catalog.products import service
 from catalog.products.schemas import (
@@ -67,3 +68,19 @@ class ProductDetail(MethodView):
         if entry.get("slug") not in (None, slug):
             raise Invalid("The slug cannot change.", errors={"json": {"slug": ["Must equal the URL's slug."]}})
         return service.save_product(db.session, actor=current_actor(), entry={**entry, "slug": slug}, create=False)
+
+
+@bp.route("/<slug>/review")
+class ProductReview(MethodView):
+    @token_required(bp, write=True, curator=True)
+    @bp.arguments(ReviewInputSchema)
+    @bp.response(200, ProductSchema)
+    @bp.alt_response(404, response="DEFAULT_ERROR", description="No product has this slug.")
+    @bp.alt_response(422, **INVALID)
+    def post(self, review, slug):
+        """Review a product against its label (curators)
+
+        Marks the product as stored now reviewed by the token's curator; `sources` is its label's
+        code. A later edit makes it `changed-since-review`. Audited.
+        """
+        return service.review_product(db.session, actor=current_actor(), slug=slug, sources=review["sources"])

@@ -6,6 +6,7 @@ from sqlalchemy import JSON, Float, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from catalog.core.db import TimestampMixin, enum_type
+from catalog.core.review import ReviewMixin
 from catalog.extensions import db
 
 
@@ -21,7 +22,7 @@ class ComponentRole(StrEnum):
     EXCIPIENT = "excipient"
 
 
-class Product(TimestampMixin, db.Model):
+class Product(ReviewMixin, TimestampMixin, db.Model):
     __tablename__ = "products"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
-from catalog.core.fields import CodedTermRefSchema, code_field, enum_field, slug_validator
+from catalog.core.fields import CodedTermRefSchema, ReviewSchema, code_field, enum_field, slug_validator
 from catalog.core.paging import PageSchema
 from catalog.products.models import ComponentRole, ProductForm
 from catalog.safety import UNITS
@@ -66,6 +66,7 @@ class ProductSchema(ProductSummarySchema):
     label = fields.Nested(SourceSchema)
     label_supports = fields.String()
     components = fields.List(fields.Nested(ProductComponentSchema))
+    review = fields.Nested(ReviewSchema)
 
 
 class ProductQuerySchema(Schema):

@@ -38,6 +38,7 @@ class ProductView:
     label: Source
     label_supports: str
     components: list[ComponentView]
+    review: dict  # state, reviewed_by, reviewed_at, sources (see catalog.core.review)
 
 
 def _view(product: Product, label: Source) -> ProductView:
@@ -54,6 +55,7 @@ def _view(product: Product, label: Source) -> ProductView:
             ComponentView({"code": c.ingredient.slug, "name": c.ingredient.name}, c.role.value, c.strength, c.unit)
             for c in product.components
         ],
+        review=product.review_view(),
     )
 
 
@@ -146,6 +148,8 @@ def upsert_products(session: Session, *, entries: list[dict]) -> dict[str, int]:
             )
             for position, c in enumerate(entry["components"])
         )
+        # What a curator's review is compared with: an edit after the review shows as a change.
+        product.store_content(entry)
     session.flush()
     return counts
 
@@ -206,9 +210,27 @@ def save_product(session: Session, *, actor: Actor, entry: dict, create: bool) -
     return get_product(session, slug=entry["slug"])
 
 
+def review_product(session: Session, *, actor: Actor, slug: str, sources: list[str]) -> ProductView:
+    """A curator's review of the product as stored now (its composition, against its label); audited."""
+    product = products_by_slug(session, slugs=[slug]).get(slug)
+    if product is None:
+        raise NotFound(f"No product has the slug {slug!r}.")
+    product.mark_reviewed(actor=actor, content=as_input(product), sources=sources, cited={product.label_source})
+    audit.record(
+        session,
+        actor=actor,
+        action="product.reviewed",
+        object_type="product",
+        object_id=slug,
+        changes=[{"field": "review", "to": "reviewed"}, {"field": "sources", "to": sorted(sources)}],
+    )
+    session.flush()
+    return get_product(session, slug=slug)
+
+
 def current_inputs(session: Session) -> dict[str, dict]:
     """Every stored product as ProductCreateSchema input, by slug (to tell curated edits from the seed's)."""
-    return {p.slug: as_input(p) for p in session.scalars(_loaded())}
+    return {p.slug: as_input(p) for p in session.scalars(_loaded().order_by(Product.id))}
 
 
 def comparable(entry: dict) -> dict:

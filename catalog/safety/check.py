@@ -24,6 +24,7 @@ KIND_RANK = {kind: rank for rank, kind in enumerate(FindingKind)}
 OUTCOMES = {Severity.CRITICAL: Outcome.CONTRAINDICATED, Severity.WARNING: Outcome.CAUTION, Severity.INFO: Outcome.CLEAR}
 _NONE = Term("", "")
 _UNREVIEWED = GAP_RANK[GapKind.UNREVIEWED]
+_UNREVIEWED_PRODUCT = GAP_RANK[GapKind.UNREVIEWED_PRODUCT]
 
 
 def check_composition(
@@ -51,6 +52,10 @@ def check_composition(
     for component in components:
         ingredient = component.ingredient
         slug = ingredient.slug
+        if not component.product_reviewed:
+            product = component.product
+            changed = ("changed-since-review",) if component.product_changed_since_review else ()
+            gaps[(_UNREVIEWED_PRODUCT, product.code)] = Gap(GapKind.UNREVIEWED_PRODUCT, None, changed, product)
         if slug in present:
             # The same ingredient again (from another product): its figures still count, the rest once.
             concentration_findings(component, findings, gaps)

@@ -226,12 +226,19 @@ _WRITERS = {
 def gap_sentence(gap: Gap) -> str:
     """What could not be checked, in a sentence."""
     name = gap.ingredient.name if gap.ingredient else ""
+    product = gap.product.name if gap.product else ""
     return {
         GapKind.NO_CONCENTRATION_DATA: f"{name}: the catalogue gives no usual range or maximum to check the "
         "concentration against.",
         GapKind.DOSE_WITHOUT_WEIGHT: f"{name}: the dose could not be checked against its per-kg limit (no weight).",
         GapKind.DOSE_WITHOUT_VOLUME: f"{name}: the dose could not be checked (a component's volume is missing).",
-        GapKind.UNREVIEWED: f"{name}: its catalogue entry has not been reviewed by a curator.",
+        GapKind.UNREVIEWED: f"{name}: its catalogue entry changed since a curator reviewed it."
+        if gap.facts
+        else f"{name}: its catalogue entry has not been reviewed by a curator.",
+        GapKind.UNREVIEWED_PRODUCT: f"{product}: the product's entry (what it holds) changed since a curator "
+        "reviewed it."
+        if gap.facts
+        else f"{product}: the product's entry (what it holds) has not been reviewed by a curator.",
         GapKind.AGE_UNKNOWN: "The patient's age is not recorded, so age limits could not be checked.",
     }[gap.kind]
 

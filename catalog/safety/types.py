@@ -64,6 +64,7 @@ class GapKind(StrEnum):
     DOSE_WITHOUT_WEIGHT = "dose-without-weight"
     DOSE_WITHOUT_VOLUME = "dose-without-volume"
     UNREVIEWED = "unreviewed"
+    UNREVIEWED_PRODUCT = "unreviewed-product"
     AGE_UNKNOWN = "age-unknown"
 
 
@@ -164,8 +165,9 @@ class IngredientFacts:
     dose_limits: tuple[DoseLimit, ...] = ()
     # Where the usual range and maximum apply ("intradermal", "product strength"…), named in findings.
     figure_context: str = ""
-    # Whether a curator has reviewed this entry against its sources.
+    # Whether a curator has reviewed this entry against its sources, and if so whether it changed since.
     reviewed: bool = True
+    changed_since_review: bool = False
     term: Term = field(init=False, compare=False)
     # The name and each alias as significant words, for free-text allergies naming the ingredient.
     phrases: tuple[tuple[str, ...], ...] = field(init=False, compare=False)
@@ -190,7 +192,8 @@ class IngredientFacts:
         object.__setattr__(self, "phrase_words", phrase_words)
         object.__setattr__(self, "phrase_prefixes", _long_prefixes(phrase_words))
         object.__setattr__(self, "gap_no_data", Gap(GapKind.NO_CONCENTRATION_DATA, self.term))
-        object.__setattr__(self, "gap_unreviewed", Gap(GapKind.UNREVIEWED, self.term))
+        changed = ("changed-since-review",) if self.changed_since_review else ()
+        object.__setattr__(self, "gap_unreviewed", Gap(GapKind.UNREVIEWED, self.term, changed))
         rules = {term.code: (FindingKind.CONTRAINDICATION, Severity.CRITICAL) for term in self.contraindications}
         for term in self.cautions:
             rules.setdefault(term.code, (FindingKind.INGREDIENT_CAUTION, Severity.WARNING))
@@ -214,6 +217,9 @@ class Component:
     unit: str
     volume_ml: float | None = None
     product: Term | None = None
+    # Whether the product's entry (its composition) is reviewed, and if so whether it changed since.
+    product_reviewed: bool = True
+    product_changed_since_review: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -353,6 +359,7 @@ class Gap(NamedTuple):
     kind: GapKind
     ingredient: Term | None = None
     facts: tuple = ()
+    product: Term | None = None
 
     def to_dict(self) -> dict:
         from catalog.safety.text import gap_sentence
@@ -360,6 +367,7 @@ class Gap(NamedTuple):
         return {
             "kind": self.kind.value,
             "ingredient": {"slug": self.ingredient.code, "name": self.ingredient.name} if self.ingredient else None,
+            "product": {"slug": self.product.code, "name": self.product.name} if self.product else None,
             "detail": gap_sentence(self),
         }
 

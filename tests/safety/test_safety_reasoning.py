@@ -296,6 +296,25 @@ def test_unreviewed_entries_are_listed():
     assert [(gap.kind, gap.ingredient.code) for gap in result.unchecked] == [(GapKind.UNREVIEWED, "draft")]
 
 
+def test_an_entry_changed_since_review_and_an_unreviewed_product_are_listed_once_each():
+    edited = ingredient("edited", reviewed=False, changed_since_review=True, unit="%", maximum=1)
+    vial = Term("vial", "Multi-dose vial")
+    drawn = [
+        Component(edited, 0.5, "%", 1.0, vial, product_reviewed=False),
+        Component(ingredient("preservative", unit="%", maximum=1), 0.1, "%", 1.0, vial, product_reviewed=False),
+    ]
+    result = check(drawn, PatientProfile("no-known-allergies", age_years=40))
+    gaps = [gap.to_dict() for gap in result.unchecked]
+    assert [(gap["kind"], (gap["ingredient"] or gap["product"])["slug"]) for gap in gaps] == [
+        ("unreviewed", "edited"),
+        ("unreviewed-product", "vial"),
+    ]
+    assert gaps[0]["detail"] == "Edited: its catalogue entry changed since a curator reviewed it."
+    assert gaps[1]["detail"] == (
+        "Multi-dose vial: the product's entry (what it holds) has not been reviewed by a curator."
+    )
+
+
 # --- Properties ----------------------------------------------------------------------------------------
 
 codes = st.sampled_from([node.code for node in NODES])

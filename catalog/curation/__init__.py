@@ -1,0 +1,1 @@
+"""Curation: what of the shared catalogue waits for a curator's review."""
