@@ -65,9 +65,11 @@ def entries_for_review(
         statement = statement.where(entries.c.kind.in_(kinds))
     total = session.scalar(select(func.count()).select_from(statement.subquery()))
     rank = case(*((entries.c.state == state.value, position) for position, state in enumerate(STATE_ORDER)))
+    # Ingredients first: the check reads them directly; then products, then the allergen graph.
+    kind_rank = case(*((entries.c.kind == kind, position) for position, kind in enumerate(KINDS)))
     statement = statement.order_by(
         rank,
-        entries.c.kind,
+        kind_rank,
         func.lower(entries.c.name),
         entries.c.key,
     )
