@@ -178,10 +178,12 @@ def _allergy_name(record: AllergyFacts) -> str:
 
 def _review_by_hand(record: AllergyFacts, drawn) -> Finding:
     """A free-text record naming no ingredient: one warning, with names that merely resemble it as hints."""
-    words, prefixes = frozenset(record.text_words), record.text_prefixes
+    words, prefixes, stems = frozenset(record.text_words), record.text_prefixes, record.text_stems
     resembling = set()
     for component in drawn:
         ingredient = component.ingredient
+        if stems.isdisjoint(ingredient.phrase_stems):
+            continue  # nothing in common: the common case, settled with one test
         # One word is the other's beginning (four letters or more): "lidocain" and "lidocaine".
         if not prefixes.isdisjoint(ingredient.phrase_words) or not words.isdisjoint(ingredient.phrase_prefixes):
             resembling.add(ingredient.name)

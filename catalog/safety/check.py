@@ -77,7 +77,8 @@ def check_composition(
             limited[slug] = ingredient
         if ingredient.incompatibilities:
             declaring[slug] = ingredient
-        if conditions and not ingredient.condition_codes.isdisjoint(conditions):
+        listed = ingredient.condition_codes
+        if listed and conditions and not listed.isdisjoint(conditions):
             for code, kind, severity in ingredient.condition_rules:
                 condition = conditions.get(code)
                 if condition is not None:

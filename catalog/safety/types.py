@@ -174,6 +174,8 @@ class IngredientFacts:
     phrase_words: frozenset[str] = field(init=False, compare=False)
     # Prefixes (four letters or more) of those words: a typo'd free-text allergy resembles the name.
     phrase_prefixes: frozenset[str] = field(init=False, compare=False)
+    # Both together: a record sharing none of them with the ingredient cannot resemble it.
+    phrase_stems: frozenset[str] = field(init=False, compare=False)
     # What the check says when it cannot check this ingredient's figures, or its entry is unreviewed (made once).
     gap_no_data: "Gap" = field(init=False, compare=False)
     gap_unreviewed: "Gap" = field(init=False, compare=False)
@@ -191,6 +193,7 @@ class IngredientFacts:
         phrase_words = frozenset(word for phrase in phrases for word in phrase)
         object.__setattr__(self, "phrase_words", phrase_words)
         object.__setattr__(self, "phrase_prefixes", _long_prefixes(phrase_words))
+        object.__setattr__(self, "phrase_stems", phrase_words | self.phrase_prefixes)
         object.__setattr__(self, "gap_no_data", Gap(GapKind.NO_CONCENTRATION_DATA, self.term))
         changed = ("changed-since-review",) if self.changed_since_review else ()
         object.__setattr__(self, "gap_unreviewed", Gap(GapKind.UNREVIEWED, self.term, changed))
@@ -239,6 +242,7 @@ class AllergyFacts:
     product_ingredients: frozenset[str] = frozenset()
     text_words: tuple[str, ...] = field(init=False, compare=False)
     text_prefixes: frozenset[str] = field(init=False, compare=False)
+    text_stems: frozenset[str] = field(init=False, compare=False)
     # High criticality, a severe reaction, or anaphylaxis written down with "unable to assess".
     serious: bool = field(init=False, compare=False)
     # What a finding resting on this record weighs, reached directly (or through an established
@@ -254,6 +258,7 @@ class AllergyFacts:
         text_words = significant_words(self.text)
         object.__setattr__(self, "text_words", text_words)
         object.__setattr__(self, "text_prefixes", _long_prefixes(frozenset(text_words)))
+        object.__setattr__(self, "text_stems", frozenset(text_words) | self.text_prefixes)
         anaphylaxis = any(word.startswith("anaphyla") for word in folded_words(self.manifestation))
         serious = (
             self.criticality == "high"
