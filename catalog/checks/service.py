@@ -1,5 +1,7 @@
 """Running the safety check for a patient, recording checks of saved versions, and overrides."""
 
+import hashlib
+import json
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -17,10 +19,11 @@ from catalog.core.db import utcnow
 from catalog.core.errors import Conflict, Invalid, NotFound
 from catalog.core.paging import Page, paginate
 from catalog.core.review import ReviewState
+from catalog.core.timeline import TimelineEvent
 from catalog.patients import service as patients
 from catalog.patients.models import Patient
 from catalog.products.models import Product
-from catalog.safety import CheckResult, Component, Outcome, PatientProfile, Term, check_composition
+from catalog.safety import CheckResult, Component, Outcome, PatientProfile, Severity, Term, check_composition
 
 
 def _patient(session: Session, *, clinic_id: int, patient_id: int) -> Patient:
@@ -229,3 +232,89 @@ def list_checks(
         conditions.append(Check.cocktail_id == cocktail_id)
     statement = select(Check).where(*conditions).order_by(Check.checked_at.desc(), Check.id.desc())
     return paginate(session, statement, page=page, page_size=page_size)
+
+
+# --- Saving a composition over a critical finding ------------------------------------------------
+
+
+def acknowledgement_key(live: LiveCheck) -> str | None:
+    """What acknowledging the live check's critical findings means: a key naming the patient and those findings.
+
+    None when there is nothing to acknowledge: no patient chosen, or no critical finding for them.
+    A key acknowledged once no longer fits when the patient or the critical findings change, so
+    an acknowledgement is always of the findings the practitioner was shown.
+    """
+    if live.patient is None or live.result.outcome != Outcome.CONTRAINDICATED:
+        return None
+    critical = [finding.to_dict() for finding in live.result.findings if finding.severity == Severity.CRITICAL]
+    seen = json.dumps({"patient": live.patient.id, "critical": critical}, sort_keys=True, default=str)
+    return hashlib.sha256(seen.encode()).hexdigest()[:32]
+
+
+# --- A patient's timeline ------------------------------------------------------------------------
+
+OUTCOME_WORDS = {
+    Outcome.CONTRAINDICATED: "contraindicated (a critical finding)",
+    Outcome.CAUTION: "caution (warnings to review)",
+    Outcome.CLEAR: "no findings",
+}
+
+
+def _outcome_words(check: Check) -> str:
+    # As the pages say it: a check without findings is never a bare "clear" while something went unchecked.
+    if check.outcome == Outcome.CLEAR and check.unchecked:
+        return f"no findings; {len(check.unchecked)} not checked"
+    return OUTCOME_WORDS[check.outcome]
+
+
+def check_events(session: Session, *, clinic_id: int, patient_id: int, limit: int = 50) -> list[TimelineEvent]:
+    """The newest `limit` checks of the clinic's patient and the newest `limit` overrides of them, as timeline events.
+
+    The override's reason is free text, kept on the check's page: the event only says that one was given.
+    """
+    checks = list(
+        session.scalars(
+            select(Check)
+            .where(Check.clinic_id == clinic_id, Check.patient_id == patient_id)
+            .order_by(Check.checked_at.desc(), Check.id.desc())
+            .limit(limit)
+        )
+    )
+    overridden = list(
+        session.execute(
+            select(CheckOverride, Check)
+            .join(Check, CheckOverride.check_id == Check.id)
+            .where(Check.clinic_id == clinic_id, Check.patient_id == patient_id)
+            .order_by(CheckOverride.overridden_at.desc(), CheckOverride.id.desc())
+            .limit(limit)
+        )
+    )
+    ids = {check.cocktail_id for check in checks} | {check.cocktail_id for _, check in overridden}
+    names = cocktails.names(session, clinic_id=clinic_id, ids=ids)
+
+    def checked(check: Check) -> str:
+        return f"{names.get(check.cocktail_id, 'A cocktail')}, version {check.version_number}"
+
+    events = [
+        TimelineEvent(
+            at=check.checked_at,
+            kind="check",
+            summary=f"Checked {checked(check)}: {_outcome_words(check)}",
+            url_endpoint="checks.detail",
+            url_values={"check_id": check.id},
+            by=check.checked_by["label"] if check.checked_by else None,
+        )
+        for check in checks
+    ]
+    events += [
+        TimelineEvent(
+            at=override.overridden_at,
+            kind="override",
+            summary=f"Override recorded for {checked(check)}: going ahead despite the critical finding",
+            url_endpoint="checks.detail",
+            url_values={"check_id": check.id},
+            by=override.by["label"] if override.by else None,
+        )
+        for override, check in overridden
+    ]
+    return events

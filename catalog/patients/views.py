@@ -12,8 +12,9 @@ from catalog.checks import service as checks_service
 from catalog.clinics.auth import current_actor, role_required
 from catalog.cocktails import service as cocktails_service
 from catalog.core.actors import Role
+from catalog.core.timeline import merge_timelines
 from catalog.extensions import db
-from catalog.patients import allergies, forms, reading, service, weights
+from catalog.patients import allergies, forms, reading, service, timeline, weights
 from catalog.patients.models import VerificationStatus
 from catalog.patients.schemas import PatientQuerySchema, WeightCreateSchema
 from catalog.products import service as products_service
@@ -22,6 +23,8 @@ from catalog.web.forms import flatten, load_query, on_refusal, reasons, refused
 
 bp = Blueprint("patients", __name__, url_prefix="/patients")
 query_schema = PatientQuerySchema()
+# The patient's page shows this many of the newest events on their timeline.
+TIMELINE_LENGTH = 50
 
 CONFLICT = (
     "Someone changed this record while you were editing it. The form now shows the record as it "
@@ -99,6 +102,7 @@ def detail(patient_id: int):
         set_apart=file.set_apart,
         can_write=_can_write(),
         **_checks_of(file.patient),
+        **_timeline_of(file.patient),
     )
 
 
@@ -110,6 +114,20 @@ def _checks_of(patient) -> dict:
         "checks": checks.items,
         "cocktail_names": cocktails_service.names(db.session, clinic_id=patient.clinic_id, ids=cocktail_ids),
     }
+
+
+def _timeline_of(patient) -> dict:
+    """What happened to the patient's records, newest first: each domain gives its events, merged here."""
+    event_lists = [
+        timeline.allergy_events(db.session, patient=patient),
+        timeline.condition_events(patient),
+        # One more than is shown, to know whether there are older events.
+        checks_service.check_events(
+            db.session, clinic_id=patient.clinic_id, patient_id=patient.id, limit=TIMELINE_LENGTH + 1
+        ),
+    ]
+    events = merge_timelines(event_lists, limit=TIMELINE_LENGTH + 1)
+    return {"timeline": events[:TIMELINE_LENGTH], "timeline_has_more": len(events) > TIMELINE_LENGTH}
 
 
 @bp.route("/<int:patient_id>/edit", methods=["GET", "POST"])
