@@ -18,6 +18,8 @@ class CheckFormSchema(Schema):
         validate=validate.Range(1, MAX_ID),
         error_messages={"required": "Choose a patient to check the cocktail for."},
     )
+    # The page the form is on, to go back to when the check is refused: the cocktail's, or the version's.
+    back_to = fields.String(validate=validate.OneOf(("cocktail", "version")), load_default="cocktail")
 
 
 def filled(form) -> dict:

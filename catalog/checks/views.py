@@ -20,17 +20,27 @@ from catalog.web.forms import load_query, on_refusal, reasons, refused
 bp = Blueprint("checks", __name__, url_prefix="/checks")
 
 
-def _back_to_the_cocktail(error):
-    """Back to the cocktail's page, saying why nothing was checked; another clinic's cocktail is not found here."""
-    cocktail_id = load_query(CheckFormSchema(only=("cocktail",)), request.form)[0].get("cocktail", 0)
+def _back_to_the_form(error):
+    """Back to the page the form was on, the cocktail's or one version's, saying why nothing was checked.
+
+    Another clinic's cocktail is not found here; a version refused as not existing sends back to the cocktail's page.
+    """
+    sent = {
+        name: load_query(CheckFormSchema(only=(name,)), request.form)[0].get(name)
+        for name in ("cocktail", "version", "back_to")
+    }
+    cocktail_id = sent["cocktail"] or 0
     cocktail = cocktails_service.get_cocktail(db.session, clinic_id=current_actor().clinic_id, cocktail_id=cocktail_id)
+    problems = error.messages if isinstance(error, ValidationError) else (error.errors or {})
     message = reasons(error) if isinstance(error, ValidationError) else error.message
+    if sent["back_to"] == "version" and sent["version"] and "version" not in problems:
+        return refused(message, url_for("cocktails.version", cocktail_id=cocktail.id, number=sent["version"]))
     return refused(message, url_for("cocktails.detail", cocktail_id=cocktail.id))
 
 
 @bp.post("")
 @role_required(Role.PRACTITIONER)
-@on_refusal(_back_to_the_cocktail)
+@on_refusal(_back_to_the_form)
 def create():
     """Check a saved version for a patient; the check is recorded."""
     form = CheckFormSchema().load(filled(request.form))

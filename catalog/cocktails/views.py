@@ -287,10 +287,14 @@ def history(cocktail):
 @role_required(Role.VIEWER)
 @with_cocktail
 def version(cocktail, number: int):
+    """One saved version, current or not, with the form that checks it for a patient."""
+    can_write = _can_write()
     return render_template(
         "cocktails/version.html",
         cocktail=cocktail,
         version=service.get_version(db.session, cocktail=cocktail, number=number),
+        can_write=can_write,
+        patients=_patients() if can_write else [],
     )
 
 
