@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test lint format bench setup migrate seed demo browser clean
+.PHONY: run test lint format bench setup migrate seed demo browser clean pdf-libs
 
 # The venv is rebuilt only when a requirements file changes, so a second `make run` is fast.
 $(BIN)/.installed-runtime: requirements.txt
@@ -17,7 +17,16 @@ $(BIN)/.installed-dev: requirements.txt requirements-dev.txt $(BIN)/.installed-r
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
-setup: $(BIN)/.installed-runtime
+setup: $(BIN)/.installed-runtime pdf-libs
+
+# The patient's sheet PDF (WeasyPrint) needs Pango and a font; install them when we can, say so when we cannot.
+pdf-libs:
+	@if ldconfig -p | grep -q 'libpango-1.0.so.0' && fc-list 2>/dev/null | grep -q .; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "Installing Pango and fonts for the PDF sheets…"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core >/dev/null) \
+		|| echo "Could not install Pango: PDF sheets will fail until libpango-1.0-0 is installed."; \
+	else echo "No Pango found and not root: install libpango-1.0-0 and fonts-dejavu-core for the PDF sheets."; fi
 
 migrate: setup
 	$(FLASK) db upgrade
@@ -42,7 +51,7 @@ browser:
 		|| echo "Could not install chromium: the browser tests will be skipped."; \
 	else echo "No /usr/bin/chromium and not root: the browser tests will be skipped (install Debian's chromium to run them)."; fi
 
-test: $(BIN)/.installed-dev browser
+test: $(BIN)/.installed-dev browser pdf-libs
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # Style, then the import contract in .importlinter: domains depend one way, safety/ stays pure.

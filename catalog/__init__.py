@@ -76,6 +76,7 @@ def register_extensions(app: Flask) -> None:
     from catalog.patients import models as _patients  # noqa: F401
     from catalog.products import models as _products  # noqa: F401
     from catalog.seeding import SeedEntry as _seed_entries  # noqa: F401
+    from catalog.treatments import models as _treatments  # noqa: F401
     from catalog.vocabularies import models as _vocabularies  # noqa: F401
 
     db.init_app(app)
@@ -104,6 +105,8 @@ def register_blueprints(app: Flask) -> None:
     from catalog.patients import views as patients_views
     from catalog.products import api as products_api
     from catalog.products import views as products_views
+    from catalog.treatments import api as treatments_api
+    from catalog.treatments import views as treatments_views
     from catalog.web import health, pages
 
     for blueprint in (
@@ -115,6 +118,7 @@ def register_blueprints(app: Flask) -> None:
         checks_api.bp,
         audit_api.bp,
         curation_api.bp,
+        treatments_api.bp,
     ):
         api.register_blueprint(blueprint)
         # The API authenticates with bearer tokens, never cookies, so there is no cross-site request to forge.
@@ -130,6 +134,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(checks_views.bp)
     app.register_blueprint(audit_views.bp)
     app.register_blueprint(curation_views.bp)
+    app.register_blueprint(treatments_views.bp)
 
 
 def register_commands(app: Flask) -> None:

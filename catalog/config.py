@@ -2,6 +2,7 @@
 
 import os
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
 DEVELOPMENT_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - refused outside development
@@ -17,6 +18,20 @@ def normalise_database_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
     return url
+
+
+def _time_zone(name: str | None) -> str:
+    """MESOCAT_TIME_ZONE, else the server's own zone (/etc/timezone), else UTC; refused when unknown."""
+    if not name:
+        system = Path("/etc/timezone")
+        name = system.read_text().strip() if system.exists() else "UTC"
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise ConfigurationError(
+            f"MESOCAT_TIME_ZONE must be an IANA time zone such as Europe/Paris, not {name!r}"
+        ) from error
+    return name
 
 
 def settings_from_environment(instance_path: str) -> dict:
@@ -38,6 +53,8 @@ def settings_from_environment(instance_path: str) -> dict:
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(os.environ.get("DATABASE_URL", default_database)),
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO").upper(),
         "SEED_DIRECTORY": os.environ.get("SEED_DIRECTORY", str(REPOSITORY_ROOT / "seed")),
+        # Clinics that set none show times in this zone.
+        "TIME_ZONE": _time_zone(os.environ.get("MESOCAT_TIME_ZONE")),
         "SESSION_COOKIE_SECURE": environment == "production",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

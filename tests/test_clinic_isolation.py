@@ -6,6 +6,7 @@ is listed as open below. A new path argument needs a clinic-A value in `path_val
 
 import json
 import re
+from datetime import UTC, datetime
 
 import pytest
 
@@ -75,24 +76,54 @@ def clinic_scoped_routes(app):
 
 
 @pytest.fixture
-def clinic_a_data(api, db_session):
+def clinic_a_data(api, db_session, clinic):
     patient = api.post(
         "/api/v1/patients", json={"reference": "ISOLATION-A-REF", "display_name": "Isolation Alpha"}
     ).json
     allergy = api.post(
         f"/api/v1/patients/{patient['id']}/allergies", json={"allergen": "lidocaine", "note": "Secret note of clinic A"}
     ).json
+    condition = api.post(f"/api/v1/patients/{patient['id']}/conditions", json={"condition": "pregnancy"}).json
     cocktail = api.post(
         "/api/v1/cocktails",
         json={
             "name": "Isolation Alpha Mix",
             "technique": "point-injection",
-            "components": [{"ingredient": "lidocaine-hydrochloride", "concentration": 0.5, "unit": "%"}],
+            "components": [
+                {"ingredient": "lidocaine-hydrochloride", "concentration": 0.5, "unit": "%", "volume_ml": 2}
+            ],
         },
     ).json
     check = api.post("/api/v1/checks", json={"patient": patient["id"], "cocktail": cocktail["id"]}).json
-    condition = api.post(f"/api/v1/patients/{patient['id']}/conditions", json={"condition": "pregnancy"}).json
-    return {"patient": patient, "allergy": allergy, "cocktail": cocktail, "check": check, "condition": condition}
+    api.post(f"/api/v1/checks/{check['id']}/override", json={"reason": "Isolation test override"})
+    lot = api.post(
+        "/api/v1/lots", json={"ingredient": "lidocaine-hydrochloride", "number": "ISO-A-1", "expires_on": "2099-01-01"}
+    ).json
+    now = datetime.now(UTC).isoformat()
+    session_body = {
+        "patient": patient["id"],
+        "cocktail": cocktail["id"],
+        "version": 1,
+        "check": check["id"],
+        "performed_at": now,
+        "areas": [{"area": "cheeks", "volume_ml": 1}],
+        "lots": [{"position": 0, "lot": lot["id"]}],
+        "prepared_by": clinic.practitioner.id,
+        "administered_by": clinic.practitioner.id,
+        "consent": {"at": now, "information": "Risks and aftercare explained."},
+    }
+    treatment = api.post("/api/v1/sessions", json=session_body)
+    assert treatment.status_code == 201, treatment.json
+    return {
+        "patient": patient,
+        "allergy": allergy,
+        "cocktail": cocktail,
+        "check": check,
+        "condition": condition,
+        "lot": lot,
+        "session": treatment.json,
+        "bodies": {("Treatments.SessionAmendments", "POST"): {**session_body, "reason": "Another clinic's change"}},
+    }
 
 
 @pytest.fixture
@@ -109,6 +140,8 @@ def path_values(clinic, clinic_a_data, db_session):
         "number": 1,
         "check_id": clinic_a_data["check"]["id"],
         "record_id": clinic_a_data["condition"]["id"],
+        "lot_id": clinic_a_data["lot"]["id"],
+        "session_id": clinic_a_data["session"]["id"],
         # Shared catalogue entries, for the curator-only writes.
         "slug": "ascorbic-acid",
         "code": "soy",
@@ -152,7 +185,7 @@ def test_the_walk_covers_the_clinic_routes(app):
 
 
 def test_another_clinics_token_finds_nothing_and_changes_nothing(
-    app, client, api_as, other_clinic, path_values, clinic, db_session
+    app, client, api_as, other_clinic, path_values, clinic, db_session, clinic_a_data
 ):
     before = audit_count(db_session, clinic)
     stranger = api_as(client, other_clinic.write_token)
@@ -161,7 +194,7 @@ def test_another_clinics_token_finds_nothing_and_changes_nothing(
             continue
         route = f"{method} {rule.rule}"
         url = build_url(rule, path_values)
-        body = VALID_BODIES.get((rule.endpoint, method), {})
+        body = {**VALID_BODIES, **clinic_a_data["bodies"]}.get((rule.endpoint, method), {})
         response = stranger.open(url, method, json=body if method != "GET" else None)
         if rule.endpoint in CURATOR_WRITES and method != "GET":
             assert response.status_code == 403, route

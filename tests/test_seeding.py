@@ -118,9 +118,26 @@ def test_the_treatment_sheet_advice_file_is_valid_and_cites_a_known_source(app):
     from catalog.vocabularies.models import Source
 
     advice = load_advice(str(SEED_DIRECTORY))
-    assert advice["before"] and advice["after"]
+    assert advice["general"]["before"] and advice["general"]["after"] and advice["reaction"]["emergency"]
+    blocks = [advice["general"], advice["reaction"], *advice["techniques"].values(), *advice["indications"].values()]
     with app.app_context():
-        assert db.session.get(Source, advice["source"]) is not None
+        for block in blocks:
+            assert db.session.get(Source, block["source"]) is not None, block["source"]
+
+
+def test_advice_adds_a_techniques_and_an_indications_lines_to_the_general_ones():
+    from catalog.checks.advice import advice_for
+
+    block = {"source": "seed-article", "before": [], "after": []}
+    advice = {
+        "general": {**block, "after": ["General."]},
+        "techniques": {"needle-free": {**block, "after": ["Jet."]}},
+        "indications": {"acne-scars": {**block, "after": ["Scars."]}},
+        "reaction": {"source": "nhs-anaphylaxis", "emergency": ["Call."]},
+    }
+    lines = advice_for(advice, technique="needle-free", indication="Acne-Scars")["after"]
+    assert lines == ["General.", "Jet.", "Scars."]
+    assert advice_for(advice, technique="point-injection", indication="hair loss")["after"] == ["General."]
 
 
 def test_a_condition_caution_must_cite_a_known_source(tmp_path, fresh_database_url):

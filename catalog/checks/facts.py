@@ -1,5 +1,8 @@
 """Turning catalogue and patient rows into the safety check's plain input types."""
 
+import dataclasses
+import hashlib
+import json
 from datetime import date
 
 from sqlalchemy.orm import Session
@@ -117,3 +120,17 @@ def _conditions(session: Session, patient: Patient, age: int | None) -> list[Con
         if minor is not None:
             conditions.append(minor)
     return conditions
+
+
+def profile_fingerprint(profile: PatientProfile) -> str:
+    """A digest of everything the check read about the patient: a later change of it shows."""
+    data = dataclasses.asdict(profile)
+    text = json.dumps(
+        data, sort_keys=True, default=lambda value: sorted(value) if isinstance(value, frozenset) else str(value)
+    )
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def patient_fingerprint(session: Session, patient: Patient) -> str:
+    """The fingerprint of the patient as the check would read them now."""
+    return profile_fingerprint(patient_profile(session, patient))

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, Text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from catalog.core.actors import recorded_actor
@@ -29,6 +29,9 @@ class Check(recorded_actor("checked_by"), db.Model):
     # What the check could not check (GapSchema dicts): a check without findings is clear only of the rest.
     unchecked: Mapped[list] = mapped_column(JSON, default=list)
     checked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # What the check read of the patient (catalog.checks.facts.profile_fingerprint): a treatment
+    # session relies on it only while the patient's records still give the same.
+    patient_fingerprint: Mapped[str | None] = mapped_column(String(64))
 
     override: Mapped["CheckOverride | None"] = relationship(lazy="selectin", uselist=False)
 

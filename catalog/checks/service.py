@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from catalog.allergens import service as allergens
 from catalog.audit import service as audit
-from catalog.checks.facts import ingredient_facts, patient_profile
+from catalog.checks.facts import ingredient_facts, patient_fingerprint, patient_profile
 from catalog.checks.models import Check, CheckOverride
 from catalog.cocktails import service as cocktails
 from catalog.cocktails.compositions import composition_of, resolve_components
@@ -129,6 +129,7 @@ def check_version(
         findings=[finding.to_dict() for finding in result.findings],
         unchecked=[gap.to_dict() for gap in result.unchecked],
         checked_at=utcnow(),
+        patient_fingerprint=patient_fingerprint(session, patient),
         **actor_columns("checked_by", actor),
     )
     session.add(check)

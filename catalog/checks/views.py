@@ -8,7 +8,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from marshmallow import ValidationError
 
 from catalog.checks import service
-from catalog.checks.advice import load_advice
+from catalog.checks.advice import advice_for, load_advice
 from catalog.checks.forms import CheckFormSchema, filled
 from catalog.checks.schemas import OverrideSchema
 from catalog.clinics.auth import current_actor, role_required
@@ -90,6 +90,11 @@ def override(check_id: int):
 @role_required(Role.VIEWER)
 def sheet(check_id: int):
     """The printable treatment sheet: composition, technique, protocol, the check, and the advice."""
-    return render_template(
-        "checks/sheet.html", **_page(check_id), advice=load_advice(current_app.config["SEED_DIRECTORY"])
+    page = _page(check_id)
+    version = page["version"]
+    advice = advice_for(
+        load_advice(current_app.config["SEED_DIRECTORY"]),
+        technique=version.technique.value,
+        indication=version.indication,
     )
+    return render_template("checks/sheet.html", **page, advice=advice)

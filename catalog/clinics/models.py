@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from catalog.core.actors import Role, TokenScope
@@ -17,6 +17,16 @@ class Clinic(TimestampMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(80), unique=True)
     name: Mapped[str] = mapped_column(String(200))
+    # What a patient's sheet gives: whom to call, and where the clinic is.
+    phone: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    email: Mapped[str] = mapped_column(String(254), default="", server_default="")
+    address: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # The emergency number printed on the sheet for a severe reaction (112 across the EU).
+    emergency_number: Mapped[str] = mapped_column(String(20), default="112", server_default="112")
+    # An IANA zone ("Europe/Paris"); None: the server's default (MESOCAT_TIME_ZONE).
+    time_zone: Mapped[str | None] = mapped_column(String(64))
+    # Whether a treatment session needs a second person to check the preparation.
+    requires_second_check: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
 
 class Practitioner(UserMixin, TimestampMixin, db.Model):

@@ -300,3 +300,22 @@ def revoke_token(
         )
         session.flush()
     return token
+
+
+CLINIC_DETAILS = ("name", "phone", "email", "address", "emergency_number", "time_zone", "requires_second_check")
+
+
+def update_clinic_details(session: Session, *, actor: Actor, details: dict) -> Clinic:
+    """An admin's change of the clinic's name, contact, emergency number, time zone and second-check rule; audited."""
+    clinic = session.get(Clinic, actor.clinic_id)
+    changes = []
+    for field in CLINIC_DETAILS:
+        if field in details and getattr(clinic, field) != details[field]:
+            # Contact details are the clinic's, not a patient's: safe to keep in the trail.
+            changes.append({"field": field, "from": getattr(clinic, field), "to": details[field]})
+            setattr(clinic, field, details[field])
+    if changes:
+        audit.record(
+            session, actor=actor, action="clinic.updated", object_type="clinic", object_id=clinic.id, changes=changes
+        )
+    return clinic

@@ -7,11 +7,14 @@ except the count of failed sign-ins.
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
+from marshmallow import ValidationError
 
 from catalog.clinics import credentials, service
 from catalog.clinics.auth import current_actor, role_required
+from catalog.clinics.models import Clinic
+from catalog.clinics.schemas import TIME_ZONES, ClinicDetailsSchema
 from catalog.core.actors import Role, TokenScope
 from catalog.core.db import utcnow
 from catalog.core.errors import Invalid
@@ -109,6 +112,9 @@ def _settings_page(*, errors=None, form=None, new_token=None, status=200):
             form=form or {},
             new_token=new_token,
             now=utcnow(),
+            clinic=db.session.get(Clinic, actor.clinic_id),
+            time_zones=TIME_ZONES,
+            default_time_zone=current_app.config["TIME_ZONE"],
         ),
         status,
     )
@@ -117,6 +123,29 @@ def _settings_page(*, errors=None, form=None, new_token=None, status=200):
 def _refused_in(section: str):
     """`on_refusal` for a settings form: the page again, the form kept, the reasons in `section`."""
     return on_refusal(lambda error: _settings_page(errors={section: error.errors or {}}, form=request.form, status=422))
+
+
+def _details_refused(error):
+    messages = error.messages if isinstance(error, ValidationError) else (error.errors or {})
+    return _settings_page(errors={"clinic": messages}, form=request.form, status=422)
+
+
+@bp.post("/settings/clinic")
+@role_required(Role.ADMIN)
+@on_refusal(_details_refused)
+def update_clinic():
+    """The clinic's name, contact and emergency number for patients' sheets, time zone and second-check rule."""
+    form = request.form
+    details = ClinicDetailsSchema().load(
+        {
+            **{field: form.get(field, "") for field in ("name", "phone", "email", "address", "emergency_number")},
+            "time_zone": form.get("time_zone", ""),
+            "requires_second_check": form.get("requires_second_check") == "on",
+        }
+    )
+    service.update_clinic_details(db.session, actor=current_actor(), details=details)
+    flash("Clinic details saved.", "success")
+    return redirect(url_for("clinics.settings"), code=303)
 
 
 @bp.post("/settings/practitioners")
