@@ -4,6 +4,8 @@ Each view reads its form through a schema, calls one service and renders; a refu
 answered by the function its `on_refusal` names, written just above it.
 """
 
+from zoneinfo import ZoneInfo
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 
@@ -12,6 +14,7 @@ from catalog.checks.advice import advice_for, load_advice
 from catalog.checks.forms import CheckFormSchema, filled
 from catalog.checks.schemas import OverrideSchema
 from catalog.clinics.auth import current_actor, role_required
+from catalog.clinics.models import Clinic
 from catalog.cocktails import service as cocktails_service
 from catalog.core.actors import Role
 from catalog.extensions import db
@@ -97,4 +100,6 @@ def sheet(check_id: int):
         technique=version.technique.value,
         indication=version.indication,
     )
-    return render_template("checks/sheet.html", **page, advice=advice)
+    clinic = db.session.get(Clinic, current_actor().clinic_id)
+    zone = ZoneInfo(clinic.time_zone or current_app.config["TIME_ZONE"])
+    return render_template("checks/sheet.html", **page, advice=advice, zone=zone)

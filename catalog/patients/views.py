@@ -18,6 +18,7 @@ from catalog.patients import allergies, forms, reading, service, timeline, weigh
 from catalog.patients.models import VerificationStatus
 from catalog.patients.schemas import PatientQuerySchema, WeightCreateSchema
 from catalog.products import service as products_service
+from catalog.treatments import service as treatments_service
 from catalog.vocabularies import service as vocabularies_service
 from catalog.web.forms import flatten, load_query, on_refusal, reasons, refused
 
@@ -123,6 +124,9 @@ def _timeline_of(patient) -> dict:
         timeline.condition_events(patient),
         # One more than is shown, to know whether there are older events.
         checks_service.check_events(
+            db.session, clinic_id=patient.clinic_id, patient_id=patient.id, limit=TIMELINE_LENGTH + 1
+        ),
+        treatments_service.events_for_patient(
             db.session, clinic_id=patient.clinic_id, patient_id=patient.id, limit=TIMELINE_LENGTH + 1
         ),
     ]

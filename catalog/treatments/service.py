@@ -27,6 +27,7 @@ from catalog.core.actors import Actor, actor_columns
 from catalog.core.db import utcnow
 from catalog.core.errors import Conflict, Invalid, NotFound
 from catalog.core.paging import Page, paginate
+from catalog.core.timeline import TimelineEvent
 from catalog.ingredients.models import Ingredient
 from catalog.patients import service as patients
 from catalog.patients.models import Patient
@@ -488,20 +489,30 @@ def recall(session: Session, *, clinic_id: int, number: str, product: str | None
     return [RecallHit(treatment, patient, lot, treatment.id in amended) for treatment, patient, lot in rows]
 
 
-def events_for_patient(session: Session, *, clinic_id: int, patient_id: int) -> list[dict]:
-    """The patient's sessions as timeline entries (the patient page merges them with other records)."""
-    rows = session.scalars(
-        select(TreatmentSession)
+def events_for_patient(session: Session, *, clinic_id: int, patient_id: int, limit: int | None = None) -> list:
+    """The patient's sessions and amendments as timeline events (the patient page merges them with others)."""
+    statement = (
+        select(TreatmentSession, Cocktail.name)
+        .join(Cocktail, Cocktail.id == TreatmentSession.cocktail_id)
         .where(TreatmentSession.clinic_id == clinic_id, TreatmentSession.patient_id == patient_id)
-        .order_by(TreatmentSession.performed_at)
+        .order_by(TreatmentSession.performed_at.desc(), TreatmentSession.id.desc())
     )
-    return [
-        {
-            "at": row.performed_at,
-            "kind": "session-amended" if row.amends_id else "session",
-            "session_id": row.id,
-            "number": row.session_number,
-            "planned": row.sessions_planned,
-        }
-        for row in rows
-    ]
+    if limit is not None:
+        statement = statement.limit(limit)
+    events = []
+    for treatment, cocktail_name in session.execute(statement):
+        of = f" of {treatment.sessions_planned}" if treatment.sessions_planned else ""
+        what = f"Treatment session {treatment.session_number}{of}: {cocktail_name}, version {treatment.version_number}"
+        if treatment.amends_id:
+            what = f"{what} (amends session {treatment.amends_id})"
+        events.append(
+            TimelineEvent(
+                at=treatment.performed_at,
+                kind="session",
+                summary=what,
+                url_endpoint="treatments.session_detail",
+                url_values={"session_id": treatment.id},
+                by=treatment.recorded_by_label,
+            )
+        )
+    return events

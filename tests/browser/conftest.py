@@ -90,6 +90,44 @@ def add_vial_and_paraben_patient(clinic) -> None:
     allergies.record_allergy(db.session, actor=actor, patient_id=patient.id, data=AllergyCreateSchema().load(allergy))
 
 
+def add_session_patient_and_lots(clinic) -> None:
+    """A patient with no known allergies, a two-component cocktail, and a lot in stock for each component."""
+    from datetime import date
+
+    from catalog.clinics import service as clinics_service
+    from catalog.cocktails import service as cocktails_service
+    from catalog.cocktails.schemas import CocktailCreateSchema
+    from catalog.core.actors import Actor
+    from catalog.patients import service as patients_service
+    from catalog.patients.schemas import PatientCreateSchema
+    from catalog.treatments import service as treatments_service
+    from catalog.treatments.schemas import LotCreateSchema
+
+    actor = Actor.for_practitioner(clinics_service.list_practitioners(db.session, clinic_id=clinic.id)[0])
+    patient = patients_service.create_patient(
+        db.session, actor=actor, **PatientCreateSchema().load({"reference": "DEMO-SES", "display_name": "Sam Session"})
+    )
+    patients_service.update_patient(
+        db.session, actor=actor, patient_id=patient.id, changes={"allergy_status": "no-known-allergies"}
+    )
+    cocktail = {
+        "name": "Browser radiance",
+        "technique": "point-injection",
+        "protocol": {"sessions": 3, "weeks_between_sessions": 2},
+        "components": [
+            {"product": "xylocaine-1-multi-dose", "volume_ml": 1},
+            {"ingredient": "ascorbic-acid", "concentration": 10, "unit": "mg/mL", "volume_ml": 2},
+        ],
+    }
+    cocktails_service.create_cocktail(db.session, actor=actor, data=CocktailCreateSchema().load(cocktail))
+    later = date(date.today().year + 2, 1, 31).isoformat()
+    for lot in (
+        {"product": "xylocaine-1-multi-dose", "number": "BR-XL-1", "expires_on": later},
+        {"ingredient": "ascorbic-acid", "number": "BR-VC-2", "expires_on": later},
+    ):
+        treatments_service.create_lot(db.session, actor=actor, data=LotCreateSchema().load(lot))
+
+
 @pytest.fixture(scope="session")
 def live_server(fresh_database_url):
     """The app on its own seeded database with the demo clinic, served on a free local port."""
@@ -98,6 +136,7 @@ def live_server(fresh_database_url):
     with app.app_context():
         clinic, _ = create_demo()
         add_vial_and_paraben_patient(clinic)
+        add_session_patient_and_lots(clinic)
         db.session.commit()
         db.session.remove()
     server = make_server("127.0.0.1", 0, app, threaded=True)

@@ -165,7 +165,7 @@ def test_checking_recording_overriding_and_printing(practitioner_pages, cocktail
     page = practitioner_pages.get(check_url).get_data(as_text=True)
     assert "Patch test negative" in page and "Go ahead despite" not in page
     sheet = practitioner_pages.get(f"{check_url}/sheet").get_data(as_text=True)
-    assert "Treatment sheet" in sheet and "Aftercare" in sheet and "SPF 30" in sheet
+    assert "Pre-treatment summary" in sheet and "Aftercare" in sheet and "SPF 30" in sheet
     assert "Amide Allergic" in sheet and "Overridden by" in sheet
     patient_page = practitioner_pages.get(f"/patients/{amide_patient['id']}").get_data(as_text=True)
     assert "Page mix, version 1" in patient_page

@@ -139,3 +139,11 @@ def test_a_practitioner_cannot_change_the_clinic_details(practitioner_pages):
         practitioner_pages.post("/settings/clinic", {"name": "Taken over", "emergency_number": "112"}).status_code
         == 403
     )
+
+
+def test_the_patients_timeline_shows_sessions_and_the_check_page_leads_to_one(practitioner_pages, setup):
+    check_page = practitioner_pages.get(f"/checks/{setup.check['id']}").get_data(as_text=True)
+    assert f'href="/sessions/new?check={setup.check["id"]}"' in check_page
+    practitioner_pages.post("/sessions", session_form(setup))
+    page = practitioner_pages.get(f"/patients/{setup.patient['id']}").get_data(as_text=True)
+    assert "Treatment session 1 of 4: Radiance protocol, version 1" in page
