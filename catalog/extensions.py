@@ -1,5 +1,6 @@
 """Flask extensions, created unbound; `create_app` binds them to an app."""
 
+from apispec import BasePlugin
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_smorest import Api
@@ -33,8 +34,24 @@ class CatalogApi(Api):
         pass
 
 
+class OperationIds(BasePlugin):
+    """Names every operation after its view and method (`getIngredientDetail`, `postSessions`).
+
+    Clients generated from the OpenAPI document then get stable method names; the names follow
+    the views, so they change only when a view is renamed.
+    """
+
+    def operation_helper(self, path=None, operations=None, **kwargs):
+        rule = kwargs.get("rule")
+        if rule is None or operations is None:
+            return
+        view = rule.endpoint.rsplit(".", 1)[-1]
+        for method, operation in operations.items():
+            operation.setdefault("operationId", f"{method}{view}")
+
+
 db = SQLAlchemy(model_class=Model)
 migrate = Migrate()
-api = CatalogApi()
+api = CatalogApi(spec_kwargs={"extra_plugins": [OperationIds()]})
 login_manager = LoginManager()
 csrf = CSRFProtect()

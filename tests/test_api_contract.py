@@ -96,3 +96,16 @@ def test_openapi_says_which_operations_need_a_token(client):
             else:
                 assert operation["security"] == [{"bearerAuth": []}], (method, path)
                 assert "401" in operation["responses"], (method, path)
+
+
+def test_every_operation_has_its_own_operation_id(client):
+    spec = client.get("/api/v1/openapi.json").json
+    ids = [
+        operation.get("operationId")
+        for operations in spec["paths"].values()
+        for method, operation in operations.items()
+        if method != "parameters"
+    ]
+    assert all(ids), [i for i in ids if not i]
+    assert len(ids) == len(set(ids))
+    assert "getIngredientDetail" in ids and "postSessions" in ids
