@@ -21,6 +21,9 @@ TECHNIQUES = [
 ]
 # A typed whole number, given to the schema (whose integers are strict) as one; anything else it refuses as typed.
 WHOLE_NUMBER = re.compile(r"[0-9]{1,5}")
+# The composer's box acknowledging a critical finding for the chosen patient; its value names what was seen.
+ACKNOWLEDGEMENT = "acknowledge_critical"
+NO_SUCH_PATIENT = "Choose one of the clinic's patients, or none."
 
 
 class FormNumbersSchema(Schema):
@@ -31,7 +34,9 @@ class FormNumbersSchema(Schema):
 
     # The version the form was opened on; 0 names none, and is answered as stale, as the API answers W/"0".
     based_on = fields.Integer(validate=validate.Range(0, 100_000))
-    patient = fields.Integer(validate=validate.Range(1, MAX_ID))
+    patient = fields.Integer(
+        validate=validate.Range(1, MAX_ID, error=NO_SUCH_PATIENT), error_messages={"invalid": NO_SUCH_PATIENT}
+    )
 
 
 def component_rows(form) -> list[dict]:

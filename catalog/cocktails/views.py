@@ -16,14 +16,14 @@ from catalog.cocktails import forms, rebase, schemas, service, versions
 from catalog.cocktails.compositions import composition_of
 from catalog.cocktails.models import Technique
 from catalog.core.actors import Role
-from catalog.core.errors import DomainError
+from catalog.core.errors import DomainError, Invalid
 from catalog.extensions import db
 from catalog.ingredients import service as ingredients_service
 from catalog.ingredients.models import Ingredient
 from catalog.patients import service as patients_service
 from catalog.products import service as products_service
 from catalog.safety import UNITS
-from catalog.web.forms import flatten, load_query, on_refusal, reasons, refuse_back_to, refused
+from catalog.web.forms import REFUSALS, flatten, load_query, on_refusal, reasons, refuse_back_to, refused
 
 bp = Blueprint("cocktails", __name__, url_prefix="/cocktails")
 
@@ -82,12 +82,89 @@ def _can_write() -> bool:
     return current_actor().allows(Role.PRACTITIONER)
 
 
-def _save_version(cocktail, submitted: dict):
-    """A new version from VersionCreateSchema input, made from the version the form names in `based_on`."""
-    data = schemas.VersionCreateSchema().load(submitted)
+def _save_version(cocktail, data: dict):
+    """A new version from loaded VersionCreateSchema data, made from the version the form names in `based_on`."""
     return versions.save_version(
         db.session, actor=current_actor(), cocktail_id=cocktail.id, based_on=_form_number("based_on"), data=data
     )
+
+
+# --- Saving over a critical finding ---------------------------------------------------------------
+
+
+class CriticalNotAcknowledged(Invalid):
+    """Saved while the check shows a critical finding for the chosen patient, without ticking that it was seen."""
+
+    def __init__(self, live: checks_service.LiveCheck, *, ticked: bool):
+        name = live.patient.display_name
+        if ticked:
+            message = f"The critical findings for {name} changed since you ticked this box: read them, then tick it."
+        else:
+            message = f"Tick this box to save: the check shows a critical finding for {name}."
+        super().__init__(message, errors={forms.ACKNOWLEDGEMENT: [message]})
+        self.live = live
+
+
+def _chosen_patient() -> int | None:
+    """The patient chosen for the live check, if any; a value naming nobody is refused beside the choice."""
+    sent = request.form.get("patient", "").strip()
+    return forms.FormNumbersSchema(only=("patient",)).load({"patient": sent})["patient"] if sent else None
+
+
+def _require_acknowledgement(components: list[dict]) -> checks_service.LiveCheck | None:
+    """Saving over a critical finding for the chosen patient needs its box ticked; the live check it was, if so.
+
+    The check is run again here rather than trusted from the page: it then holds without
+    JavaScript, and for what is saved now. A composition is a recipe, not a use, so it may be
+    saved once the finding is acknowledged; using it still takes a recorded check.
+    """
+    patient_id = _chosen_patient()
+    if patient_id is None:
+        return None
+    live = checks_service.check_while_composing(
+        db.session, clinic_id=current_actor().clinic_id, patient_id=patient_id, components=components
+    )
+    key = checks_service.acknowledgement_key(live)
+    if key is None:
+        return None
+    sent = request.form.get(forms.ACKNOWLEDGEMENT, "")
+    if sent != key:
+        raise CriticalNotAcknowledged(live, ticked=bool(sent))
+    return live
+
+
+def _acknowledgement(live: checks_service.LiveCheck | None) -> dict | None:
+    """The box the composer shows beside saving while the check is critical for the chosen patient, else None.
+
+    It stays ticked only if the form sent the key of these very findings for this patient.
+    """
+    key = checks_service.acknowledgement_key(live) if live is not None else None
+    if key is None:
+        return None
+    return {"patient": live.patient, "key": key, "ticked": request.form.get(forms.ACKNOWLEDGEMENT) == key}
+
+
+def _saved_over(live: checks_service.LiveCheck | None) -> str:
+    """What the message after saving adds when a critical finding was acknowledged."""
+    if live is None:
+        return ""
+    return (
+        f" The check for {live.patient.display_name} shows a critical finding: check the saved version before any use."
+    )
+
+
+def _live_check_of_form() -> checks_service.LiveCheck | None:
+    """The live check of the composer as sent, to show again with a refused form; None while it cannot run."""
+    try:
+        components = schemas.CompositionSchema(only=["components"]).load(forms.components_input(request.form))
+        return checks_service.check_while_composing(
+            db.session,
+            clinic_id=current_actor().clinic_id,
+            patient_id=_form_number("patient"),
+            components=components["components"],
+        )
+    except REFUSALS:
+        return None
 
 
 # --- The list ------------------------------------------------------------------------------
@@ -107,6 +184,8 @@ def index():
 def _composer(*, rows: list[dict] | None = None, status: int = 200, **given):
     """The composer page; `given` names the cocktail, base version, values, errors and conflict there are."""
     context = {"cocktail": None, "base": None, "values": {}, "errors": {}, "row_problems": {}, "conflict": None}
+    # The live check as the server ran it (a refused form): shown at once, and then the page need not ask for it.
+    context |= {"live": None, "acknowledgement": None}
     context |= {key: value for key, value in given.items() if value is not None}
     rows = rows or []
     page = render_template(
@@ -131,6 +210,7 @@ def _composer_refused(error, cocktail_id: int | None = None):
         return _rebased(cocktail_id)
     rows = forms.component_rows(request.form)
     errors, problems = _row_errors(error, rows)
+    live = error.live if isinstance(error, CriticalNotAcknowledged) else _live_check_of_form()
     return _composer(
         cocktail=_get(cocktail_id) if cocktail_id else None,
         base=_form_number("based_on"),
@@ -138,6 +218,8 @@ def _composer_refused(error, cocktail_id: int | None = None):
         values=request.form,
         errors=errors,
         row_problems=problems,
+        live=live,
+        acknowledgement=_acknowledgement(live),
         status=error.status if isinstance(error, DomainError) else 422,
     )
 
@@ -174,8 +256,9 @@ def new():
 @on_refusal(_composer_refused)
 def create():
     data = schemas.CocktailCreateSchema().load(forms.cocktail_input(request.form))
+    acknowledged = _require_acknowledgement(data["components"])
     cocktail = service.create_cocktail(db.session, actor=current_actor(), data=data)
-    flash(f"Cocktail “{cocktail.name}” saved as version 1.", "success")
+    flash(f"Cocktail “{cocktail.name}” saved as version 1.{_saved_over(acknowledged)}", "success")
     return redirect(url_for("cocktails.detail", cocktail_id=cocktail.id))
 
 
@@ -200,8 +283,10 @@ def compose(cocktail):
 @with_cocktail
 def save(cocktail):
     """Saved as a new version made from the version the form was opened on."""
-    version = _save_version(cocktail, forms.version_input(request.form))
-    flash(f"Saved as version {version.number}.", "success")
+    data = schemas.VersionCreateSchema().load(forms.version_input(request.form))
+    acknowledged = _require_acknowledgement(data.get("components", []))
+    version = _save_version(cocktail, data)
+    flash(f"Saved as version {version.number}.{_saved_over(acknowledged)}", "success")
     return redirect(url_for("cocktails.detail", cocktail_id=cocktail.id))
 
 
@@ -231,7 +316,10 @@ def component_row():
 
 
 def _live_check_refused(error):
-    """While typing, rows are often incomplete: say what stands in the way; the check runs once it is valid."""
+    """While typing, rows are often incomplete: say what stands in the way; the check runs once it is valid.
+
+    The acknowledgement box is left as it is: whether it still fits is known once the check runs again.
+    """
     rows = forms.component_rows(request.form)
     general, by_row = _row_errors(error, rows)
     problems = forms.live_problems(by_row, rows, _ingredients_of(rows), _products_of(rows))
@@ -244,13 +332,23 @@ def _live_check_refused(error):
 @role_required(Role.PRACTITIONER)
 @on_refusal(_live_check_refused)
 def live_check():
-    """The check as the practitioner composes: against the chosen patient, else the composition alone."""
+    """The check as the practitioner composes: against the chosen patient, else the composition alone.
+
+    The answer also replaces, out of band, the acknowledgement box beside the save button.
+    """
     components = schemas.CompositionSchema(only=["components"]).load(forms.components_input(request.form))["components"]
     live = checks_service.check_while_composing(
         db.session, clinic_id=current_actor().clinic_id, patient_id=_form_number("patient"), components=components
     )
     rows = forms.component_rows(request.form)
-    return render_template("cocktails/_live_check.html", result=live.result, patient=live.patient, rows=rows)
+    return render_template(
+        "cocktails/_live_check.html",
+        result=live.result,
+        patient=live.patient,
+        rows=rows,
+        acknowledgement=_acknowledgement(live),
+        out_of_band=True,
+    )
 
 
 # --- One cocktail ----------------------------------------------------------------------------------
@@ -327,7 +425,7 @@ def _revert_refused(error, cocktail_id: int):
 @on_refusal(_revert_refused)
 @with_cocktail
 def revert(cocktail):
-    version = _save_version(cocktail, forms.revert_input(request.form))
+    version = _save_version(cocktail, schemas.VersionCreateSchema().load(forms.revert_input(request.form)))
     flash(f"Version {version.number} restores version {version.reverted_from}.", "success")
     return redirect(url_for("cocktails.detail", cocktail_id=cocktail.id), code=303)
 
