@@ -30,3 +30,21 @@ document.addEventListener("htmx:afterSwap", (event) => {
   const input = rows.length ? rows[rows.length - 1].querySelector("input[type=number]") : null;
   if (input) input.focus();
 });
+
+// Composer: a live check may answer just after the practitioner ticked the acknowledgement of a critical finding
+// (it was asked for before the tick). Its box replaces the old one: keep the tick, and the keyboard on it, when
+// it acknowledges the same findings for the same patient (the same key); other findings are asked about again.
+let acknowledgementFocused = false;
+document.addEventListener("htmx:oobBeforeSwap", (event) => {
+  if (event.detail.target.id !== "critical-acknowledgement") return;
+  const ticked = event.detail.target.querySelector('input[name="acknowledge_critical"]:checked');
+  const incoming = event.detail.fragment.querySelector('input[name="acknowledge_critical"]');
+  acknowledgementFocused = event.detail.target.contains(document.activeElement);
+  if (ticked && incoming && incoming.value === ticked.value) incoming.setAttribute("checked", "");
+});
+document.addEventListener("htmx:oobAfterSwap", (event) => {
+  if (!acknowledgementFocused || event.detail.target.id !== "critical-acknowledgement") return;
+  acknowledgementFocused = false;
+  const box = document.getElementById("acknowledge_critical");
+  if (box) box.focus();
+});
