@@ -34,6 +34,8 @@ def test_composing_with_lidocaine_for_an_amide_allergic_patient(page: Page, live
         "Lidocaine hydrochloride → Lidocaine → Amide local anaesthetics"
     )
 
+    # Saving over a critical finding for the chosen patient asks for an acknowledgement: a recipe, not a use.
+    page.get_by_label(re.compile("I have seen the critical finding")).check()
     page.get_by_role("button", name="Save cocktail").click()
     expect(page.get_by_role("status")).to_contain_text("saved as version 1")
 
