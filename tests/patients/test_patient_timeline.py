@@ -1,4 +1,4 @@
-"""The patient's timeline: allergy and condition records, checks and overrides, newest first, each with its link."""
+"""The patient's timeline: allergy and condition records, checks, overrides and sessions, newest first, with links."""
 
 import re
 from datetime import UTC, datetime, timedelta
