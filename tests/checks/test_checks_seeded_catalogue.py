@@ -41,6 +41,9 @@ def ingredient(slug, concentration=1.0, unit="mg/mL", **values):
         ("propylparaben", ingredient("methylparaben", 1), "warning"),
         ("parabens", {"product": "xylocaine-1-multi-dose", "volume_ml": 2}, "critical"),
         ("sulfites", {"product": "xylocaine-epinephrine-1-multi-dose", "volume_ml": 2}, "critical"),
+        # The Synvisc label's precaution for egg and feather allergies: a reported cross-reaction, a warning.
+        ("egg", ingredient("sodium-hyaluronate-avian", 1), "warning"),
+        ("feathers", ingredient("sodium-hyaluronate-avian", 1), "warning"),
     ],
 )
 def test_an_allergy_reaches_what_the_catalogue_says_it_should(api, allergen, component, at_least):
