@@ -148,7 +148,10 @@ class Versions(MethodView):
 
         Send `If-Match` with the ETag of the version you changed. When someone
         else saved first, the answer is `412` naming the current version: read it,
-        re-base your change, and send it again. `{"revert_to": n, "change_note": …}`
+        re-base your change, and send it again. Send only the fields that change
+        (`components`, `technique`, `indication`, `protocol`, `notes`) with a
+        `change_note`: the others are copied from the version you name in `If-Match`,
+        so the diff shows just your change. `{"revert_to": n, "change_note": …}`
         makes a new version equal to version n.
         """
         based_on = expected_revision()

@@ -126,8 +126,12 @@ class CompositionSchema(Schema):
         each_ingredient_once(components)
 
 
+COMPOSITION_FIELDS = ("components", "technique", "indication", "protocol", "notes")
+
+
 class VersionCreateSchema(CompositionSchema):
-    """A new version: a whole composition, or `revert_to` an earlier number."""
+    """A new version: the fields that change (the rest is copied from the version it is based on),
+    or `revert_to` an earlier number."""
 
     # No defaults here: with a revert, a composition field sent would be silently ignored, so it is refused.
     indication = fields.String(validate=validate.Length(max=200))
@@ -147,15 +151,14 @@ class VersionCreateSchema(CompositionSchema):
     @validates_schema
     def _composition_or_revert(self, data, **kwargs):
         if "revert_to" in data:
-            extra = [key for key in ("components", "technique", "indication", "protocol", "notes") if key in data]
+            extra = [key for key in COMPOSITION_FIELDS if key in data]
             if extra:
                 raise ValidationError("Send either revert_to or a composition, not both.", extra[0])
-        else:
-            missing = {
-                key: ["Missing data for required field."] for key in ("components", "technique") if key not in data
-            }
-            if missing:
-                raise ValidationError(missing)
+        elif not any(key in data for key in COMPOSITION_FIELDS):
+            raise ValidationError(
+                "Send the fields that change (components, technique, indication, protocol, notes), or revert_to.",
+                "components",
+            )
 
 
 class CocktailCreateSchema(CompositionSchema):

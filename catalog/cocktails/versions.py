@@ -11,6 +11,7 @@ from catalog.audit import service as audit
 from catalog.cocktails.compositions import composition_of, new_version, resolve_components, same_composition
 from catalog.cocktails.diffing import audit_changes, diff
 from catalog.cocktails.models import Cocktail, CocktailStatus, CocktailVersion
+from catalog.cocktails.schemas import COMPOSITION_FIELDS
 from catalog.cocktails.service import get_cocktail, get_version
 from catalog.core.actors import Actor
 from catalog.core.db import utcnow
@@ -51,7 +52,11 @@ def save_version(
     cocktail = get_cocktail(session, clinic_id=actor.clinic_id, cocktail_id=cocktail_id)
     current = _base_version(session, cocktail, based_on)
     reverted_from = data.get("revert_to")
-    composition = _reverted(session, cocktail, reverted_from) if reverted_from else data
+    if reverted_from:
+        composition = _reverted(session, cocktail, reverted_from)
+    else:
+        # What is not sent stays as the base version has it: a new version states only its changes.
+        composition = {**composition_of(current), **{key: data[key] for key in COMPOSITION_FIELDS if key in data}}
     resolved = resolve_components(session, composition["components"])
     if same_composition(composition_of(current), composition):
         message = f"Nothing would change: this is what version {based_on} already holds."

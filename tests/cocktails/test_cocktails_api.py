@@ -325,3 +325,22 @@ def test_precondition_errors_are_answered_whole_in_the_header_s_terms(api, cockt
     nonsense = api.post(versions_url(cocktail), json={"revert_to": 1, "change_note": "x"}, headers={"If-Match": "v2"})
     assert nonsense.json["message"] == 'If-Match names no version of this cocktail: send W/"2", the current version.'
     assert nonsense.json["errors"] == {"headers": {"If-Match": ["The current version is 2."]}}
+
+
+def test_a_new_version_copies_what_it_does_not_send_from_its_base(api, cocktail):
+    response = save(api, cocktail, 1, notes="Warm the vial first.", change_note="Notes only")
+    assert response.status_code == 201, response.json
+    version = response.json
+    before = cocktail["version"]
+    assert version["notes"] == "Warm the vial first."
+    for kept in ("components", "technique", "indication", "protocol"):
+        assert version[kept] == before[kept], kept
+    changed = api.get(f"/api/v1/cocktails/{cocktail['id']}/diff?from=1&to=2").json
+    assert [field["field"] for field in changed["fields"]] == ["notes"]
+    assert (changed["added"], changed["removed"], changed["changed"]) == ([], [], [])
+
+
+def test_a_new_version_sending_nothing_to_change_is_refused(api, cocktail):
+    response = save(api, cocktail, 1)
+    assert response.status_code == 422
+    assert "components" in response.json["errors"]["json"]
