@@ -109,3 +109,12 @@ def test_every_operation_has_its_own_operation_id(client):
     assert all(ids), [i for i in ids if not i]
     assert len(ids) == len(set(ids))
     assert "getIngredientDetail" in ids and "postSessions" in ids
+
+
+def test_a_patch_without_anything_to_change_is_422(api):
+    patient = api.post("/api/v1/patients", json={"reference": "PATCH-1", "display_name": "Patch Test"}).json
+    for url in (f"/api/v1/patients/{patient['id']}",):
+        for body in ({}, None):
+            response = api.patch(url, json=body)
+            assert response.status_code == 422, (url, body, response.status_code)
+            assert "Send at least one field to change." in str(response.json["errors"])

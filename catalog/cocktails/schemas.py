@@ -3,7 +3,7 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
 from catalog.cocktails.models import CocktailStatus, Technique
-from catalog.core.fields import ActorSchema, CodedTermRefSchema, Text, enum_field, slug_validator
+from catalog.core.fields import ActorSchema, CodedTermRefSchema, PatchSchema, Text, enum_field, slug_validator
 from catalog.core.paging import PageSchema
 from catalog.safety import UNITS
 
@@ -167,7 +167,7 @@ class CocktailCreateSchema(CompositionSchema):
     change_note = fields.String(load_default="First version.", validate=validate.Length(max=500))
 
 
-class CocktailUpdateSchema(Schema):
+class CocktailUpdateSchema(PatchSchema):
     name = Text(max=120)
     description = fields.String(validate=validate.Length(max=2000))
     status = enum_field(CocktailStatus)

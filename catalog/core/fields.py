@@ -2,7 +2,7 @@
 
 from enum import StrEnum
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 CODE_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 CODE = validate.Regexp(CODE_PATTERN, error="Use lower-case letters, digits and single hyphens.")
@@ -75,3 +75,12 @@ class ReviewInputSchema(Schema):
             "May be empty only for an entry citing no source."
         },
     )
+
+
+class PatchSchema(Schema):
+    """A partial update: any subset of the fields, but at least one (an empty PATCH changes nothing)."""
+
+    @validates_schema
+    def _something_to_change(self, data, **_):
+        if not data:
+            raise ValidationError("Send at least one field to change.")

@@ -4,7 +4,15 @@ from datetime import date
 
 from marshmallow import Schema, ValidationError, fields, post_load, pre_load, validate, validates_schema
 
-from catalog.core.fields import ActorSchema, CodedTermRefSchema, Text, code_field, enum_field, slug_validator
+from catalog.core.fields import (
+    ActorSchema,
+    CodedTermRefSchema,
+    PatchSchema,
+    Text,
+    code_field,
+    enum_field,
+    slug_validator,
+)
 from catalog.core.paging import PageSchema
 from catalog.patients.models import (
     AllergyStatus,
@@ -35,7 +43,7 @@ class PatientCreateSchema(Schema):
     )
 
 
-class PatientUpdateSchema(Schema):
+class PatientUpdateSchema(PatchSchema):
     reference = Text(max=64)
     display_name = Text(max=200)
     birth_year = birth_year_field()
@@ -68,7 +76,7 @@ class ConditionRecordCreateSchema(Schema):
     note = fields.String(load_default="", validate=validate.Length(max=2000))
 
 
-class ConditionRecordUpdateSchema(Schema):
+class ConditionRecordUpdateSchema(PatchSchema):
     status = fields.String(validate=validate.OneOf(["active", "resolved"]))
     onset_on = fields.Date(allow_none=True)
     resolved_on = fields.Date(allow_none=True)
@@ -189,7 +197,7 @@ class AllergyCreateSchema(AllergyWriteSchema):
     note = fields.String(load_default="", validate=validate.Length(max=2000))
 
 
-class AllergyUpdateSchema(AllergyWriteSchema):
+class AllergyUpdateSchema(PatchSchema, AllergyWriteSchema):
     """Any subset of the fields; the allergen, when changed, still needs exactly one of code or text."""
 
     allergen_required = False
