@@ -11,3 +11,5 @@ accesslog = "-"
 # The path without its query string: searches may one day carry patient details.
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 preload_app = True
+# gunicorn's largest request line: the app refuses anything over 4,096 characters itself, as JSON.
+limit_request_line = 8190

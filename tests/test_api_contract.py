@@ -118,3 +118,11 @@ def test_a_patch_without_anything_to_change_is_422(api):
             response = api.patch(url, json=body)
             assert response.status_code == 422, (url, body, response.status_code)
             assert "Send at least one field to change." in str(response.json["errors"])
+
+
+def test_an_oversized_address_is_refused_in_json_by_the_app(client):
+    response = client.get("/api/v1/ingredients?q=" + "a" * 5000)
+    assert response.status_code == 414
+    assert response.is_json and "up to 4096 characters" in response.json["message"]
+    page = client.get("/ingredients?q=" + "a" * 5000)
+    assert page.status_code == 414 and "text/html" in page.content_type

@@ -23,7 +23,14 @@ def _has_nul(value) -> bool:
     return False
 
 
+# Longer request lines are refused by the app, in its own words (JSON under /api), before gunicorn's
+# own limit (limit_request_line in gunicorn.conf.py) would answer with a bare HTML page.
+MAX_URL_LENGTH = 4096
+
+
 def refuse_unstorable_input():
+    if len(request.full_path) > MAX_URL_LENGTH:
+        abort(414, description=f"The address is too long: up to {MAX_URL_LENGTH} characters, with its query.")
     # PostgreSQL cannot store NUL in text; SQLite would keep it silently. Neither is meaningful input.
     sources = [request.view_args or {}, request.args.to_dict(flat=False), request.form.to_dict(flat=False)]
     if request.is_json:
