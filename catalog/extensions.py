@@ -6,6 +6,7 @@ from flask_migrate import Migrate
 from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
+from marshmallow.validate import Range
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
@@ -32,6 +33,22 @@ class CatalogApi(Api):
 
     def _register_error_handlers(self):
         pass
+
+    def _init_spec(self, **kwargs):
+        super()._init_spec(**kwargs)
+        self.ma_plugin.converter.add_attribute_function(exclusive_bounds)
+
+
+def exclusive_bounds(self, field, **kwargs) -> dict:
+    """apispec writes a Range's bounds as inclusive; say so when a bound is excluded (0 < concentration)."""
+    bounds = {}
+    for validator in getattr(field, "validators", []):
+        if isinstance(validator, Range):
+            if validator.min is not None and not validator.min_inclusive:
+                bounds["exclusiveMinimum"] = True
+            if validator.max is not None and not validator.max_inclusive:
+                bounds["exclusiveMaximum"] = True
+    return bounds
 
 
 class OperationIds(BasePlugin):

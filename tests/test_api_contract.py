@@ -126,3 +126,12 @@ def test_an_oversized_address_is_refused_in_json_by_the_app(client):
     assert response.is_json and "up to 4096 characters" in response.json["message"]
     page = client.get("/ingredients?q=" + "a" * 5000)
     assert page.status_code == 414 and "text/html" in page.content_type
+
+
+def test_an_excluded_bound_is_documented_as_excluded(client):
+    schemas = client.get("/api/v1/openapi.json").json["components"]["schemas"]
+    concentration = schemas["ComponentInput"]["properties"]["concentration"]
+    assert (concentration["minimum"], concentration.get("exclusiveMinimum")) == (0, True)
+    assert schemas["ComponentInput"]["properties"]["volume_ml"]["exclusiveMinimum"] is True
+    sessions = schemas["Protocol"]["properties"]["sessions"]
+    assert sessions["minimum"] == 1 and "exclusiveMinimum" not in sessions  # an included bound stays plain
