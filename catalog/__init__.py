@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 
 from catalog.config import API_SETTINGS, REPOSITORY_ROOT, settings_from_environment
 from catalog.extensions import api, csrf, db, migrate
-from catalog.web import assets, errors, request_guard, transactions
+from catalog.web import assets, errors, paging, request_guard, transactions
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -85,6 +85,8 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     auth.init_app(app)
     transactions.init_app(app)
+    # Registered after the transaction hook, so it runs before it (Flask runs these in reverse).
+    paging.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

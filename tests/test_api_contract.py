@@ -135,3 +135,18 @@ def test_an_excluded_bound_is_documented_as_excluded(client):
     assert schemas["ComponentInput"]["properties"]["volume_ml"]["exclusiveMinimum"] is True
     sessions = schemas["Protocol"]["properties"]["sessions"]
     assert sessions["minimum"] == 1 and "exclusiveMinimum" not in sessions  # an included bound stays plain
+
+
+def test_lists_link_their_pages_and_a_page_past_the_end_is_404(client):
+    first = client.get("/api/v1/ingredients?category=vitamin&page_size=2")
+    assert first.status_code == 200
+    body = first.json
+    assert body["pages"] > 1
+    assert body["links"]["next"].endswith("category=vitamin&page_size=2&page=2")
+    assert "prev" not in body["links"]
+    assert 'rel="next"' in first.headers["Link"] and 'rel="last"' in first.headers["Link"]
+    last = client.get(body["links"]["last"]).json
+    assert "next" not in last["links"] and last["links"]["prev"]
+    past = client.get(f"/api/v1/ingredients?category=vitamin&page_size=2&page={body['pages'] + 1}")
+    assert past.status_code == 404
+    assert "page" in past.json["errors"]["query"]

@@ -246,3 +246,8 @@ class IngredientPageSchema(Schema):
     page = fields.Integer()
     page_size = fields.Integer()
     pages = fields.Integer()
+    links = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        metadata={"description": "URLs of the `first`, `prev`, `next` and `last` pages (also in the `Link` header)."},
+    )
