@@ -14,7 +14,10 @@ class AuditQuerySchema(Schema):
     )
     object_id = fields.String(validate=validate.Length(1, 80))
     actor_type = fields.String(validate=validate.OneOf(["practitioner", "token", "system"]))
-    actor_id = fields.Integer(validate=validate.Range(1, MAX_ID))
+    actor_id = fields.Integer(
+        validate=validate.Range(1, MAX_ID),
+        metadata={"description": "Only with actor_type practitioner or token (an id names one of them); else 422."},
+    )
     since = fields.AwareDateTime(metadata={"description": "ISO 8601 with a zone; entries at or after."})
     until = fields.AwareDateTime(metadata={"description": "ISO 8601 with a zone; entries before."})
     page = fields.Integer(load_default=1, validate=validate.Range(1, 100_000))
