@@ -280,6 +280,11 @@ def _relied_on_check(session, *, actor, data, patient, version, day: date, zone:
             "The check was run on another day: check the version again today.",
             errors={"check": [f"Run on {check.checked_at.astimezone(zone):%Y-%m-%d}, not {day:%Y-%m-%d}."]},
         )
+    if check.checked_at > data["performed_at"] + CLOCK_SLACK:
+        raise Invalid(
+            "The check was run after the time given for the session: a session relies on a check made before it.",
+            errors={"check": ["Run after the session."]},
+        )
     if check.outcome == Outcome.CONTRAINDICATED and check.override is None:
         raise Invalid(
             "The check found a contraindication: record an override, with its reason, before the session.",

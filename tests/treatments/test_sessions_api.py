@@ -326,3 +326,9 @@ def test_a_bad_lot_is_refused_naming_the_field(api, body, field):
     assert response.status_code == 422
     errors = response.json["errors"]
     assert field in errors.get("json", errors), response.json
+
+
+def test_a_session_before_its_check_is_refused(api, setup, db_session):
+    earlier = (datetime.now(UTC) - timedelta(hours=3)).isoformat()
+    body = setup.body(performed_at=earlier, consent={"at": earlier, "information": "Told."})
+    refused(api, db_session, body, "check", "Run after the session")
