@@ -305,14 +305,7 @@ def review_allergen(session: Session, *, actor: Actor, code: str, sources: list[
     )
     cited = set(filter(None, (allergen.cross_reactivity_source, *links)))
     allergen.mark_reviewed(actor=actor, content=current_inputs(session)[code], sources=sources, cited=cited)
-    audit.record(
-        session,
-        actor=actor,
-        action="allergen.reviewed",
-        object_type="allergen",
-        object_id=code,
-        changes=[{"field": "review", "to": "reviewed"}, {"field": "sources", "to": sorted(sources)}],
-    )
+    audit.record_review(session, actor=actor, kind="allergen", key=code, sources=sources)
     session.flush()
 
 

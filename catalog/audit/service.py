@@ -45,6 +45,18 @@ def record_edit(
         )
 
 
+def record_review(session: Session, *, actor: Actor, kind: str, key: str, sources: list[str]) -> None:
+    """Audit a curator's review of catalogue entry `kind` `key`, against these sources."""
+    record(
+        session,
+        actor=actor,
+        action=f"{kind}.reviewed",
+        object_type=kind,
+        object_id=key,
+        changes=[{"field": "review", "to": "reviewed"}, {"field": "sources", "to": sorted(sources)}],
+    )
+
+
 def _plain(value):
     if isinstance(value, Enum):
         return value.value

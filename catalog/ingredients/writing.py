@@ -60,14 +60,7 @@ def review_ingredient(session: Session, *, actor: Actor, slug: str, sources: lis
     content = as_input(stored)
     cited = {r["source"] for r in content["references"]} | {limit["source"] for limit in content["dose_limits"]}
     stored.mark_reviewed(actor=actor, content=content, sources=sources, cited=cited)
-    audit.record(
-        session,
-        actor=actor,
-        action="ingredient.reviewed",
-        object_type="ingredient",
-        object_id=slug,
-        changes=[{"field": "review", "to": "reviewed"}, {"field": "sources", "to": sorted(sources)}],
-    )
+    audit.record_review(session, actor=actor, kind="ingredient", key=slug, sources=sources)
     session.flush()
     documents.refresh_documents(session, ingredient_ids={stored.id})
     return get_ingredient(session, slug=slug)

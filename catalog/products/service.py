@@ -216,14 +216,7 @@ def review_product(session: Session, *, actor: Actor, slug: str, sources: list[s
     if product is None:
         raise NotFound(f"No product has the slug {slug!r}.")
     product.mark_reviewed(actor=actor, content=as_input(product), sources=sources, cited={product.label_source})
-    audit.record(
-        session,
-        actor=actor,
-        action="product.reviewed",
-        object_type="product",
-        object_id=slug,
-        changes=[{"field": "review", "to": "reviewed"}, {"field": "sources", "to": sorted(sources)}],
-    )
+    audit.record_review(session, actor=actor, kind="product", key=slug, sources=sources)
     session.flush()
     return get_product(session, slug=slug)
 

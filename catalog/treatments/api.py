@@ -186,14 +186,13 @@ class RecallsCsv(MethodView):
     def get(self, lot, product=None):
         """A recall as CSV (for a spreadsheet or a regulator's form)"""
         hits = service.recall(db.session, clinic_id=current_actor().clinic_id, number=lot, product=product)
-        return Response(
-            recall_csv(hits),
-            mimetype="text/csv",
-            headers={
-                "Content-Disposition": f'attachment; filename="recall-{_safe(lot)}.csv"',
-                "Cache-Control": "no-store",
-            },
-        )
+        return recall_csv_response(hits, lot)
+
+
+def recall_csv_response(hits, lot: str) -> Response:
+    """The recall as a CSV download (the API's and the pages' answer)."""
+    headers = {"Content-Disposition": f'attachment; filename="recall-{_safe(lot)}.csv"', "Cache-Control": "no-store"}
+    return Response(recall_csv(hits), mimetype="text/csv", headers=headers)
 
 
 def recall_csv(hits) -> str:

@@ -272,8 +272,4 @@ def recalls_csv():
     hits = service.recall(
         db.session, clinic_id=current_actor().clinic_id, number=args["lot"], product=args.get("product")
     )
-    return Response(
-        treatments_api.recall_csv(hits),
-        mimetype="text/csv",
-        headers={"Content-Disposition": 'attachment; filename="recall.csv"', "Cache-Control": "no-store"},
-    )
+    return treatments_api.recall_csv_response(hits, args["lot"])
