@@ -73,6 +73,7 @@ def register_extensions(app: Flask) -> None:
     from catalog.clinics import models as _clinics  # noqa: F401
     from catalog.cocktails import models as _cocktails  # noqa: F401
     from catalog.ingredients import models as _ingredients  # noqa: F401
+    from catalog.interop import models as _interop  # noqa: F401
     from catalog.patients import models as _patients  # noqa: F401
     from catalog.products import models as _products  # noqa: F401
     from catalog.seeding import SeedEntry as _seed_entries  # noqa: F401
@@ -103,6 +104,8 @@ def register_blueprints(app: Flask) -> None:
     from catalog.curation import views as curation_views
     from catalog.ingredients import api as ingredients_api
     from catalog.ingredients import views as ingredients_views
+    from catalog.interop.cds_hooks import api as cds_hooks_api
+    from catalog.interop.fhir import api as fhir_api
     from catalog.patients import api as patients_api
     from catalog.patients import views as patients_views
     from catalog.products import api as products_api
@@ -124,6 +127,10 @@ def register_blueprints(app: Flask) -> None:
     ):
         api.register_blueprint(blueprint)
         # The API authenticates with bearer tokens, never cookies, so there is no cross-site request to forge.
+        csrf.exempt(blueprint)
+    # FHIR and CDS Hooks speak their own JSON, outside the OpenAPI document; bearer tokens again.
+    for blueprint in (fhir_api.bp, cds_hooks_api.bp):
+        app.register_blueprint(blueprint)
         csrf.exempt(blueprint)
     app.register_blueprint(health.bp)
     app.register_blueprint(pages.bp)

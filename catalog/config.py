@@ -55,6 +55,9 @@ def settings_from_environment(instance_path: str) -> dict:
         "SEED_DIRECTORY": os.environ.get("SEED_DIRECTORY", str(REPOSITORY_ROOT / "seed")),
         # Clinics that set none show times in this zone.
         "TIME_ZONE": _time_zone(os.environ.get("MESOCAT_TIME_ZONE")),
+        # FHIR servers the CDS Hooks service may fetch a patient's allergies from (space-separated
+        # base URLs); none by default: a caller's fhirServer could otherwise point inside the network.
+        "CDS_FHIR_SERVERS": os.environ.get("MESOCAT_CDS_FHIR_SERVERS", "").split(),
         "SESSION_COOKIE_SECURE": environment == "production",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

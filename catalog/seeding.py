@@ -22,6 +22,8 @@ from catalog.extensions import db
 from catalog.ingredients import documents
 from catalog.ingredients import service as ingredients_service
 from catalog.ingredients.schemas import IngredientCreateSchema
+from catalog.interop import codes as interop_codes
+from catalog.interop.codes import AllergenCodingsSchema
 from catalog.products import service as products_service
 from catalog.products.schemas import ProductCreateSchema
 from catalog.safety import UNITS
@@ -41,7 +43,7 @@ def _terms(model):
 
 
 # Kinds added after the first catalogue: a seed folder without them loads as before.
-OPTIONAL_FILES = {"cross_reactions.yaml", "products.yaml"}
+OPTIONAL_FILES = {"cross_reactions.yaml", "products.yaml", "fhir_codes.yaml"}
 
 # In dependency order: each file may refer only to those above it.
 SEED_FILES: list[tuple[str, Schema, object]] = [
@@ -55,6 +57,7 @@ SEED_FILES: list[tuple[str, Schema, object]] = [
         CrossReactionInputSchema(),
         lambda s, e: allergens_service.upsert_cross_reactions(s, entries=e),
     ),
+    ("fhir_codes.yaml", AllergenCodingsSchema(), lambda s, e: interop_codes.upsert_codings(s, entries=e)),
     ("ingredients.yaml", IngredientCreateSchema(), lambda s, e: ingredients_service.upsert_ingredients(s, entries=e)),
     ("products.yaml", ProductCreateSchema(), lambda s, e: products_service.upsert_products(s, entries=e)),
 ]
@@ -115,7 +118,7 @@ def load_seed(session: Session, directory: Path, *, force: bool = False) -> Seed
     coded_lists_changed = any(
         counts["created"] or counts["updated"]
         for name, counts in report.items()
-        if name not in ("ingredients.yaml", "products.yaml")
+        if name not in ("ingredients.yaml", "products.yaml", "fhir_codes.yaml")
     )
     if coded_lists_changed:
         documents.refresh_documents(session)
@@ -188,7 +191,7 @@ def _validate(schema: Schema, entry: dict, path: Path, index: int) -> dict:
 def _reject_duplicates(entries: list[dict], path: Path) -> None:
     seen: set[str] = set()
     for index, entry in enumerate(entries, start=1):
-        key = entry.get("slug") or entry.get("code") or "+".join(entry.get("between") or [])
+        key = entry.get("slug") or entry.get("code") or entry.get("allergen") or "+".join(entry.get("between") or [])
         if key in seen:
             raise SeedError(f"{path.name}: entry {index} ({key}): appears twice")
         seen.add(key)
@@ -296,6 +299,9 @@ def check_catalogue(directory: Path) -> list[str]:
         cite("allergens.yaml", entry["code"], "cross_reactivity_source", entry.get("cross_reactivity_source"))
     for entry in files["cross_reactions.yaml"]:
         cite("cross_reactions.yaml", "+".join(entry.get("between", [])), "source", entry.get("source"))
+    for entry in files["fhir_codes.yaml"]:
+        for coding in entry.get("codings", []):
+            cite("fhir_codes.yaml", entry.get("allergen", "?"), f"codings.{coding.get('code')}", coding.get("source"))
     for entry in files["conditions.yaml"]:
         for source_field in ("caution_source", "contraindication_source"):
             cite("conditions.yaml", entry["code"], source_field, entry.get(source_field))

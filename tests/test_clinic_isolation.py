@@ -28,7 +28,15 @@ OPEN_PAGES = {
     "products.detail",
     "clinics.sign_in",
     "clinics.sign_out",
+    # FHIR's CapabilityStatement and CDS Hooks discovery describe the server, not a clinic.
+    "fhir.metadata",
+    "cds_hooks.discovery",
 }
+# Routes that authenticate with a token: the JSON API, FHIR and CDS Hooks.
+TOKEN_ROUTES = ("/api/", "/fhir/", "/cds-services")
+# Routes whose path names no clinic's data (a CDS service): a stranger naming clinic A's data in the
+# body is refused as invalid input (422), not as a missing path (404).
+BODY_SCOPED = {"cds_hooks.call", "cds_hooks.feedback"}
 OPEN_API_READS = {"Ingredients", "Allergens", "Products", "Curation", "api-docs"}
 # The shared catalogue: any signed-in clinic reads it, only curators write it.
 CURATOR_WRITES = {
@@ -122,7 +130,43 @@ def clinic_a_data(api, db_session, clinic):
         "condition": condition,
         "lot": lot,
         "session": treatment.json,
-        "bodies": {("Treatments.SessionAmendments", "POST"): {**session_body, "reason": "Another clinic's change"}},
+        "bodies": {
+            ("Treatments.SessionAmendments", "POST"): {**session_body, "reason": "Another clinic's change"},
+            ("fhir.post_bundle", "POST"): {
+                "resourceType": "Bundle",
+                "type": "transaction",
+                "entry": [
+                    {
+                        "resource": {
+                            "resourceType": "AllergyIntolerance",
+                            "identifier": [{"system": "urn:x", "value": "stolen"}],
+                            "code": {"text": "Peanut"},
+                            "patient": {"reference": f"Patient/{patient['id']}"},
+                        }
+                    }
+                ],
+            },
+            ("cds_hooks.call", "POST"): {
+                "hook": "order-select",
+                "hookInstance": "isolation",
+                "context": {
+                    "patientId": "x",
+                    "selections": ["MedicationRequest/o"],
+                    "draftOrders": {
+                        "resourceType": "Bundle",
+                        "entry": [
+                            {
+                                "resource": {
+                                    "resourceType": "MedicationRequest",
+                                    "id": "o",
+                                    "medicationReference": {"reference": f"Medication/cocktail-{cocktail['id']}-v1"},
+                                }
+                            }
+                        ],
+                    },
+                },
+            },
+        },
     }
 
 
@@ -147,10 +191,19 @@ def path_values(clinic, clinic_a_data, db_session):
         "code": "soy",
         "kind": "ingredient",
         "key": "ascorbic-acid",
+        # FHIR ids: the allergy record, its version, the cocktail version and the check's finding.
+        "resource_id": str(clinic_a_data["allergy"]["id"]),
+        "version": "1",
+        "service_id": "mesocat-order-select",
+        "by_endpoint": {
+            "fhir.read_medication": {"resource_id": f"cocktail-{clinic_a_data['cocktail']['id']}-v1"},
+            "fhir.read_detected_issue": {"resource_id": f"check-{clinic_a_data['check']['id']}-1"},
+        },
     }
 
 
 def build_url(rule, values: dict) -> str:
+    values = {**values, **values.get("by_endpoint", {}).get(rule.endpoint, {})}
     missing = [arg for arg in rule.arguments if arg not in values]
     assert not missing, f"Teach the isolation test a clinic-A value for {missing} (route {rule.rule})"
     path = rule.build({arg: values[arg] for arg in rule.arguments}, append_unknown=False)[1]
@@ -190,7 +243,7 @@ def test_another_clinics_token_finds_nothing_and_changes_nothing(
     before = audit_count(db_session, clinic)
     stranger = api_as(client, other_clinic.write_token)
     for rule, method in clinic_scoped_routes(app):
-        if not rule.rule.startswith("/api/"):
+        if not rule.rule.startswith(TOKEN_ROUTES):
             continue
         route = f"{method} {rule.rule}"
         url = build_url(rule, path_values)
@@ -198,16 +251,21 @@ def test_another_clinics_token_finds_nothing_and_changes_nothing(
         response = stranger.open(url, method, json=body if method != "GET" else None)
         if rule.endpoint in CURATOR_WRITES and method != "GET":
             assert response.status_code == 403, route
+        elif rule.endpoint in BODY_SCOPED:
+            assert response.status_code == 422, (route, response.status_code, response.get_json())
         elif rule.arguments:
             assert response.status_code == 404, (route, response.status_code, response.get_json())
-            assert set(response.json) <= {"code", "status", "message", "errors"}, route
+            if rule.rule.startswith("/fhir/"):
+                assert response.json["resourceType"] == "OperationOutcome", route
+            else:
+                assert set(response.json) <= {"code", "status", "message", "errors"}, route
         assert_no_markers(response, route)
     assert audit_count(db_session, clinic) == before
 
 
 def test_every_clinic_api_route_needs_a_token(app, client, path_values):
     for rule, method in clinic_scoped_routes(app):
-        if rule.rule.startswith("/api/"):
+        if rule.rule.startswith(TOKEN_ROUTES):
             response = client.open(build_url(rule, path_values), method=method, json={})
             assert response.status_code == 401, f"{method} {rule.rule}"
 
@@ -219,7 +277,7 @@ def test_another_clinics_practitioner_finds_nothing_and_changes_nothing(
     # The admin of clinic B holds every role, so no refusal here is just a missing permission.
     pages.sign_in(other_clinic.admin.email)
     for rule, method in clinic_scoped_routes(app):
-        if rule.rule.startswith("/api/"):
+        if rule.rule.startswith(TOKEN_ROUTES):
             continue
         route = f"{method} {rule.rule}"
         response = pages.open(build_url(rule, path_values), method)
@@ -235,7 +293,7 @@ def test_another_clinics_practitioner_finds_nothing_and_changes_nothing(
 
 def test_every_clinic_page_needs_a_signed_in_practitioner(app, pages, path_values):
     for rule, method in clinic_scoped_routes(app):
-        if rule.rule.startswith("/api/") or method != "GET":
+        if rule.rule.startswith(TOKEN_ROUTES) or method != "GET":
             continue
         response = pages.get(build_url(rule, path_values))
         assert response.status_code == 302, f"{method} {rule.rule}"

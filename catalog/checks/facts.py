@@ -13,6 +13,7 @@ from catalog.core.review import ReviewState
 from catalog.ingredients import records
 from catalog.ingredients.models import Ingredient
 from catalog.patients.models import Patient
+from catalog.products import service as products_service
 from catalog.safety import AllergenFlag, AllergyFacts, IngredientFacts, PatientProfile, Term
 from catalog.safety.types import DoseLimit
 from catalog.vocabularies.models import Condition
@@ -71,7 +72,7 @@ def ingredient_facts(session: Session, *, slugs: list[str]) -> dict[str, Ingredi
 
 def patient_profile(session: Session, patient: Patient) -> PatientProfile:
     """The patient's allergy status, every allergy record and conditions, as the check reads them."""
-    age = _youngest_age(patient.birth_year, date.today())
+    age = youngest_age(patient.birth_year, date.today())
     conditions = _conditions(session, patient, age)
     hierarchy = allergens_service.load_hierarchy(session) if any(r.allergen_code for r in patient.allergies) else None
     return PatientProfile(
@@ -107,7 +108,39 @@ def patient_profile(session: Session, patient: Patient) -> PatientProfile:
     )
 
 
-def _youngest_age(birth_year: int | None, today: date) -> int | None:
+def allergy_facts_from_values(session: Session, entries: list[tuple[int, dict]]) -> tuple[AllergyFacts, ...]:
+    """Allergy records not kept in Mesocat (another system's, by number) as the check reads them.
+
+    Each value dict holds what a record holds: allergen (code) or product (slug) or allergen_text,
+    criticality, clinical_status, verification_status and reaction {manifestation, severity}.
+    """
+    hierarchy = allergens_service.load_hierarchy(session) if any(v.get("allergen") for _, v in entries) else None
+    slugs = [v["product"] for _, v in entries if v.get("product")]
+    products = products_service.products_by_slug(session, slugs=slugs) if slugs else {}
+    facts = []
+    for number, values in entries:
+        reaction = values.get("reaction") or {}
+        product = products.get(values.get("product"))
+        facts.append(
+            AllergyFacts(
+                id=number,
+                criticality=values.get("criticality", "unable-to-assess"),
+                clinical_status=values.get("clinical_status", "active"),
+                verification_status=values.get("verification_status", "unconfirmed"),
+                allergen=_flag(hierarchy, values["allergen"]) if values.get("allergen") else None,
+                text=values.get("allergen_text"),
+                reaction_severity=reaction.get("severity"),
+                manifestation=reaction.get("manifestation"),
+                product=Term(product.slug, product.name) if product is not None else None,
+                product_ingredients=frozenset(c.ingredient.slug for c in product.components)
+                if product
+                else frozenset(),
+            )
+        )
+    return tuple(facts)
+
+
+def youngest_age(birth_year: int | None, today: date) -> int | None:
     """The youngest the patient can be, from the birth year alone (a birthday may be still to come)."""
     return None if birth_year is None else today.year - birth_year - 1
 

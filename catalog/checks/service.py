@@ -77,6 +77,11 @@ def run_check(session: Session, *, patient: Patient, components: list[dict], sav
     return check_composition(composition, patient_profile(session, patient), graph)
 
 
+def check_against_profile(session: Session, *, components: list[dict], profile: PatientProfile) -> CheckResult:
+    """Components checked against a patient known only by what another system sent (CDS Hooks)."""
+    return check_composition(_composition(session, components), profile, allergens.load_graph(session))
+
+
 def check_composition_alone(session: Session, *, components: list[dict]) -> CheckResult:
     """The composer's check before a patient is chosen: concentrations, doses and incompatibilities only."""
     profile = PatientProfile(allergy_status="no-known-allergies", chosen=False)

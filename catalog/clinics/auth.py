@@ -46,6 +46,12 @@ def _actor_from_bearer(*, write: bool, curator: bool, audit: bool = False) -> Ac
     return actor
 
 
+def authenticate_token(*, write: bool = False) -> Actor:
+    """For routes outside the OpenAPI document (FHIR, CDS Hooks): the bearer token's actor, on `g` too."""
+    g.actor = _actor_from_bearer(write=write, curator=False)
+    return g.actor
+
+
 def token_required(bp, *, write: bool = False, curator: bool = False, audit: bool = False):
     """Decorate an API method: it runs only for a valid token (with write scope, or curator, when asked).
 

@@ -84,6 +84,8 @@ class Patient(recorded_actor("nka_asserted_by", optional=True), TimestampMixin, 
     search_name: Mapped[str] = mapped_column(Text)
     birth_year: Mapped[int | None]
     nka_asserted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Counts changes to who the patient is (reference, name, birth year): FHIR's Patient versionId.
+    revision: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     # Every condition recorded, active or resolved; `conditions` are the active ones.
     condition_records: Mapped[list["ConditionRecord"]] = relationship(
@@ -127,6 +129,19 @@ class Patient(recorded_actor("nka_asserted_by", optional=True), TimestampMixin, 
         if self.allergy_status != AllergyStatus.NO_KNOWN_ALLERGIES:
             return None
         return {"asserted_by": self.nka_asserted_by, "asserted_at": self.nka_asserted_at}
+
+
+class PatientRevision(recorded_actor("changed_by"), db.Model):
+    """Who the patient was after each change of reference, name or birth year: the history FHIR reads back."""
+
+    __tablename__ = "patient_revisions"
+    __table_args__ = (UniqueConstraint("patient_id", "revision"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"), index=True)
+    revision: Mapped[int]
+    values: Mapped[dict] = mapped_column(JSON)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class ConditionRecord(recorded_actor("recorded_by"), db.Model):

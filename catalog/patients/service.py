@@ -15,7 +15,7 @@ from catalog.core.errors import Conflict, Invalid, NotFound
 from catalog.core.paging import Page, paginate
 from catalog.core.text import LIKE_ESCAPE, fold, like_fragment
 from catalog.patients import conditions as conditions_records
-from catalog.patients.models import AllergyStatus, ConditionRecord, ConditionStatus, Patient
+from catalog.patients.models import AllergyStatus, ConditionRecord, ConditionStatus, Patient, PatientRevision
 
 # Fields whose values are codes, safe to keep in the audit trail; the rest appear by name only.
 # The birth year is a personal detail, not a code: the audit names it without its value.
@@ -93,6 +93,33 @@ def _patient_view(patient: Patient) -> dict:
     }
 
 
+# What a Patient revision (and FHIR's Patient resource) holds: who the patient is.
+IDENTITY_FIELDS = ("reference", "display_name", "birth_year")
+
+
+def _write_revision(session: Session, patient: Patient, actor: Actor) -> None:
+    values = {field: getattr(patient, field) for field in IDENTITY_FIELDS}
+    session.add(
+        PatientRevision(
+            patient_id=patient.id,
+            revision=patient.revision,
+            values=values,
+            changed_at=utcnow(),
+            **actor_columns("changed_by", actor),
+        )
+    )
+
+
+def patient_history(session: Session, *, clinic_id: int, patient_id: int) -> list[PatientRevision]:
+    """Each state of who the patient was, oldest first (none for a patient recorded before revisions were kept)."""
+    patient = get_patient(session, clinic_id=clinic_id, patient_id=patient_id)
+    return list(
+        session.scalars(
+            select(PatientRevision).where(PatientRevision.patient_id == patient.id).order_by(PatientRevision.revision)
+        )
+    )
+
+
 def create_patient(
     session: Session,
     *,
@@ -110,12 +137,14 @@ def create_patient(
         display_name=display_name,
         search_name=fold(display_name),
         birth_year=birth_year,
+        revision=1,
         condition_records=[],
         allergies=[],
     )
     conditions_records.set_active(patient, conditions_records.known_conditions(session, list(conditions)), actor)
     session.add(patient)
     flush_unique(session, field="reference", message="Another patient of this clinic already has this reference.")
+    _write_revision(session, patient, actor)
     audit.record(
         session,
         actor=actor,
@@ -127,10 +156,18 @@ def create_patient(
     return patient
 
 
-def update_patient(session: Session, *, actor: Actor, patient_id: int, changes: dict) -> Patient:
-    """Apply a partial update; `allergy_status` may assert or withdraw 'no known allergies'."""
+def update_patient(
+    session: Session, *, actor: Actor, patient_id: int, changes: dict, expected_revision: int | None = None
+) -> Patient:
+    """Apply a partial update; `allergy_status` may assert or withdraw 'no known allergies'.
+
+    `expected_revision`, when given, is the revision the client read: an older one is refused (412).
+    """
     patient = _patient_for_change(session, clinic_id=actor.clinic_id, patient_id=patient_id)
+    if expected_revision is not None and expected_revision != patient.revision:
+        raise StalePatient(patient.revision)
     before = _patient_view(patient)
+    identity_before = [getattr(patient, field) for field in IDENTITY_FIELDS]
     if "reference" in changes:
         _check_reference_free(session, clinic_id=actor.clinic_id, reference=changes["reference"], patient_id=patient.id)
         patient.reference = changes["reference"]
@@ -149,11 +186,24 @@ def update_patient(session: Session, *, actor: Actor, patient_id: int, changes: 
     after = _patient_view(patient)
     if diff := audit.change_list(before, after, coded=CODED_PATIENT_FIELDS):
         patient.updated_at = utcnow()
+        if [getattr(patient, field) for field in IDENTITY_FIELDS] != identity_before:
+            patient.revision += 1
+            _write_revision(session, patient, actor)
         flush_unique(session, field="reference", message="Another patient of this clinic already has this reference.")
         audit.record(
             session, actor=actor, action="patient.updated", object_type="patient", object_id=patient.id, changes=diff
         )
     return patient
+
+
+class StalePatient(Conflict):
+    """The client changed a patient from an older revision than the one stored, `current` (HTTP 412)."""
+
+    status = 412
+
+    def __init__(self, current: int):
+        super().__init__(f"The patient has changed since you read them: now at revision {current}. Read again.")
+        self.current = current
 
 
 def _set_allergy_status(patient: Patient, status: AllergyStatus, actor: Actor) -> None:

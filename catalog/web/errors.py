@@ -4,7 +4,9 @@ Under `/api` every error is JSON (`code`, `status`, `message`, `errors`);
 elsewhere it is an HTML page.
 """
 
-from flask import Flask, render_template, request
+import json
+
+from flask import Flask, Response, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError, default_exceptions
 from werkzeug.http import HTTP_STATUS_CODES
 
@@ -12,11 +14,48 @@ from catalog.core.errors import DomainError
 
 
 def wants_json() -> bool:
-    return request.path == "/api" or request.path.startswith("/api/")
+    return request.path == "/api" or request.path.startswith(("/api/", "/fhir/", "/cds-services"))
+
+
+def wants_fhir() -> bool:
+    return request.path.startswith("/fhir/")
+
+
+# HTTP statuses as FHIR OperationOutcome issue codes.
+FHIR_ISSUE_CODES = {
+    400: "invalid",
+    401: "login",
+    403: "forbidden",
+    404: "not-found",
+    405: "not-supported",
+    409: "conflict",
+    410: "deleted",
+    412: "conflict",
+    413: "too-long",
+    414: "too-long",
+    415: "not-supported",
+    422: "processing",
+    428: "required",
+}
+
+
+def fhir_error(status: int, message: str, errors: dict | None = None, headers: dict | None = None):
+    """An error under /fhir: an OperationOutcome, one issue for the message and one per field named."""
+    code = FHIR_ISSUE_CODES.get(status, "exception")
+    issues = [{"severity": "error", "code": code, "diagnostics": message}]
+    for location, fields in (errors or {}).items():
+        items = fields.items() if isinstance(fields, dict) else [(location, fields)]
+        for name, reasons in items:
+            text = "; ".join(map(str, reasons)) if isinstance(reasons, list) else str(reasons)
+            issues.append({"severity": "error", "code": code, "diagnostics": text, "expression": [str(name)]})
+    body = json.dumps({"resourceType": "OperationOutcome", "issue": issues})
+    return Response(body, status, headers=headers or {}, mimetype="application/fhir+json")
 
 
 def json_error(status: int, message: str, errors: dict | None = None, headers: dict | None = None):
-    """The one JSON error shape of the API."""
+    """The one JSON error shape of the API (an OperationOutcome under /fhir)."""
+    if wants_fhir():
+        return fhir_error(status, message, errors, headers)
     payload = {"code": status, "status": HTTP_STATUS_CODES.get(status, "Unknown"), "message": message}
     if errors:
         payload["errors"] = errors

@@ -38,7 +38,12 @@ def refuse_unstorable_input():
     if any(_has_nul(source) for source in sources):
         abort(400, description="Text may not contain NUL characters (\\u0000).")
     writing = request.method in {"POST", "PUT", "PATCH"}
-    if writing and request.path.startswith("/api/") and request.content_length and not request.is_json:
+    if (
+        writing
+        and request.path.startswith(("/api/", "/fhir/", "/cds-services"))
+        and request.content_length
+        and not request.is_json
+    ):
         abort(415, description="Send the body as JSON, with 'Content-Type: application/json'.")
 
 

@@ -1,0 +1,491 @@
+"""FHIR resources in: an EHR's Patient and AllergyIntolerance resources made the clinic's records.
+
+A Bundle is imported entry by entry, each in its own savepoint: a `transaction` keeps all or
+nothing, a `batch` keeps the entries that could be imported. Each resource is matched by its
+identifiers, so importing the same Bundle twice changes nothing the second time.
+"""
+
+from dataclasses import dataclass, field
+
+from fhir.resources.R4B import get_fhir_model_class
+from marshmallow import ValidationError
+from pydantic import ValidationError as ModelError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from catalog.core.actors import Actor
+from catalog.core.errors import DomainError, Invalid
+from catalog.core.text import fold
+from catalog.interop import codes
+from catalog.interop.models import ExternalIdentifier
+from catalog.patients import allergies as allergies_service
+from catalog.patients import service as patients_service
+from catalog.patients.models import AllergyRecord, Patient, VerificationStatus
+from catalog.patients.schemas import AllergyCreateSchema
+
+SUPPORTED = ("Patient", "AllergyIntolerance")
+SEVERITY_ORDER = ("mild", "moderate", "severe")
+# The identifier system FHIR uses for an absolute URL: a resource known only by its fullUrl.
+URI_SYSTEM = "urn:ietf:rfc:3986"
+
+
+class EntryRefused(Exception):
+    """One entry that cannot be imported, with FHIR OperationOutcome issues saying why."""
+
+    def __init__(self, issues: list[dict]):
+        super().__init__(issues[0]["diagnostics"] if issues else "refused")
+        self.issues = issues
+
+
+def _issue(diagnostics: str, expression: str | None = None, *, code: str = "invalid", severity: str = "error"):
+    item = {"severity": severity, "code": code, "diagnostics": diagnostics}
+    if expression:
+        item["expression"] = [expression]
+    return item
+
+
+def validate_resource(resource: dict, where: str) -> None:
+    """Validate a resource against the FHIR R4 (R4B) model of its type; every problem becomes an issue."""
+    kind = resource.get("resourceType") if isinstance(resource, dict) else None
+    if kind not in SUPPORTED:
+        raise EntryRefused(
+            [_issue(f"Only {' and '.join(SUPPORTED)} can be imported, not {kind!r}.", where, code="not-supported")]
+        )
+    try:
+        get_fhir_model_class(kind).model_validate(resource)
+    except ModelError as error:
+        raise EntryRefused(
+            [
+                _issue(problem["msg"], f"{where}." + ".".join(str(part) for part in problem["loc"]), code="structure")
+                for problem in error.errors()[:20]
+            ]
+        ) from None
+
+
+# --- Patient ----------------------------------------------------------------------
+
+
+def _display_name(resource: dict) -> str | None:
+    for name in resource.get("name") or []:
+        if name.get("text"):
+            return name["text"].strip()
+        parts = [*(name.get("given") or []), name.get("family") or ""]
+        text = " ".join(part for part in parts if part).strip()
+        if text:
+            return text
+    return None
+
+
+def _identifier_pairs(resource: dict) -> list[tuple[str, str]]:
+    return [
+        (identifier["system"], identifier["value"])
+        for identifier in resource.get("identifier") or []
+        if identifier.get("system") and identifier.get("value")
+    ]
+
+
+def _known(session: Session, clinic_id: int, resource_type: str, pairs: list[tuple[str, str]]) -> int | None:
+    for system, value in pairs:
+        local = session.scalar(
+            select(ExternalIdentifier.local_id).where(
+                ExternalIdentifier.clinic_id == clinic_id,
+                ExternalIdentifier.resource_type == resource_type,
+                ExternalIdentifier.system == system,
+                ExternalIdentifier.value == value,
+            )
+        )
+        if local is not None:
+            return local
+    return None
+
+
+def _remember(session: Session, clinic_id: int, resource_type: str, pairs: list[tuple[str, str]], local_id: int):
+    for system, value in pairs:
+        if _known(session, clinic_id, resource_type, [(system, value)]) is None:
+            session.add(
+                ExternalIdentifier(
+                    clinic_id=clinic_id, resource_type=resource_type, system=system, value=value, local_id=local_id
+                )
+            )
+    session.flush()
+
+
+def import_patient(session: Session, *, actor: Actor, resource: dict, where: str, local_id: int | None = None):
+    """Create or update the clinic's patient the resource describes; returns (patient, created)."""
+    clinic_id = actor.clinic_id
+    own = codes.MESOCAT_PATIENT_REFERENCE.format(clinic=clinic_id)
+    pairs = _identifier_pairs(resource)
+    external = [(s, v) for s, v in pairs if s != own]
+    name = _display_name(resource)
+    birth = resource.get("birthDate")
+    birth_year = int(birth[:4]) if birth else None
+    if local_id is None:
+        local_id = _known(session, clinic_id, "Patient", external)
+    if local_id is None:
+        for system, value in pairs:
+            if system == own:
+                local_id = session.scalar(
+                    select(Patient.id).where(Patient.clinic_id == clinic_id, Patient.reference_key == fold(value))
+                )
+    if local_id is None and not pairs:
+        raise EntryRefused(
+            [
+                _issue(
+                    "A Patient needs an identifier (system and value): it is how a second import finds it.",
+                    f"{where}.identifier",
+                )
+            ]
+        )
+    if name is None:
+        raise EntryRefused([_issue("A Patient needs a name (text, or given and family).", f"{where}.name")])
+    changes = {"display_name": name[:200]}
+    if birth_year is not None:
+        changes["birth_year"] = birth_year
+    if local_id is not None:
+        patient = patients_service.update_patient(session, actor=actor, patient_id=local_id, changes=changes)
+        created = False
+    else:
+        reference = next((value for system, value in pairs if system == own), pairs[0][1])
+        if len(reference) > 64:
+            raise EntryRefused(
+                [
+                    _issue(
+                        "The identifier used as the clinic's reference is longer than 64 characters.",
+                        f"{where}.identifier",
+                    )
+                ]
+            )
+        patient = patients_service.create_patient(session, actor=actor, reference=reference, **changes)
+        created = True
+    _remember(session, clinic_id, "Patient", external, patient.id)
+    return patient, created
+
+
+# --- AllergyIntolerance -----------------------------------------------------------
+
+
+@dataclass
+class ParsedAllergy:
+    """What an AllergyIntolerance says in Mesocat's terms: a record's fields, or 'no known allergies'."""
+
+    kind: str  # record | no-known-allergies | narrower-no-known
+    data: dict = field(default_factory=dict)
+    display: str = ""
+
+
+def _codings(concept: dict | None) -> list[tuple[str | None, str | None, str | None]]:
+    return [(c.get("system"), c.get("code"), c.get("display")) for c in (concept or {}).get("coding") or []]
+
+
+def _status_code(concept: dict | None, system: str) -> str | None:
+    for coding_system, code, _display in _codings(concept):
+        if code and coding_system in (system, None):
+            return code
+    return None
+
+
+def parse_allergy(session: Session, resource: dict, where: str) -> ParsedAllergy:
+    """The resource's allergen (mapped where a code maps, else kept as its text), statuses and reactions."""
+    concept = resource.get("code") or {}
+    codings = _codings(concept)
+    for system, code, display in codings:
+        if system == codes.SNOMED and code == codes.NO_KNOWN_ALLERGY:
+            return ParsedAllergy("no-known-allergies", display=display or "No known allergy")
+        if system == codes.SNOMED and code in codes.NARROWER_NO_KNOWN:
+            return ParsedAllergy("narrower-no-known", display=codes.NARROWER_NO_KNOWN[code])
+    data: dict = {}
+    allergen = codes.allergen_for_codings(session, [(system, code) for system, code, _ in codings])
+    product = next((code for system, code, _ in codings if system == codes.MESOCAT_PRODUCT and code), None)
+    text = concept.get("text") or next((display for _, _, display in codings if display), None)
+    if allergen:
+        data["allergen"] = allergen
+    elif product:
+        data["product"] = product
+    elif text:
+        data["allergen_text"] = text.strip()[:200]
+    else:
+        raise EntryRefused([_issue("Nothing names the allergen: give code.coding or code.text.", f"{where}.code")])
+    if resource.get("type"):
+        data["type"] = resource["type"]
+    if resource.get("criticality"):
+        data["criticality"] = resource["criticality"]
+    clinical = _status_code(resource.get("clinicalStatus"), codes.CLINICAL_STATUS)
+    verification = _status_code(resource.get("verificationStatus"), codes.VERIFICATION_STATUS)
+    if verification:
+        data["verification_status"] = verification
+    if clinical and verification != VerificationStatus.ENTERED_IN_ERROR.value:
+        data["clinical_status"] = clinical
+    manifestations, severities = [], []
+    for reaction in resource.get("reaction") or []:
+        for manifestation in reaction.get("manifestation") or []:
+            words = manifestation.get("text") or next((d for _, _, d in _codings(manifestation) if d), None)
+            if words and words not in manifestations:
+                manifestations.append(words)
+        if reaction.get("severity") in SEVERITY_ORDER:
+            severities.append(reaction["severity"])
+    if manifestations:
+        reaction = {"manifestation": "; ".join(manifestations)}
+        if severities:
+            reaction["severity"] = max(severities, key=SEVERITY_ORDER.index)
+        data["reaction"] = reaction
+    notes = [note["text"] for note in resource.get("note") or [] if note.get("text")]
+    if notes:
+        data["note"] = "\n".join(notes)
+    try:
+        loaded = AllergyCreateSchema().load(data)
+    except ValidationError as error:
+        raise EntryRefused(
+            [
+                _issue(f"{name}: {'; '.join(map(str, messages)) if isinstance(messages, list) else messages}", where)
+                for name, messages in error.messages.items()
+            ]
+        ) from None
+    return ParsedAllergy("record", loaded, display=text or allergen or product or "")
+
+
+def import_allergy(
+    session: Session, *, actor: Actor, resource: dict, where: str, patient_id: int, fallback_identifier: str | None
+):
+    """Create or update the record; returns (record or None, created, warnings)."""
+    clinic_id = actor.clinic_id
+    parsed = parse_allergy(session, resource, where)
+    if parsed.kind == "no-known-allergies":
+        standing = _status_code(resource.get("verificationStatus"), codes.VERIFICATION_STATUS) in (
+            None,
+            "confirmed",
+            "unconfirmed",
+        )
+        active = _status_code(resource.get("clinicalStatus"), codes.CLINICAL_STATUS) in (None, "active")
+        if standing and active:
+            patients_service.update_patient(
+                session, actor=actor, patient_id=patient_id, changes={"allergy_status": "no-known-allergies"}
+            )
+        return None, False, []
+    if parsed.kind == "narrower-no-known":
+        return (
+            None,
+            False,
+            [
+                _issue(
+                    f"'{parsed.display}' is not 'no known allergies': nothing was recorded "
+                    "and the patient's status is unchanged.",
+                    f"{where}.code",
+                    code="informational",
+                    severity="warning",
+                )
+            ],
+        )
+    own = codes.MESOCAT_ALLERGY_RECORD.format(clinic=clinic_id)
+    pairs = _identifier_pairs(resource)
+    external = [(s, v) for s, v in pairs if s != own]
+    if not external and fallback_identifier:
+        external = [(URI_SYSTEM, fallback_identifier)]
+    local_id = _known(session, clinic_id, "AllergyIntolerance", external)
+    if local_id is None:
+        local_id = next((int(v) for s, v in pairs if s == own and v.isdigit() and len(v) < 10), None)
+    if local_id is None and not external:
+        raise EntryRefused(
+            [
+                _issue(
+                    "An AllergyIntolerance needs an identifier (or an absolute fullUrl): "
+                    "it is how a second import finds it.",
+                    f"{where}.identifier",
+                )
+            ]
+        )
+    record = session.get(AllergyRecord, local_id) if local_id is not None else None
+    if record is not None and record.patient_id != patient_id:
+        raise EntryRefused(
+            [_issue("This identifier already names an allergy record of another patient.", f"{where}.identifier")]
+        )
+    data = parsed.data
+    if record is None:
+        if data.get("verification_status") == VerificationStatus.ENTERED_IN_ERROR.value:
+            return (
+                None,
+                False,
+                [
+                    _issue(
+                        "A record entered in error is not imported: there is nothing to keep.",
+                        where,
+                        code="informational",
+                        severity="information",
+                    )
+                ],
+            )
+        record = allergies_service.record_allergy(session, actor=actor, patient_id=patient_id, data=data)
+        created = True
+    else:
+        # Entered in error here and there: nothing to change (a record entered in error stays read-only).
+        entered_in_error = VerificationStatus.ENTERED_IN_ERROR
+        if record.verification_status == entered_in_error and data.get("verification_status") == entered_in_error.value:
+            return record, False, []
+        # What the resource does not say keeps its value; a note or reaction left out is removed.
+        data = {**data, "note": data.get("note", ""), "reaction": data.get("reaction")}
+        for field_name in ("allergen", "allergen_text", "product"):
+            data.setdefault(field_name, None)
+        record = allergies_service.update_allergy(
+            session, actor=actor, patient_id=patient_id, allergy_id=record.id, data=data
+        )
+        created = False
+    _remember(session, clinic_id, "AllergyIntolerance", external, record.id)
+    return record, created, []
+
+
+# --- Bundles ----------------------------------------------------------------------
+
+
+@dataclass
+class EntryResult:
+    index: int
+    status: str
+    location: str | None = None
+    issues: list[dict] = field(default_factory=list)
+
+
+@dataclass
+class BundleResult:
+    kind: str  # transaction | batch
+    results: list[EntryResult]
+
+    @property
+    def refused(self) -> list[EntryResult]:
+        return [result for result in self.results if result.status.startswith(("4", "5"))]
+
+
+def _refusal_issues(error: DomainError, where: str) -> list[dict]:
+    messages = [
+        f"{name}: {'; '.join(map(str, reasons)) if isinstance(reasons, list) else reasons}"
+        for name, reasons in (error.errors or {}).items()
+    ]
+    return [_issue(error.message + (" " + " ".join(messages) if messages else ""), where, code="business-rule")]
+
+
+def import_bundle(session: Session, *, actor: Actor, bundle: dict) -> BundleResult:
+    """Import a transaction or batch Bundle of Patient and AllergyIntolerance resources.
+
+    Patients go first, so that allergies can name them by their entry's fullUrl. Each entry runs in
+    a savepoint: a refused one leaves nothing behind. A transaction with a refused entry raises
+    `BundleRefused` (the caller rolls everything back).
+    """
+    if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
+        raise Invalid("Send a FHIR Bundle.", errors={"resourceType": ["Must be 'Bundle'."]})
+    kind = bundle.get("type")
+    if kind not in ("transaction", "batch"):
+        raise Invalid(
+            "Only transaction and batch Bundles can be posted.", errors={"type": ["Use 'transaction' or 'batch'."]}
+        )
+    entries = bundle.get("entry") or []
+    if not isinstance(entries, list):
+        raise Invalid("Bundle.entry must be a list.", errors={"entry": ["Not a list."]})
+    if len(entries) > 1000:
+        raise Invalid("Too many entries.", errors={"entry": ["Up to 1,000 entries in one Bundle."]})
+    results: dict[int, EntryResult] = {}
+    patients_by_url: dict[str, int] = {}
+    order = sorted(
+        range(len(entries)),
+        key=lambda i: (
+            0
+            if isinstance(entries[i], dict) and (entries[i].get("resource") or {}).get("resourceType") == "Patient"
+            else 1
+        ),
+    )
+    for index in order:
+        entry = entries[index]
+        where = f"Bundle.entry[{index}].resource"
+        savepoint = session.begin_nested()
+        try:
+            result = _import_entry(session, actor=actor, entry=entry, where=where, patients_by_url=patients_by_url)
+            result.index = index
+            savepoint.commit()
+        except EntryRefused as refusal:
+            savepoint.rollback()
+            result = EntryResult(index, "400 Bad Request", issues=refusal.issues)
+        except DomainError as error:
+            savepoint.rollback()
+            status = (
+                "412 Precondition Failed"
+                if error.status == 412
+                else f"{error.status} {'Conflict' if error.status == 409 else 'Unprocessable Entity'}"
+            )
+            result = EntryResult(index, status, issues=_refusal_issues(error, where))
+        results[index] = result
+    outcome = BundleResult(kind, [results[i] for i in range(len(entries))])
+    if kind == "transaction" and outcome.refused:
+        raise BundleRefused(outcome)
+    return outcome
+
+
+class BundleRefused(Exception):
+    """A transaction with at least one refused entry: nothing of it is kept."""
+
+    def __init__(self, result: BundleResult):
+        super().__init__("transaction refused")
+        self.result = result
+
+
+def _patient_reference(reference: str | None, patients_by_url: dict[str, int], where: str) -> int:
+    if reference:
+        if reference in patients_by_url:
+            return patients_by_url[reference]
+        for url, local in patients_by_url.items():
+            if url.endswith("/" + reference):
+                return local
+        kind, _, local = reference.rpartition("/")
+        if kind.endswith("Patient") and local.isdigit() and len(local) < 10 and "/" not in kind:
+            return int(local)
+    raise EntryRefused(
+        [
+            _issue(
+                "The patient must be a Patient of this Bundle (by its fullUrl) or Patient/<id> in Mesocat.",
+                f"{where}.patient",
+            )
+        ]
+    )
+
+
+def _import_entry(session: Session, *, actor: Actor, entry, where: str, patients_by_url: dict[str, int]) -> EntryResult:
+    if not isinstance(entry, dict) or not isinstance(entry.get("resource"), dict):
+        raise EntryRefused([_issue("Each entry needs a resource.", where)])
+    resource = entry["resource"]
+    request = entry.get("request") or {}
+    method = request.get("method", "POST")
+    if method not in ("POST", "PUT"):
+        raise EntryRefused(
+            [
+                _issue(
+                    "Only POST and PUT entries can be imported.",
+                    where.replace(".resource", ".request.method"),
+                    code="not-supported",
+                )
+            ]
+        )
+    validate_resource(resource, where)
+    url = entry.get("fullUrl")
+    if resource["resourceType"] == "Patient":
+        local = None
+        target = request.get("url") or ""
+        if method == "PUT" and target.startswith("Patient/") and target[8:].isdigit() and len(target) < 20:
+            local = int(target[8:])
+            patients_service.get_patient(session, clinic_id=actor.clinic_id, patient_id=local)
+        patient, created = import_patient(session, actor=actor, resource=resource, where=where, local_id=local)
+        for key in filter(None, (url, f"Patient/{resource.get('id')}" if resource.get("id") else None)):
+            patients_by_url[key] = patient.id
+        return EntryResult(
+            0, "201 Created" if created else "200 OK", f"Patient/{patient.id}/_history/{patient.revision}"
+        )
+    patient_id = _patient_reference((resource.get("patient") or {}).get("reference"), patients_by_url, where)
+    patients_service.get_patient(session, clinic_id=actor.clinic_id, patient_id=patient_id)
+    fallback = url if url and url.startswith(("http://", "https://")) else None
+    record, created, warnings = import_allergy(
+        session, actor=actor, resource=resource, where=where, patient_id=patient_id, fallback_identifier=fallback
+    )
+    if record is None:
+        location = f"AllergyIntolerance/nka-{patient_id}" if not warnings else None
+        return EntryResult(0, "200 OK", location, issues=warnings)
+    return EntryResult(
+        0,
+        "201 Created" if created else "200 OK",
+        f"AllergyIntolerance/{record.id}/_history/{record.revision}",
+        warnings,
+    )
