@@ -81,7 +81,7 @@ def test_a_curator_adds_an_allergen_under_a_group_and_free_of_follows(curator, c
         "/api/v1/allergens", json={"code": "articaine", "name": "Articaine", "parent": "amide-local-anaesthetics"}
     )
     assert response.status_code == 201, response.json
-    assert [g["code"] for g in response.json["groups"]] == ["amide-local-anaesthetics"]
+    assert [g["code"] for g in response.json["parents"]] == ["amide-local-anaesthetics"]
     curator.post("/api/v1/ingredients", json=ingredient_entry(slug="articaine-hcl", allergens=["articaine"]))
     slugs = [
         i["slug"]

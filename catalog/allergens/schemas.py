@@ -3,6 +3,7 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from catalog.core.fields import CodedTermRefSchema, ReviewSchema, code_field
+from catalog.core.refs import AllergenRefSchema, IngredientRefSchema
 from catalog.safety.types import Grade
 
 GRADES = [grade.value for grade in Grade]
@@ -61,7 +62,7 @@ class CrossReactionInputSchema(Schema):
 class CrossReactionSchema(Schema):
     """A cross-reaction as an allergen's record shows it."""
 
-    allergen = fields.Nested(CodedTermRefSchema, metadata={"description": "The allergen (or group) on the other side."})
+    allergen = fields.Nested(AllergenRefSchema, metadata={"description": "The allergen (or group) on the other side."})
     grade = fields.String(metadata={"enum": GRADES})
     source = fields.Nested(CodedTermRefSchema, metadata={"description": "Its `name` is the source's title."})
     supports = fields.String()
@@ -73,27 +74,40 @@ class AllergenReplaceSchema(AllergenCreateSchema):
     code = code_field(load_default=None, metadata={"description": "Must equal the URL's."})
 
 
-class AllergenTreeSchema(Schema):
-    """An allergen with the members below it, recursively."""
+# The one vocabulary of the allergen graph in every answer: `parents` (the groups an allergen sits
+# in directly), `ancestors` (every group above it through any parent, broadest first), `members`.
+PARENTS = {"description": "Every group it sits in directly: the group it is shown under first, then its others."}
+ANCESTORS = {"description": "Every group above it through any of its parents, broadest first; [] for a top group."}
 
-    code = fields.String()
-    name = fields.String()
+
+class PlacedAllergenSchema(AllergenRefSchema):
+    """An allergen with its place in the graph: its groups, and every group above them."""
+
+    parents = fields.List(fields.Nested(AllergenRefSchema), metadata=PARENTS)
+    ancestors = fields.List(fields.Nested(AllergenRefSchema), metadata=ANCESTORS)
+
+
+class AllergenTreeSchema(AllergenRefSchema):
+    """An allergen with the members shown below it, recursively; `parents` also names its other groups."""
+
     description = fields.String()
-    parent = fields.String(attribute="parent_code", allow_none=True)
-    members = fields.List(fields.Nested(lambda: AllergenTreeSchema()), attribute="children")
+    parents = fields.List(fields.Nested(AllergenRefSchema), metadata=PARENTS)
+    members = fields.List(
+        fields.Nested(lambda: AllergenTreeSchema()),
+        attribute="children",
+        metadata={"description": "The allergens shown under it (an allergen is shown under its first parent)."},
+    )
 
 
-class FlaggedIngredientSchema(Schema):
-    slug = fields.String()
-    name = fields.String()
+class FlaggedIngredientSchema(IngredientRefSchema):
     flagged_with = fields.List(
-        fields.Nested(CodedTermRefSchema),
+        fields.Nested(AllergenRefSchema),
         metadata={"description": "The allergen codes on the ingredient that fall under this allergen."},
     )
 
 
 class AllergenDetailSchema(AllergenTreeSchema):
-    also_in = fields.List(fields.Nested(CodedTermRefSchema), metadata={"description": "Its other groups."})
+    ancestors = fields.List(fields.Nested(AllergenRefSchema), metadata=ANCESTORS)
     synonyms = fields.List(fields.String())
     members_cross_react = fields.String(allow_none=True, metadata={"enum": GRADES})
     cross_reactivity_source = fields.Nested(
@@ -101,10 +115,6 @@ class AllergenDetailSchema(AllergenTreeSchema):
     )
     cross_reactions = fields.List(fields.Nested(CrossReactionSchema))
     review = fields.Nested(ReviewSchema)
-    groups = fields.List(
-        fields.Nested(CodedTermRefSchema),
-        metadata={"description": "The groups above this allergen, broadest first."},
-    )
     ingredients = fields.List(
         fields.Nested(FlaggedIngredientSchema),
         metadata={"description": "Ingredients flagged with this allergen or with one below it."},
@@ -117,7 +127,5 @@ class SuggestionQuerySchema(Schema):
     )
 
 
-class SuggestionSchema(Schema):
-    code = fields.String()
-    name = fields.String()
+class SuggestionSchema(AllergenRefSchema):
     matched = fields.String(metadata={"description": "The name or synonym found in the text."})

@@ -21,10 +21,24 @@ CODED_ALLERGEN_FIELDS = {"parent", "members_cross_react"}
 
 
 def load_hierarchy(session: Session) -> AllergenHierarchy:
+    # One query: each allergen once per other group it sits in (or once, with none).
     rows = session.execute(
-        select(Allergen.code, Allergen.name, Allergen.description, Allergen.parent_code, Allergen.position)
+        select(
+            Allergen.code,
+            Allergen.name,
+            Allergen.description,
+            Allergen.parent_code,
+            Allergen.position,
+            allergen_groups.c.group_code,
+        ).outerjoin(allergen_groups, allergen_groups.c.allergen_code == Allergen.code)
     )
-    return AllergenHierarchy(AllergenNode(*row) for row in rows)
+    nodes: dict[str, AllergenNode] = {}
+    also_in: dict[str, list[str]] = {}
+    for *columns, group in rows:
+        nodes.setdefault(columns[0], AllergenNode(*columns))
+        if group is not None:
+            also_in.setdefault(columns[0], []).append(group)
+    return AllergenHierarchy(nodes.values(), also_in)
 
 
 def get_node(hierarchy: AllergenHierarchy, *, code: str) -> AllergenNode:

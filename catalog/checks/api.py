@@ -71,7 +71,7 @@ class Checks(MethodView):
                 db.session, actor=actor, patient_id=data["patient"], components=data["components"]
             )
             # Not a recorded check: answered as it is, without the recorded check's fields.
-            return jsonify(CheckResultSchema().dump(result.to_dict()))
+            return jsonify(CheckResultSchema().dump({**result.to_dict(), "patient_id": data["patient"]}))
         check = service.check_version(
             db.session,
             actor=actor,

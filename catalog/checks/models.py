@@ -34,6 +34,7 @@ class Check(recorded_actor("checked_by"), db.Model):
     patient_fingerprint: Mapped[str | None] = mapped_column(String(64))
 
     override: Mapped["CheckOverride | None"] = relationship(lazy="selectin", uselist=False)
+    cocktail: Mapped["Cocktail"] = relationship(lazy="joined")  # noqa: F821
 
 
 class CheckOverride(recorded_actor("by"), db.Model):

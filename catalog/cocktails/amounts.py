@@ -22,7 +22,7 @@ def ingredient_amounts(components) -> list[dict]:
             row = rows.setdefault(
                 ingredient.slug,
                 {
-                    "ingredient": {"code": ingredient.slug, "name": ingredient.name},
+                    "ingredient": {"slug": ingredient.slug, "name": ingredient.name},
                     "role": role,
                     "products": [],
                     "amount": 0.0,
@@ -31,8 +31,9 @@ def ingredient_amounts(components) -> list[dict]:
             )
             if role == "active":
                 row["role"] = "active"
-            if component.product is not None and component.product.slug not in row["products"]:
-                row["products"].append(component.product.slug)
+            product = component.product
+            if product is not None and all(p["slug"] != product.slug for p in row["products"]):
+                row["products"].append({"slug": product.slug, "name": product.name})
             amount = _amount(strength, unit, component.volume_ml)
             if amount is None or row["amount"] is None or row["amount_unit"] != AMOUNT_UNITS.get(unit):
                 row["amount"] = None

@@ -44,6 +44,7 @@ def diff(old: CocktailVersion, new: CocktailVersion) -> dict:
         if old_value != new_value:
             fields.append({"field": field, "from": _plain(old_value), "to": _plain(new_value)})
     return {
+        "cocktail_id": new.cocktail_id,
         "from_": old.number,
         "to": new.number,
         "added": [_component_view(c) for slug, c in after.items() if slug not in before],

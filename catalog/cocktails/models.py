@@ -51,6 +51,8 @@ class Cocktail(recorded_actor("created_by"), db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
+    cloned_from: Mapped["Cocktail | None"] = relationship(remote_side=[id])
+
 
 class CocktailVersion(recorded_actor("author"), db.Model):
     """One composition of a cocktail, numbered 1, 2, 3…; written once, never changed."""

@@ -3,8 +3,16 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
 from catalog.cocktails.models import CocktailStatus, Technique
-from catalog.core.fields import ActorSchema, CodedTermRefSchema, PatchSchema, Text, enum_field, slug_validator
+from catalog.core.fields import ActorSchema, PatchSchema, Text, enum_field, slug_validator
 from catalog.core.paging import PageSchema
+from catalog.core.refs import (
+    CocktailRefSchema,
+    CocktailVersionRefSchema,
+    IngredientRefSchema,
+    ProductRefSchema,
+    Reference,
+    version_ref,
+)
 from catalog.safety import UNITS
 
 MAX_COMPONENTS = 30
@@ -199,14 +207,13 @@ class ConcentrationRangeSchema(Schema):
     maximum = fields.Float(allow_none=True)
 
 
+PRODUCT_ROW_NULL = {"description": "Null for a product row."}
+
+
 class ComponentSchema(Schema):
-    ingredient = fields.Function(
-        lambda c: {"slug": c.ingredient.slug, "name": c.ingredient.name} if c.ingredient is not None else None,
-        metadata={"description": "Null for a product row."},
-    )
-    product = fields.Function(
-        lambda c: {"slug": c.product.slug, "name": c.product.name} if c.product is not None else None,
-        metadata={"description": "The product drawn from, for a product row."},
+    ingredient = fields.Nested(IngredientRefSchema, allow_none=True, metadata=PRODUCT_ROW_NULL)
+    product = fields.Nested(
+        ProductRefSchema, allow_none=True, metadata={"description": "The product drawn from, for a product row."}
     )
     concentration = fields.Float(allow_none=True)
     unit = fields.String(allow_none=True)
@@ -218,9 +225,9 @@ class ComponentSchema(Schema):
 
 
 class IngredientAmountSchema(Schema):
-    ingredient = fields.Nested(CodedTermRefSchema, metadata={"description": "`code` is the ingredient's slug."})
+    ingredient = fields.Nested(IngredientRefSchema)
     role = fields.String(metadata={"enum": ["active", "excipient"]})
-    products = fields.List(fields.String(), metadata={"description": "Slugs of the products it comes from."})
+    products = fields.List(fields.Nested(ProductRefSchema), metadata={"description": "The products it comes from."})
     amount = fields.Float(
         allow_none=True, metadata={"description": "In all, in `amount_unit`; null when a volume is missing."}
     )
@@ -230,10 +237,20 @@ class IngredientAmountSchema(Schema):
     )
 
 
+def _version_of_same_cocktail(attribute: str, description: str) -> Reference:
+    """Another version of the version's own cocktail, named by the number in `attribute`."""
+    return Reference(
+        CocktailVersionRefSchema,
+        of=lambda version: version_ref(version.cocktail_id, getattr(version, attribute)),
+        allow_none=True,
+        metadata={"description": description},
+    )
+
+
 class VersionSchema(Schema):
     number = fields.Integer()
-    based_on = fields.Integer(allow_none=True)
-    reverted_from = fields.Integer(allow_none=True)
+    based_on = _version_of_same_cocktail("based_on", "The version this one was made from; null for version 1.")
+    reverted_from = _version_of_same_cocktail("reverted_from", "For a revert: the version it equals.")
     components = fields.List(fields.Nested(ComponentSchema))
     ingredients = fields.List(
         fields.Nested(IngredientAmountSchema),
@@ -252,8 +269,8 @@ class VersionSchema(Schema):
 
 class VersionSummarySchema(Schema):
     number = fields.Integer()
-    based_on = fields.Integer(allow_none=True)
-    reverted_from = fields.Integer(allow_none=True)
+    based_on = _version_of_same_cocktail("based_on", "The version this one was made from; null for version 1.")
+    reverted_from = _version_of_same_cocktail("reverted_from", "For a revert: the version it equals.")
     change_note = fields.String()
     author = fields.Nested(ActorSchema)
     created_at = fields.DateTime()
@@ -267,7 +284,9 @@ class CocktailSchema(Schema):
     description = fields.String()
     status = fields.Enum(CocktailStatus, by_value=True)
     current_version = fields.Integer(metadata={"description": "Also the ETag: send it in If-Match to save a version."})
-    cloned_from = fields.Integer(attribute="cloned_from_id", allow_none=True)
+    cloned_from = fields.Nested(
+        CocktailRefSchema, allow_none=True, metadata={"description": "The cocktail this one was cloned from."}
+    )
     created_by = fields.Nested(ActorSchema)
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
@@ -292,17 +311,31 @@ class FieldChangeSchema(Schema):
     to = fields.Raw(allow_none=True)
 
 
+class DiffComponentSchema(Schema):
+    """A component as the diff shows it."""
+
+    ingredient = fields.Nested(IngredientRefSchema, allow_none=True, metadata=PRODUCT_ROW_NULL)
+    product = fields.Nested(ProductRefSchema, metadata={"description": "For a product row only."})
+    concentration = fields.Float(allow_none=True)
+    unit = fields.String(allow_none=True)
+    volume_ml = fields.Float(allow_none=True)
+
+
 class ComponentChangeSchema(Schema):
-    ingredient = fields.Dict(allow_none=True)
-    product = fields.Dict(metadata={"description": "For a product row: the product (then `ingredient` is null)."})
+    ingredient = fields.Nested(IngredientRefSchema, allow_none=True, metadata=PRODUCT_ROW_NULL)
+    product = fields.Nested(
+        ProductRefSchema, metadata={"description": "For a product row: the product (then `ingredient` is null)."}
+    )
     unit = fields.String(metadata={"description": "The component's unit in `to`."})
     changes = fields.List(fields.Nested(FieldChangeSchema))
 
 
 class DiffSchema(Schema):
-    from_ = fields.Integer(data_key="from")
-    to = fields.Integer()
-    added = fields.List(fields.Dict(), metadata={"description": "Components only in `to`."})
-    removed = fields.List(fields.Dict(), metadata={"description": "Components only in `from`."})
+    from_ = Reference(
+        CocktailVersionRefSchema, data_key="from", of=lambda diff: version_ref(diff["cocktail_id"], diff["from_"])
+    )
+    to = Reference(CocktailVersionRefSchema, of=lambda diff: version_ref(diff["cocktail_id"], diff["to"]))
+    added = fields.List(fields.Nested(DiffComponentSchema), metadata={"description": "Components only in `to`."})
+    removed = fields.List(fields.Nested(DiffComponentSchema), metadata={"description": "Components only in `from`."})
     changed = fields.List(fields.Nested(ComponentChangeSchema))
     fields_changed = fields.List(fields.Nested(FieldChangeSchema), data_key="fields")

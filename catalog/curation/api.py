@@ -41,7 +41,7 @@ class Reviews(MethodView):
         """
         results = service.entries_for_review(db.session, states=state, kinds=kind, page=page, page_size=page_size)
         return {
-            "items": [{**asdict(item), "url": entry_url(item.kind, item.key)} for item in results.items],
+            "items": [{**asdict(item), "href": entry_url(item.kind, item.key)} for item in results.items],
             "total": results.total,
             "page": results.page,
             "page_size": results.page_size,

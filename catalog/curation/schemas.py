@@ -30,7 +30,7 @@ class ReviewItemSchema(Schema):
     updated_at = fields.DateTime(allow_none=True)
     reviewed_at = fields.DateTime(allow_none=True)
     reviewed_by = fields.String(allow_none=True, metadata={"description": "The curator's name at the review."})
-    url = fields.String(metadata={"description": "The entry in the API; POST to its `/review` to review it."})
+    href = fields.String(metadata={"description": "The entry's URL in the API; POST to its `/review` to review it."})
 
 
 class ReviewPageSchema(PageSchema):

@@ -44,7 +44,10 @@ def allergen_detail(session: Session, *, code: str) -> dict:
         "description": node.description,
         "parent_code": node.parent_code,
         "children": node.children,
+        # The page's breadcrumb: the groups it is shown under, broadest first.
         "groups": hierarchy.groups_of(code),
+        "parents": node.parents,
+        "ancestors": hierarchy.ancestors_of(code),
         **allergens_service.relations_of(session, code=code),
         "ingredients": ingredients_flagged_with(session, hierarchy=hierarchy, code=code),
     }

@@ -14,17 +14,32 @@ from catalog.vocabularies.models import Category, Condition, Purpose
 
 @dataclass(frozen=True)
 class AllergenFlag:
-    """An allergen on an ingredient, with the groups above it (broadest first)."""
+    """An allergen on an ingredient, placed in the graph: the groups it sits in, and every group above them."""
 
     code: str
     name: str
+    # The groups it is shown under, broadest first (the page's breadcrumb).
     groups: list[AllergenNode]
+    parents: list[AllergenNode]
+    ancestors: list[AllergenNode]
 
 
 @dataclass(frozen=True)
 class IngredientRef:
     slug: str
     name: str
+
+
+@dataclass(frozen=True)
+class DoseLimitView:
+    """A dose limit with the ingredients its condition names (with or without one in the mix) resolved."""
+
+    per_kg_mg: float | None
+    max_mg: float | None
+    with_ingredient: IngredientRef | None
+    without_ingredient: IngredientRef | None
+    source: object
+    supports: str
 
 
 @dataclass(frozen=True)
@@ -51,7 +66,7 @@ class IngredientRecord:
     concentration: dict | None
     contraindications: list[Condition]
     cautions: list[Condition]
-    dose_limits: list[DoseLimit]
+    dose_limits: list[DoseLimitView]
     incompatibilities: list[IncompatibilityView]
     references: list[IngredientReference]
     created_at: datetime
@@ -90,14 +105,37 @@ def load_full_records(session: Session, condition, *, detach: bool = False) -> l
     """
     ingredients = list(session.scalars(select(Ingredient).where(condition).options(*full_record_options())))
     hierarchy = allergens_service.load_hierarchy(session) if any(i.allergens for i in ingredients) else None
-    records = [_record(ingredient, hierarchy) for ingredient in ingredients]
+    named = {
+        slug
+        for ingredient in ingredients
+        for limit in ingredient.dose_limits
+        for slug in (limit.with_ingredient, limit.without_ingredient)
+        if slug
+    }
+    names = {}
+    if named:
+        names = dict(session.execute(select(Ingredient.slug, Ingredient.name).where(Ingredient.slug.in_(named))).all())
+    records = [_record(ingredient, hierarchy, names) for ingredient in ingredients]
     if detach:
         for ingredient in ingredients:
             session.expunge(ingredient)
     return records
 
 
-def _record(ingredient: Ingredient, hierarchy: AllergenHierarchy | None) -> IngredientRecord:
+def _flag(code: str, name: str, hierarchy: AllergenHierarchy) -> AllergenFlag:
+    parents = node.parents if (node := hierarchy.get(code)) else []
+    return AllergenFlag(code, name, hierarchy.groups_of(code), parents, hierarchy.ancestors_of(code))
+
+
+def _dose_limit(limit: DoseLimit, names: dict[str, str]) -> DoseLimitView:
+    def ref(slug: str | None) -> IngredientRef | None:
+        return IngredientRef(slug, names.get(slug, slug)) if slug else None
+
+    with_, without = ref(limit.with_ingredient), ref(limit.without_ingredient)
+    return DoseLimitView(limit.per_kg_mg, limit.max_mg, with_, without, limit.source, limit.supports)
+
+
+def _record(ingredient: Ingredient, hierarchy: AllergenHierarchy | None, names: dict[str, str]) -> IngredientRecord:
     incompatibilities = [(i.other_ingredient, i.reason) for i in ingredient.incompatibilities] + [
         (i.ingredient, i.reason) for i in ingredient.incompatibilities_declared_by_others
     ]
@@ -111,12 +149,12 @@ def _record(ingredient: Ingredient, hierarchy: AllergenHierarchy | None) -> Ingr
         category=ingredient.category,
         origin=str(ingredient.origin),
         purposes=list(ingredient.purposes),
-        allergens=[AllergenFlag(a.code, a.name, hierarchy.groups_of(a.code)) for a in ingredient.allergens],
+        allergens=[_flag(a.code, a.name, hierarchy) for a in ingredient.allergens],
         description=ingredient.description,
         concentration=ingredient.concentration,
         contraindications=list(ingredient.contraindications),
         cautions=list(ingredient.cautions),
-        dose_limits=list(ingredient.dose_limits),
+        dose_limits=[_dose_limit(limit, names) for limit in ingredient.dose_limits],
         incompatibilities=[
             IncompatibilityView(IngredientRef(other.slug, other.name), reason)
             for other, reason in sorted(incompatibilities, key=lambda pair: pair[0].sort_name)

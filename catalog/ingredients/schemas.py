@@ -4,7 +4,9 @@ import re
 
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
+from catalog.allergens.schemas import PlacedAllergenSchema
 from catalog.core.fields import CodedTermRefSchema, ReviewSchema, code_field, slug_validator
+from catalog.core.refs import AllergenRefSchema, IngredientRefSchema
 from catalog.ingredients.models import CONCENTRATION_UNITS, Origin
 from catalog.vocabularies.schemas import SourceSchema
 
@@ -130,25 +132,15 @@ class IngredientReplaceSchema(IngredientCreateSchema):
 # --- What the API returns -------------------------------------------------
 
 
-class IngredientRefSchema(Schema):
-    slug = fields.String()
-    name = fields.String()
-
-
-class AllergenFlagSchema(Schema):
-    code = fields.String()
-    name = fields.String()
-    groups = fields.List(
-        fields.Nested(CodedTermRefSchema),
-        metadata={"description": "The groups above this allergen, broadest first."},
-    )
-
-
 class DoseLimitOutSchema(Schema):
     per_kg_mg = fields.Float(allow_none=True)
     max_mg = fields.Float(allow_none=True)
-    with_ingredient = fields.String(allow_none=True)
-    without_ingredient = fields.String(allow_none=True)
+    with_ingredient = fields.Nested(
+        IngredientRefSchema, allow_none=True, metadata={"description": "Applies only with it in the mix."}
+    )
+    without_ingredient = fields.Nested(
+        IngredientRefSchema, allow_none=True, metadata={"description": "Applies only without it."}
+    )
     source = fields.Nested(SourceSchema)
     supports = fields.String()
 
@@ -172,7 +164,7 @@ class IngredientSummarySchema(Schema):
     category = fields.Nested(CodedTermRefSchema)
     origin = fields.String(metadata={"enum": ORIGINS})
     purposes = fields.List(fields.Nested(CodedTermRefSchema))
-    allergens = fields.List(fields.Nested(CodedTermRefSchema), metadata={"description": "Allergen flags."})
+    allergens = fields.List(fields.Nested(AllergenRefSchema), metadata={"description": "Allergen flags."})
     concentration = fields.Nested(ConcentrationSchema, allow_none=True)
     review_state = fields.String(
         metadata={
@@ -189,8 +181,8 @@ class IngredientSchema(IngredientSummarySchema):
     cas_number = fields.String(allow_none=True)
     description = fields.String()
     allergens = fields.List(
-        fields.Nested(AllergenFlagSchema),
-        metadata={"description": "Allergen flags, each with the path of groups above it."},
+        fields.Nested(PlacedAllergenSchema),
+        metadata={"description": "Allergen flags, each with its `parents` and `ancestors` in the allergen graph."},
     )
     contraindications = fields.List(fields.Nested(CodedTermRefSchema))
     cautions = fields.List(fields.Nested(CodedTermRefSchema))

@@ -19,12 +19,21 @@ class Allergy:
     allergen_path: list[AllergenNode]  # the broadest group first, the allergen itself last; empty for free text
     # For a free-text record: coded allergens and products the text probably means, to code it by.
     suggestions: list[dict] = field(default_factory=list)
+    # The coded allergen's groups (its parents), and every group above them, broadest first.
+    allergen_parents: list[AllergenNode] = field(default_factory=list)
+    allergen_ancestors: list[AllergenNode] = field(default_factory=list)
 
     @property
     def allergen(self) -> dict | None:
         if self.record.allergen_code is None:
             return None
-        return {"code": self.record.allergen_code, "name": self.record.allergen.name, "path": self.allergen_path}
+        return {
+            "code": self.record.allergen_code,
+            "name": self.record.allergen.name,
+            "path": self.allergen_path,
+            "parents": self.allergen_parents,
+            "ancestors": self.allergen_ancestors,
+        }
 
 
 @dataclass(frozen=True)
@@ -55,7 +64,14 @@ class PatientFile:
 def place_all(session: Session, records: list[AllergyRecord]) -> list[Allergy]:
     """The records with their coded allergens placed in the hierarchy (read once, and only when one is coded)."""
     hierarchy = allergens_service.load_hierarchy(session) if any(r.allergen_code for r in records) else None
-    return [Allergy(record, _path(record, hierarchy), suggestions(session, record)) for record in records]
+    return [_placed(session, record, hierarchy) for record in records]
+
+
+def _placed(session: Session, record: AllergyRecord, hierarchy: AllergenHierarchy | None) -> Allergy:
+    node = hierarchy.get(record.allergen_code) if hierarchy and record.allergen_code else None
+    if node is None:
+        return Allergy(record, [], suggestions(session, record))
+    return Allergy(record, hierarchy.path(node.code), [], node.parents, hierarchy.ancestors_of(node.code))
 
 
 def suggestions(session: Session, record: AllergyRecord) -> list[dict]:
@@ -72,10 +88,6 @@ def suggestions(session: Session, record: AllergyRecord) -> list[dict]:
 
 def place(session: Session, record: AllergyRecord) -> Allergy:
     return place_all(session, [record])[0]
-
-
-def _path(record: AllergyRecord, hierarchy: AllergenHierarchy | None) -> list[AllergenNode]:
-    return hierarchy.path(record.allergen_code) if hierarchy and record.allergen_code else []
 
 
 def patient_file(session: Session, patient: Patient) -> PatientFile:

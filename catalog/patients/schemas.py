@@ -2,8 +2,9 @@
 
 from datetime import date
 
-from marshmallow import Schema, ValidationError, fields, post_load, pre_load, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, post_load, pre_dump, pre_load, validate, validates_schema
 
+from catalog.allergens.schemas import PlacedAllergenSchema
 from catalog.core.fields import (
     ActorSchema,
     CodedTermRefSchema,
@@ -14,6 +15,7 @@ from catalog.core.fields import (
     slug_validator,
 )
 from catalog.core.paging import PageSchema
+from catalog.core.refs import API_ROOT, PatientRefSchema, ProductRefSchema, Reference
 from catalog.patients.models import (
     AllergyStatus,
     AllergyType,
@@ -210,15 +212,6 @@ class AllergyUpdateSchema(PatchSchema, AllergyWriteSchema):
         return data
 
 
-class AllergenRefSchema(Schema):
-    code = fields.String()
-    name = fields.String()
-    path = fields.List(
-        fields.Nested(CodedTermRefSchema),
-        metadata={"description": "Its groups, from the broadest down to the allergen itself."},
-    )
-
-
 class ReactionOutSchema(Schema):
     manifestation = fields.String()
     severity = fields.Enum(ReactionSeverity, by_value=True, allow_none=True)
@@ -228,22 +221,28 @@ class RecordSuggestionSchema(Schema):
     kind = fields.String(metadata={"enum": ["allergen", "product"]})
     code = fields.String(metadata={"description": "The allergen's code or the product's slug."})
     name = fields.String()
+    href = fields.String(metadata={"description": "The allergen's or the product's URL in the API."})
     matched = fields.String(metadata={"description": "The name or synonym found in the text."})
+
+    @pre_dump
+    def _with_href(self, suggestion: dict, **kwargs) -> dict:
+        collection = "allergens" if suggestion["kind"] == "allergen" else "products"
+        return {**suggestion, "href": f"{API_ROOT}/{collection}/{suggestion['code']}"}
 
 
 class AllergySchema(Schema):
     """Dumps a `reading.Allergy`: the record's own fields, and its allergen as placed in the hierarchy."""
 
     id = fields.Integer()
-    patient = fields.Integer(attribute="patient_id")
-    allergen = fields.Nested(AllergenRefSchema, allow_none=True)
+    patient = Reference(PatientRefSchema, of=lambda allergy: {"id": allergy.record.patient_id})
+    allergen = fields.Nested(
+        PlacedAllergenSchema, allow_none=True, metadata={"description": "The coded allergen, placed in the graph."}
+    )
     allergen_text = fields.String(allow_none=True)
-    product = fields.Function(
-        lambda allergy: (
-            {"slug": allergy.record.product.slug, "name": allergy.record.product.name}
-            if allergy.record.product is not None
-            else None
-        ),
+    product = Reference(
+        ProductRefSchema,
+        of=lambda allergy: allergy.record.product,
+        allow_none=True,
         metadata={"description": "The product the allergy is recorded against, if any."},
     )
     suggestions = fields.List(
@@ -267,7 +266,7 @@ class AllergySchema(Schema):
     revision = fields.Integer(metadata={"description": "Increases with every change; sent as the weak ETag."})
 
     def get_attribute(self, obj, attr, default):
-        on_reading = attr in ("allergen", "product", "suggestions")
+        on_reading = attr in ("allergen", "suggestions")
         return super().get_attribute(obj if on_reading else obj.record, attr, default)
 
 

@@ -2,8 +2,9 @@
 
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
-from catalog.core.fields import CodedTermRefSchema, ReviewSchema, code_field, enum_field, slug_validator
+from catalog.core.fields import ReviewSchema, code_field, enum_field, slug_validator
 from catalog.core.paging import PageSchema
+from catalog.core.refs import IngredientRefSchema
 from catalog.products.models import ComponentRole, ProductForm
 from catalog.safety import UNITS
 from catalog.vocabularies.schemas import SourceSchema
@@ -48,7 +49,7 @@ class ProductReplaceSchema(ProductCreateSchema):
 
 
 class ProductComponentSchema(Schema):
-    ingredient = fields.Nested(CodedTermRefSchema, metadata={"description": "`code` is the ingredient's slug."})
+    ingredient = fields.Nested(IngredientRefSchema)
     role = fields.String(metadata={"enum": [role.value for role in ComponentRole]})
     strength = fields.Float()
     unit = fields.String()

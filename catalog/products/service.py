@@ -19,7 +19,7 @@ from catalog.vocabularies.models import Source
 
 @dataclass(frozen=True)
 class ComponentView:
-    ingredient: dict  # {"code": slug, "name": name}
+    ingredient: dict  # {"slug": slug, "name": name}
     role: str
     strength: float
     unit: str
@@ -52,7 +52,7 @@ def _view(product: Product, label: Source) -> ProductView:
         label=label,
         label_supports=product.label_supports,
         components=[
-            ComponentView({"code": c.ingredient.slug, "name": c.ingredient.name}, c.role.value, c.strength, c.unit)
+            ComponentView({"slug": c.ingredient.slug, "name": c.ingredient.name}, c.role.value, c.strength, c.unit)
             for c in product.components
         ],
         review=product.review_view(),

@@ -164,6 +164,7 @@ def _finding(kind: FindingKind, ingredient: IngredientFacts, product: Term | Non
             relation,
             match.grade,
             match.source,
+            match.steps,
         ),
     )
 

@@ -12,8 +12,9 @@ when the catalogue is read and lives as long as it is current.
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import pairwise
 
-from catalog.safety.types import Grade, Relation, Term
+from catalog.safety.types import Grade, Reach, Relation, Term
 
 
 class GraphCycle(ValueError):
@@ -56,6 +57,8 @@ class Match:
     # For cross-reactions (siblings or links): how well established, and who says so.
     grade: Grade | None = None
     source: Term | None = None
+    # How each step of `path` is reached from the one before (the first is the flag itself).
+    steps: tuple[Reach, ...] = ()
     # Graded like a direct match: the same allergen, a group or member, or an established cross-reaction.
     established: bool = field(init=False, compare=False)
 
@@ -174,9 +177,9 @@ class AllergenGraph:
         up_flag, up_record = self._up[flag], self._up[record]
         if record in up_flag:  # the same allergen, or an allergy to one of the flag's groups
             relation = Relation.SAME if record == flag else Relation.GROUP
-            return Match(relation, self._terms(up_flag[record]))
+            return self._match(relation, up_flag[record])
         if flag in up_record:  # an allergy to a member of the group the ingredient is flagged with
-            return Match(Relation.MEMBER, self._terms(tuple(reversed(up_record[flag]))))
+            return self._match(Relation.MEMBER, tuple(reversed(up_record[flag])))
         candidates = [m for m in (self._sibling(up_flag, up_record), *self._linked(record, flag)) if m]
         return min(candidates, key=_preference) if candidates else None
 
@@ -187,7 +190,7 @@ class AllergenGraph:
             if node.members_cross_react is None:
                 continue
             codes = (*up_flag[group], *reversed(up_record[group][:-1]))
-            match = Match(Relation.SIBLING, self._terms(codes), node.members_cross_react, node.source)
+            match = self._match(Relation.SIBLING, codes, node.members_cross_react, node.source)
             if best is None or _preference(match) < _preference(best):
                 best = match
         return best
@@ -201,7 +204,7 @@ class AllergenGraph:
                 from_link = self._route(near_record, record)
                 if to_link is not None and from_link is not None:
                     codes = (*to_link, *from_link)
-                    matches.append(Match(Relation.LINK, self._terms(codes), link.grade, link.source))
+                    matches.append(self._match(Relation.LINK, codes, link.grade, link.source))
         return matches
 
     def _route(self, start: str, end: str) -> tuple[str, ...] | None:
@@ -212,5 +215,18 @@ class AllergenGraph:
             return tuple(reversed(self._up[end][start]))
         return None
 
-    def _terms(self, codes: tuple[str, ...]) -> tuple[Term, ...]:
-        return tuple(self.terms[code] for code in dict.fromkeys(codes))
+    def _match(self, relation: Relation, codes: tuple[str, ...], grade=None, source=None) -> Match:
+        codes = tuple(dict.fromkeys(codes))
+        return Match(relation, tuple(self.terms[code] for code in codes), grade, source, self._steps(codes))
+
+    def _steps(self, codes: tuple[str, ...]) -> tuple[Reach, ...]:
+        """How each code is reached from the one before: up to a group, down to a member, or across a link."""
+        steps = [Reach.FLAG]
+        for before, code in pairwise(codes):
+            if code in self.nodes[before].parents:
+                steps.append(Reach.GROUP)
+            elif before in self.nodes[code].parents:
+                steps.append(Reach.MEMBER)
+            else:
+                steps.append(Reach.CROSS_REACTION)
+        return tuple(steps)

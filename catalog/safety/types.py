@@ -50,6 +50,15 @@ class Relation(StrEnum):
     NAMED = "named"  # a free-text allergy names the ingredient (its name or a synonym)
 
 
+class Reach(StrEnum):
+    """How one step of a finding's path through the allergen graph is reached from the step before it."""
+
+    FLAG = "flag"  # the first step: the ingredient is flagged with this allergen
+    GROUP = "group"  # a group the step before sits in
+    MEMBER = "member"  # a member of the step before (a group)
+    CROSS_REACTION = "cross-reaction"  # linked to the step before by a cross-reactivity link
+
+
 class Grade(StrEnum):
     """How well a cross-reaction is known: established ones are graded like a direct match."""
 
@@ -315,6 +324,8 @@ class Finding(NamedTuple):
     # A cross-reaction's grade and source.
     grade: Grade | None = None
     source: Term | None = None
+    # For each step of `path` after the ingredient, how it is reached (empty when the path is not the graph's).
+    steps: tuple[Reach, ...] = ()
 
     @property
     def summary(self) -> str:
@@ -346,7 +357,13 @@ class Finding(NamedTuple):
             "detail": detail,
             "ingredient": ingredient(self.ingredient),
             "allergen": term(self.allergen),
-            "path": [term(step) for step in self.path],
+            # After the ingredient, each step says how it is reached from the one before.
+            "path": [
+                {**term(step), "reached_by": self.steps[index - 1].value}
+                if 0 < index <= len(self.steps)
+                else term(step)
+                for index, step in enumerate(self.path)
+            ],
             "allergy_record": self.allergy_record,
             "condition": term(self.condition),
             "other_ingredient": ingredient(self.other_ingredient),

@@ -82,6 +82,7 @@ class TreatmentSession(recorded_actor("recorded_by"), db.Model):
     amendment_reason: Mapped[str] = mapped_column(Text, default="")
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
+    cocktail: Mapped["Cocktail"] = relationship(lazy="joined")  # noqa: F821
     lots: Mapped[list["SessionLot"]] = relationship(
         order_by="SessionLot.position", lazy="selectin", cascade="all, delete-orphan"
     )

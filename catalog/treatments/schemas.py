@@ -6,6 +6,17 @@ from catalog.cocktails.models import Technique
 from catalog.core.db import MAX_ID
 from catalog.core.fields import ActorSchema, Text, enum_field, slug_validator
 from catalog.core.paging import PageSchema
+from catalog.core.refs import (
+    CheckRefSchema,
+    CocktailRefSchema,
+    CocktailVersionRefSchema,
+    IngredientRefSchema,
+    PatientRefSchema,
+    ProductRefSchema,
+    Reference,
+    SessionRefSchema,
+    version_ref,
+)
 from catalog.treatments.areas import TREATMENT_AREAS
 
 ID = validate.Range(1, MAX_ID)
@@ -40,19 +51,15 @@ class LotCreateSchema(Schema):
 
 class LotSchema(Schema):
     id = fields.Integer()
-    product = fields.Method("_product", allow_none=True)
-    ingredient = fields.Method("_ingredient", allow_none=True)
+    product = fields.Nested(ProductRefSchema, allow_none=True, metadata={"description": "A product's lot."})
+    ingredient = fields.Nested(
+        IngredientRefSchema, allow_none=True, metadata={"description": "A plain ingredient's solution's lot."}
+    )
     number = fields.String()
     expires_on = fields.Date()
     received_on = fields.Date(allow_none=True)
     recorded_at = fields.DateTime()
     recorded_by = fields.Nested(ActorSchema)
-
-    def _product(self, lot):
-        return {"slug": lot.product.slug, "name": lot.product.name} if lot.product else None
-
-    def _ingredient(self, lot):
-        return {"slug": lot.ingredient.slug, "name": lot.ingredient.name} if lot.ingredient else None
 
 
 class LotQuerySchema(Schema):
@@ -146,10 +153,12 @@ class PersonSchema(Schema):
 
 class SessionSchema(Schema):
     id = fields.Integer()
-    patient = fields.Integer(attribute="patient_id")
-    cocktail = fields.Integer(attribute="cocktail_id")
-    version = fields.Integer(attribute="version_number")
-    check = fields.Integer(attribute="check_id")
+    patient = Reference(PatientRefSchema, of=lambda session: {"id": session.patient_id})
+    cocktail = fields.Nested(CocktailRefSchema)
+    version = Reference(
+        CocktailVersionRefSchema, of=lambda session: version_ref(session.cocktail_id, session.version_number)
+    )
+    check = Reference(CheckRefSchema, of=lambda session: {"id": session.check_id})
     performed_at = fields.DateTime()
     technique = fields.String(attribute="technique.value")
     areas = fields.List(fields.Nested(AreaSchema))
@@ -164,7 +173,12 @@ class SessionSchema(Schema):
     session_number = fields.Integer()
     sessions_planned = fields.Integer(allow_none=True)
     next_due_on = fields.Date(allow_none=True)
-    amends = fields.Integer(attribute="amends_id", allow_none=True)
+    amends = Reference(
+        SessionRefSchema,
+        of=lambda session: {"id": session.amends_id} if session.amends_id is not None else None,
+        allow_none=True,
+        metadata={"description": "The record this one corrects."},
+    )
     amendment_reason = fields.String()
     recorded_at = fields.DateTime()
     recorded_by = fields.Nested(ActorSchema)
@@ -192,15 +206,19 @@ class RecallQuerySchema(Schema):
     product = fields.String(validate=slug_validator(), metadata={"description": "Only lots of this product."})
 
 
+class RecalledPatientSchema(PatientRefSchema):
+    """A patient to contact about a recall: the reference and name are what the call needs."""
+
+    reference = fields.String()
+    display_name = fields.String()
+
+
 class RecallHitSchema(Schema):
-    session = fields.Integer(attribute="session.id")
+    session = Reference(SessionRefSchema, of=lambda hit: hit.session)
     performed_at = fields.DateTime(attribute="session.performed_at")
-    patient = fields.Method("_patient")
+    patient = fields.Nested(RecalledPatientSchema)
     lot = fields.Nested(LotSchema)
     amended = fields.Boolean(metadata={"description": "This record was later amended (it was still given)."})
-
-    def _patient(self, hit):
-        return {"id": hit.patient.id, "reference": hit.patient.reference, "display_name": hit.patient.display_name}
 
 
 class RecallSchema(Schema):

@@ -5,8 +5,9 @@ def test_hierarchy_nests_members_under_groups(client):
     roots = client.get("/api/v1/allergens").json
     amides = next(node for node in roots if node["code"] == "amide-local-anaesthetics")
     assert {m["code"] for m in amides["members"]} >= {"lidocaine", "mepivacaine", "bupivacaine", "ropivacaine"}
-    assert all(m["parent"] == "amide-local-anaesthetics" for m in amides["members"])
-    assert all(node["parent"] is None for node in roots)
+    assert all(m["parents"][0]["code"] == "amide-local-anaesthetics" for m in amides["members"])
+    assert all(node["parents"] == [] for node in roots)
+    assert amides["href"] == "/api/v1/allergens/amide-local-anaesthetics"
 
 
 def test_hierarchy_goes_deeper_than_two_levels(client):
@@ -20,13 +21,25 @@ def test_group_lists_ingredients_flagged_through_a_narrower_allergen(client, mak
     make_ingredient(slug="with-lidocaine", name="With lidocaine", allergens=["lidocaine"])
     body = client.get("/api/v1/allergens/amide-local-anaesthetics").json
     flagged = {item["slug"]: item for item in body["ingredients"]}
-    assert flagged["with-lidocaine"]["flagged_with"] == [{"code": "lidocaine", "name": "Lidocaine"}]
-    assert body["groups"] == []
+    assert flagged["with-lidocaine"]["flagged_with"] == [
+        {"code": "lidocaine", "name": "Lidocaine", "href": "/api/v1/allergens/lidocaine"}
+    ]
+    assert flagged["with-lidocaine"]["href"] == "/api/v1/ingredients/with-lidocaine"
+    assert body["parents"] == body["ancestors"] == []
 
 
-def test_member_shows_its_group_path(client):
+def test_member_shows_its_parents_and_ancestors_broadest_first(client):
     body = client.get("/api/v1/allergens/bovine-hyaluronidase").json
-    assert [g["code"] for g in body["groups"]] == ["hymenoptera-venom-hyaluronidase", "animal-hyaluronidase"]
+    assert [g["code"] for g in body["parents"]] == ["animal-hyaluronidase", "bovine-proteins"]
+    # Every group above it, through both parents, each after the groups above it.
+    assert [g["code"] for g in body["ancestors"]] == [
+        "hymenoptera-venom-hyaluronidase",
+        "hyaluronidase",
+        "animal-hyaluronidase",
+        "mammalian-proteins",
+        "alpha-gal",
+        "bovine-proteins",
+    ]
     assert body["members"] == []
 
 

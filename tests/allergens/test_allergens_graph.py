@@ -96,7 +96,12 @@ def test_sulfa_is_never_sulfites(db_session, graph_data):
 
 def test_the_api_shows_other_groups_links_and_suggestions(client, graph_data):
     detail = client.get("/api/v1/allergens/t-polysorbate-80").get_json()
-    assert detail["also_in"] == [{"code": "t-peg", "name": "T Peg"}]
+    assert [group["code"] for group in detail["parents"]] == ["t-polysorbates", "t-peg"]
+    assert detail["parents"][1] == {"code": "t-peg", "name": "T Peg", "href": "/api/v1/allergens/t-peg"}
+    assert "also_in" not in detail and "groups" not in detail
+    tree = client.get("/api/v1/allergens").get_json()
+    polysorbates = next(node for node in tree if node["code"] == "t-polysorbates")
+    assert [group["code"] for group in polysorbates["members"][0]["parents"]] == ["t-polysorbates", "t-peg"]
     venoms = client.get("/api/v1/allergens/t-venoms").get_json()
     assert venoms["cross_reactions"][0]["allergen"]["code"] == "t-animal-hyaluronidase"
     assert venoms["cross_reactions"][0]["grade"] == "established"
@@ -113,3 +118,16 @@ def test_the_seeded_catalogue_suggests_what_the_issue_names(db_session, text, ex
     codes = [s["code"] for s in service.suggest(db_session, text=text)]
     assert codes[0] == expected
     assert not {"sulfites", "sodium-metabisulfite", "sodium-bisulfite"} & set(codes)
+
+
+def test_free_of_a_group_leaves_out_an_allergen_sitting_in_it_as_another_group(client, graph_data, make_ingredient):
+    make_ingredient(slug="with-tween", allergens=["t-polysorbate-80"])
+    listed = client.get("/api/v1/ingredients", query_string={"free_of": "t-peg", "page_size": 100}).json["items"]
+    assert "with-tween" not in [item["slug"] for item in listed]
+    peg = client.get("/api/v1/allergens/t-peg").json
+    assert [item["slug"] for item in peg["ingredients"]] == ["with-tween"]
+
+
+def test_ancestors_follow_every_parent_broadest_first(client, graph_data):
+    detail = client.get("/api/v1/allergens/t-polysorbate-80").json
+    assert [group["code"] for group in detail["ancestors"]] == ["t-polysorbates", "t-peg"]

@@ -59,7 +59,7 @@ def test_an_earlier_version_is_checked_from_its_page_and_the_check_says_it_is_no
     assert "Contraindicated" in check_page, "version 1 holds the lidocaine"
     assert "Not the current version:" in check_page and "the cocktail is now at version 2" in check_page
     [recorded] = checks_recorded(api, patient)
-    assert recorded["version"] == 1
+    assert recorded["version"]["number"] == 1
 
     again = form_on(check_page, "Check the current version (2) for Vera Version")
     assert (again["version"], again["patient"]) == ("2", str(patient["id"]))
@@ -67,7 +67,7 @@ def test_an_earlier_version_is_checked_from_its_page_and_the_check_says_it_is_no
     current_page = practitioner_pages.get(response.headers["Location"]).get_data(as_text=True)
     assert "version 2</a>, the current version." in current_page
     assert "Not the current version" not in current_page and "Check the current version" not in current_page
-    assert sorted(check["version"] for check in checks_recorded(api, patient)) == [1, 2]
+    assert sorted(check["version"]["number"] for check in checks_recorded(api, patient)) == [1, 2]
 
 
 def test_the_cocktail_page_lists_checks_of_earlier_versions_with_their_numbers(

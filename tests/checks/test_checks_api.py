@@ -26,11 +26,28 @@ def test_checking_a_saved_version_records_the_check_with_its_findings(api, patie
     response = api.post("/api/v1/checks", json={"patient": patient["id"], "cocktail": cocktail["id"]})
     assert response.status_code == 201, response.json
     check = response.json
-    assert (check["outcome"], check["version"], check["override"]) == ("contraindicated", 1, None)
+    assert (check["outcome"], check["override"]) == ("contraindicated", None)
+    # Every reference is an object with its identifier fields and its URL in the API.
+    assert check["patient"] == {"id": patient["id"], "href": f"/api/v1/patients/{patient['id']}"}
+    assert check["cocktail"] == {
+        "id": cocktail["id"],
+        "name": "Numbing mix",
+        "href": f"/api/v1/cocktails/{cocktail['id']}",
+    }
+    assert check["version"] == {"number": 1, "href": f"/api/v1/cocktails/{cocktail['id']}/versions/1"}
+    assert api.get(check["version"]["href"]).status_code == 200
     (finding,) = [f for f in check["findings"] if f["kind"] == "allergy"]
     assert finding["severity"] == "critical"
-    assert [step["name"] for step in finding["path"]][1:] == ["Lidocaine", "Amide local anaesthetics"]
-    assert finding["ingredient"]["slug"] == "lidocaine-hydrochloride"
+    # The path runs from the ingredient's flag to the patient's allergen, each step saying how it is reached.
+    assert [(step["name"], step["reached_by"]) for step in finding["path"]] == [
+        ("Lidocaine", "flag"),
+        ("Amide local anaesthetics", "group"),
+    ]
+    assert finding["path"][1]["href"] == "/api/v1/allergens/amide-local-anaesthetics"
+    assert finding["ingredient"]["href"] == "/api/v1/ingredients/lidocaine-hydrochloride"
+    (record,) = finding["allergy_records"]
+    assert finding["allergy_record"] == record
+    assert api.get(record["href"]).json["id"] == record["id"]
     assert api.get(response.headers["Location"]).json == check
     listed = api.get(f"/api/v1/checks?patient={patient['id']}&cocktail={cocktail['id']}").json
     assert [c["id"] for c in listed["items"]] == [check["id"]]
@@ -65,8 +82,8 @@ def test_an_older_version_can_be_checked(api, patient, cocktail):
     )
     current = api.post("/api/v1/checks", json={"patient": patient["id"], "cocktail": cocktail["id"]}).json
     older = api.post("/api/v1/checks", json={"patient": patient["id"], "cocktail": cocktail["id"], "version": 1}).json
-    assert (current["version"], current["outcome"]) == (2, "clear")
-    assert (older["version"], older["outcome"]) == (1, "contraindicated")
+    assert (current["version"]["number"], current["outcome"]) == (2, "clear")
+    assert (older["version"]["number"], older["outcome"]) == (1, "contraindicated")
 
 
 def test_a_critical_finding_can_be_overridden_once_with_a_reason(api, auditor, patient, cocktail):

@@ -108,13 +108,20 @@ def test_a_paraben_allergy_reaches_the_excipient_of_a_multi_dose_vial(api, catal
         "critical",
         "r-methylparaben",
     )
-    assert finding["product"] == {"slug": "r-vial", "name": "R lidocaine 1% multiple-dose vial"}
+    assert finding["product"] == {
+        "slug": "r-vial",
+        "name": "R lidocaine 1% multiple-dose vial",
+        "href": "/api/v1/products/r-vial",
+    }
 
 
 def test_a_sibling_paraben_cross_reacts_and_the_finding_says_how(api, catalogue):
     patient = new_patient(api, "R-2", {"allergen": "r-propylparaben", "criticality": "high"})
     (finding,) = allergy_findings(check(api, patient, [VIAL]))
     assert (finding["relation"], finding["grade"], finding["source"]["code"]) == ("sibling", "established", "cosing")
+    # Up from the flag to the group whose members cross-react, then down to the patient's allergen.
+    assert [step["reached_by"] for step in finding["path"]] == ["flag", "group", "member"]
+    assert finding["path"][-1]["code"] == "r-propylparaben"
 
 
 def test_a_bee_venom_allergy_reaches_animal_hyaluronidase_through_the_link(api, catalogue):
@@ -123,6 +130,7 @@ def test_a_bee_venom_allergy_reaches_animal_hyaluronidase_through_the_link(api, 
     (finding,) = allergy_findings(check(api, patient, [hyal]))
     assert (finding["severity"], finding["relation"]) == ("critical", "link")
     assert [step["code"] for step in finding["path"]][-1] == "r-bee-venom"
+    assert "cross-reaction" in [step["reached_by"] for step in finding["path"]]
 
 
 def test_a_saved_version_with_a_product_is_checked_and_recorded_with_the_product(api, catalogue):
@@ -130,10 +138,11 @@ def test_a_saved_version_with_a_product_is_checked_and_recorded_with_the_product
         "/api/v1/cocktails", json={"name": "Vial mix", "technique": "point-injection", "components": [VIAL]}
     ).json
     version = api.get(f"/api/v1/cocktails/{cocktail['id']}/versions/1").json
-    amounts = {row["ingredient"]["code"]: row for row in version["ingredients"]}
+    amounts = {row["ingredient"]["slug"]: row for row in version["ingredients"]}
     assert amounts["r-lidocaine"]["amount"] == pytest.approx(20) and amounts["r-lidocaine"]["amount_unit"] == "mg"
     assert (amounts["r-methylparaben"]["role"], amounts["r-methylparaben"]["amount"]) == ("excipient", pytest.approx(2))
     assert amounts["r-methylparaben"]["concentration_in_mix"] == pytest.approx(1)
+    assert [product["href"] for product in amounts["r-methylparaben"]["products"]] == ["/api/v1/products/r-vial"]
     patient = new_patient(api, "R-4", {"allergen": "r-methylparaben", "criticality": "high"})
     recorded = api.post("/api/v1/checks", json={"patient": patient["id"], "cocktail": cocktail["id"]})
     assert recorded.status_code == 201

@@ -95,7 +95,7 @@ def test_a_new_version_needs_the_base_version(api, cocktail):
     saved = save(api, cocktail, 1, components=[HYALURONATE, LIDOCAINE], technique="needle-free")
     assert saved.status_code == 201, saved.json
     assert saved.json["number"] == 2
-    assert saved.json["based_on"] == 1
+    assert saved.json["based_on"] == {"number": 1, "href": f"/api/v1/cocktails/{cocktail['id']}/versions/1"}
     assert saved.headers["ETag"] == 'W/"2"'
     stale = save(api, cocktail, 1, components=[LIDOCAINE], technique="point-injection")
     assert stale.status_code == 412
@@ -135,11 +135,16 @@ def test_history_any_version_and_the_diff(api, cocktail):
         "ascorbic-acid",
     ]
     diff = api.get(f"/api/v1/cocktails/{cocktail['id']}/diff?from=1&to=2").json
+    assert (diff["from"]["number"], diff["to"]["href"]) == (1, f"{versions_url(cocktail)}/2")
     assert [c["ingredient"]["slug"] for c in diff["added"]] == ["lidocaine-hydrochloride"]
     assert [c["ingredient"]["slug"] for c in diff["removed"]] == ["ascorbic-acid"]
     assert diff["changed"] == [
         {
-            "ingredient": {"slug": "sodium-hyaluronate-fermentation", "name": diff["changed"][0]["ingredient"]["name"]},
+            "ingredient": {
+                "slug": "sodium-hyaluronate-fermentation",
+                "name": diff["changed"][0]["ingredient"]["name"],
+                "href": "/api/v1/ingredients/sodium-hyaluronate-fermentation",
+            },
             "unit": "%",
             "changes": [{"field": "concentration", "from": 1.0, "to": 1.5}],
         }
@@ -154,7 +159,7 @@ def test_revert_makes_a_new_version_equal_to_an_old_one(api, cocktail):
     response = save(api, cocktail, 2, revert_to=1, change_note="Back to the original")
     assert response.status_code == 201
     assert response.json["number"] == 3
-    assert response.json["reverted_from"] == 1
+    assert response.json["reverted_from"]["number"] == 1
     diff = api.get(f"/api/v1/cocktails/{cocktail['id']}/diff?from=1&to=3").json
     assert (diff["added"], diff["removed"], diff["changed"], diff["fields"]) == ([], [], [], [])
     missing = save(api, cocktail, 3, revert_to=9)
@@ -178,7 +183,12 @@ def test_clone_starts_a_new_cocktail_from_the_current_version(api, cocktail):
     response = api.post(f"/api/v1/cocktails/{cocktail['id']}/clone", json={"name": "Scar booster for needle-phobes"})
     assert response.status_code == 201
     clone = response.json
-    assert (clone["current_version"], clone["cloned_from"]) == (1, cocktail["id"])
+    assert clone["current_version"] == 1
+    assert clone["cloned_from"] == {
+        "id": cocktail["id"],
+        "name": "Scar booster",
+        "href": f"/api/v1/cocktails/{cocktail['id']}",
+    }
     assert [c["ingredient"]["slug"] for c in clone["version"]["components"]] == ["lidocaine-hydrochloride"]
     assert "Cloned from Scar booster, version 2" in clone["version"]["change_note"]
     assert api.post(f"/api/v1/cocktails/{cocktail['id']}/clone", json={"name": "scar booster"}).status_code == 422

@@ -92,7 +92,7 @@ def test_an_edit_after_review_shows_as_changed_and_listed_first_until_reviewed_a
     listed = client.get("/api/v1/reviews").json["items"]
     assert listed[0]["key"] == "reviewed-then-edited"
     assert (listed[0]["kind"], listed[0]["state"]) == ("ingredient", "changed-since-review")
-    assert listed[0]["url"].endswith("/api/v1/ingredients/reviewed-then-edited")
+    assert listed[0]["href"] == "/api/v1/ingredients/reviewed-then-edited"
 
     # Put back as it was reviewed: the content is the reviewed content again.
     curator.put("/api/v1/ingredients/reviewed-then-edited", json={k: v for k, v in entry.items() if k != "slug"})

@@ -201,15 +201,25 @@ def test_detail_has_the_whole_record(client, make_ingredient):
     assert body["synonyms"] == ["fully"]
     assert body["concentration"] == {"unit": "mg/mL", "usual_min": 1.0, "usual_max": 2.0, "maximum": 5.0, "context": ""}
     assert body["contraindications"] == [{"code": "pregnancy", "name": "Pregnancy"}]
+    amides = {
+        "code": "amide-local-anaesthetics",
+        "name": "Amide local anaesthetics",
+        "href": "/api/v1/allergens/amide-local-anaesthetics",
+    }
     assert body["allergens"] == [
         {
             "code": "lidocaine",
             "name": "Lidocaine",
-            "groups": [{"code": "amide-local-anaesthetics", "name": "Amide local anaesthetics"}],
+            "href": "/api/v1/allergens/lidocaine",
+            "parents": [amides],
+            "ancestors": [amides],
         }
     ]
     assert body["incompatibilities"] == [
-        {"ingredient": {"slug": other.slug, "name": "Partner"}, "reason": "They curdle."}
+        {
+            "ingredient": {"slug": other.slug, "name": "Partner", "href": f"/api/v1/ingredients/{other.slug}"},
+            "reason": "They curdle.",
+        }
     ]
     assert body["references"][0]["source"]["code"] == "cosing"
     assert body["created_at"] and body["updated_at"]
@@ -221,9 +231,8 @@ def test_incompatibility_shows_on_both_ingredients(client, make_ingredient):
         slug="second-of-pair", name="Second of pair", incompatibilities=[{"ingredient": first.slug, "reason": "Clash."}]
     )
     body = client.get(f"/api/v1/ingredients/{first.slug}").json
-    assert body["incompatibilities"] == [
-        {"ingredient": {"slug": "second-of-pair", "name": "Second of pair"}, "reason": "Clash."}
-    ]
+    partner = {"slug": "second-of-pair", "name": "Second of pair", "href": "/api/v1/ingredients/second-of-pair"}
+    assert body["incompatibilities"] == [{"ingredient": partner, "reason": "Clash."}]
 
 
 def test_detail_etag_gives_304_when_unchanged(client, make_ingredient):

@@ -72,7 +72,7 @@ def test_patients_are_searched_by_reference_prefix_or_name_ignoring_accents(api)
     assert api.get("/api/v1/patients?q=%25").json["total"] == 0
 
 
-def test_recording_a_coded_allergy_shows_its_group_path(api, patient):
+def test_recording_a_coded_allergy_shows_its_place_in_the_graph(api, patient):
     response = api.post(
         allergies_url(patient),
         json={
@@ -86,7 +86,10 @@ def test_recording_a_coded_allergy_shows_its_group_path(api, patient):
     assert response.status_code == 201, response.json
     record = response.json
     assert record["allergen"]["code"] == "lidocaine"
-    assert [g["code"] for g in record["allergen"]["path"]][-2:] == ["amide-local-anaesthetics", "lidocaine"]
+    assert record["allergen"]["href"] == "/api/v1/allergens/lidocaine"
+    assert [g["code"] for g in record["allergen"]["parents"]] == ["amide-local-anaesthetics"]
+    assert [g["code"] for g in record["allergen"]["ancestors"]][-1] == "amide-local-anaesthetics"
+    assert record["patient"] == {"id": patient["id"], "href": f"/api/v1/patients/{patient['id']}"}
     assert (record["type"], record["clinical_status"], record["revision"]) == ("allergy", "active", 1)
     assert record["recorded_by"]["type"] == "token"
     assert response.headers["ETag"] == 'W/"1"'

@@ -21,7 +21,16 @@ def test_a_session_is_recorded_from_a_checked_version_with_its_lots(api, setup, 
     assert response.status_code == 201, response.json
     session = response.json
     assert response.headers["Location"].endswith(f"/api/v1/sessions/{session['id']}")
-    assert (session["patient"], session["cocktail"], session["version"], session["check"]) == (
+    cocktail_href = f"/api/v1/cocktails/{setup.cocktail['id']}"
+    assert session["cocktail"] == {"id": setup.cocktail["id"], "name": setup.cocktail["name"], "href": cocktail_href}
+    assert session["version"] == {"number": 1, "href": f"{cocktail_href}/versions/1"}
+    assert session["check"]["href"] == f"/api/v1/checks/{setup.check['id']}"
+    assert (
+        session["patient"]["id"],
+        session["cocktail"]["id"],
+        session["version"]["number"],
+        session["check"]["id"],
+    ) == (
         setup.patient["id"],
         setup.cocktail["id"],
         1,
@@ -85,7 +94,9 @@ def test_a_recall_finds_every_patient_who_received_the_lot(api, setup):
     recall = api.get("/api/v1/recalls", query_string={"lot": "xl 2291a"}).json
     assert recall["patients"] == 1
     ((hit,),) = [recall["hits"]]
-    assert (hit["session"], hit["patient"]["id"], hit["lot"]["number"], hit["amended"]) == (
+    assert hit["session"]["href"] == f"/api/v1/sessions/{session['id']}"
+    assert hit["patient"]["href"] == f"/api/v1/patients/{setup.patient['id']}"
+    assert (hit["session"]["id"], hit["patient"]["id"], hit["lot"]["number"], hit["amended"]) == (
         session["id"],
         setup.patient["id"],
         "XL-2291-A",
@@ -250,7 +261,7 @@ def test_an_amendment_keeps_the_original_and_counts_instead_of_it(api, setup, db
     response = api.post(f"/api/v1/sessions/{original['id']}/amendments", json=corrected)
     assert response.status_code == 201, response.json
     amendment = response.json
-    assert (amendment["amends"], amendment["amendment_reason"], amendment["session_number"]) == (
+    assert (amendment["amends"]["id"], amendment["amendment_reason"], amendment["session_number"]) == (
         original["id"],
         "Forehead was not treated.",
         1,
@@ -264,7 +275,8 @@ def test_an_amendment_keeps_the_original_and_counts_instead_of_it(api, setup, db
     assert again.status_code == 409
     assert f"amended by session {amendment['id']}" in again.json["message"]
     hits = api.get("/api/v1/recalls", query_string={"lot": "XL-2291-A"}).json["hits"]
-    assert [(hit["session"], hit["amended"]) for hit in hits] == [(original["id"], True), (amendment["id"], False)]
+    found = [(hit["session"]["id"], hit["amended"]) for hit in hits]
+    assert found == [(original["id"], True), (amendment["id"], False)]
 
 
 def test_an_amendment_needs_a_reason_and_the_same_patient(api, setup):
