@@ -124,6 +124,8 @@ def load_seed(session: Session, directory: Path, *, force: bool = False) -> Seed
         documents.refresh_documents(session)
     else:
         documents.refresh_missing_documents(session)
+        # After a release that changed the API's shape, the stored documents are rewritten in the new one.
+        documents.refresh_reshaped_documents(session)
     return report
 
 

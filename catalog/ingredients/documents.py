@@ -89,6 +89,24 @@ def refresh_missing_documents(session: Session) -> int:
     return refresh_documents(session, ingredient_ids=missing) if missing else 0
 
 
+def refresh_reshaped_documents(session: Session) -> int:
+    """Rewrite every document when a sample no longer matches a fresh dump (after the API's shape changed).
+
+    The documents are dumps of IngredientSchema: a release changing the schema must not leave the old
+    shape stored, so a deploy's seed run compares one and rewrites them all if it differs.
+    """
+    sample = session.scalar(select(IngredientDocument).order_by(IngredientDocument.ingredient_id).limit(1))
+    if sample is None:
+        return 0
+    records = load_full_records(session, Ingredient.id == sample.ingredient_id)
+    if not records:
+        return 0
+    fresh = render(records[0])
+    if (fresh["body"], fresh["summary"]) == (sample.body, sample.summary):
+        return 0
+    return refresh_documents(session)
+
+
 @allergen_changed.connect
 def _refresh_after_allergen_change(session: Session) -> None:
     """Every ingredient document shows allergen names and group paths."""

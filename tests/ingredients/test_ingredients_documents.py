@@ -54,6 +54,15 @@ def test_renaming_an_allergen_in_the_seed_rewrites_documents(db_session, tmp_pat
     assert_documents_are_fresh(db_session)
 
 
+def test_a_seed_run_rewrites_documents_stored_in_an_older_shape(db_session):
+    # As a release changing the API's shape finds them: every stored document of the old shape.
+    db_session.execute(
+        IngredientDocument.__table__.update().values(body='{"slug": "old-shape"}', summary='{"slug": "old-shape"}')
+    )
+    load_seed(db_session, SEED_DIRECTORY)
+    assert_documents_are_fresh(db_session)
+
+
 @pytest.mark.parametrize("slug", ["no-such-slug"])
 def test_missing_document_is_not_found(db_session, slug):
     from catalog.core.errors import NotFound
