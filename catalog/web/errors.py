@@ -58,8 +58,15 @@ def json_error(status: int, message: str, errors: dict | None = None, headers: d
         return fhir_error(status, message, errors, headers)
     payload = {"code": status, "status": HTTP_STATUS_CODES.get(status, "Unknown"), "message": message}
     if errors:
-        payload["errors"] = errors
+        payload["errors"] = _with_string_keys(errors)
     return payload, status, headers or {}
+
+
+def _with_string_keys(errors):
+    """Errors keyed as JSON keys them: marshmallow keys a list's rows by index beside `_schema` for the whole list."""
+    if isinstance(errors, dict):
+        return {str(key): _with_string_keys(value) for key, value in errors.items()}
+    return errors
 
 
 def handle_http_exception(error: HTTPException):

@@ -88,3 +88,13 @@ def test_the_product_pages_show_the_composition(client, vial):
     page = client.get("/products/test-vial")
     assert page.status_code == 200 and "Test preservative" in page.text and "Excipient" in page.text
     assert "Test vial 1%" in client.get("/products?q=vial").text
+
+
+def test_a_list_refused_as_a_whole_and_row_by_row_is_answered_422_not_500(curator, vial):
+    entry = product_entry(*vial, slug="twice-vial")
+    row = entry["components"][0]
+    # The list's own rule ("each ingredient once") and one row's error: marshmallow keys them `_schema` and 1.
+    body = {**entry, "components": [row, {**row, "unit": "not-a-unit"}]}
+    answer = curator.post("/api/v1/products", json=body)
+    assert answer.status_code == 422
+    assert set(answer.json["errors"]["json"]["components"]) == {"1", "_schema"}
