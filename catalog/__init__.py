@@ -10,7 +10,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from catalog.config import API_SETTINGS, REPOSITORY_ROOT, settings_from_environment
-from catalog.extensions import api, csrf, db, migrate
+from catalog.extensions import api, csrf, db, limiter, migrate
 from catalog.web import assets, errors, paging, request_guard, transactions
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -23,6 +23,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(API_SETTINGS)
     app.config.update(settings_from_environment(app.instance_path))
     app.config.update(config or {})
+    # Tests sign in far more often than people do; the tests of throttling turn it back on.
+    app.config.setdefault("RATELIMIT_ENABLED", not app.config.get("TESTING"))
     # Error messages and logs never repeat SQL parameters: they can hold patients' details.
     engine_options = {"hide_parameters": True}
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
@@ -84,6 +86,7 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(REPOSITORY_ROOT / "migrations"))
     api.init_app(app)
     csrf.init_app(app)
+    limiter.init_app(app)
     auth.init_app(app)
     transactions.init_app(app)
     # Registered after the transaction hook, so it runs before it (Flask runs these in reverse).

@@ -58,6 +58,10 @@ def settings_from_environment(instance_path: str) -> dict:
         # FHIR servers the CDS Hooks service may fetch a patient's allergies from (space-separated
         # base URLs); none by default: a caller's fhirServer could otherwise point inside the network.
         "CDS_FHIR_SERVERS": os.environ.get("MESOCAT_CDS_FHIR_SERVERS", "").split(),
+        # Sign-in attempts per address are counted here: memory (one process) by default, Redis in
+        # production so that every worker and server counts together (e.g. redis://127.0.0.1:6379/0).
+        "RATELIMIT_STORAGE_URI": os.environ.get("MESOCAT_RATELIMIT_STORAGE", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": True,
         "SESSION_COOKIE_SECURE": environment == "production",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -4,6 +4,7 @@ import click
 from flask import Flask, current_app
 from sqlalchemy import select
 
+from catalog.clinics import passwords
 from catalog.clinics import service as clinics_service
 from catalog.clinics.models import Clinic
 from catalog.cocktails import service as cocktails_service
@@ -15,7 +16,8 @@ from catalog.patients import service as patients_service
 from catalog.patients.schemas import AllergyCreateSchema, PatientCreateSchema
 
 DEMO_CLINIC = "Demo Clinic"
-DEMO_PASSWORD = "mesocat-demo"  # noqa: S105 - development only; the command refuses to run in production
+# Development only: the command refuses to run in production, and no other account may use it.
+DEMO_PASSWORD = passwords.DEMO_PASSWORD
 DEMO_PEOPLE = [
     ("practitioner@demo.mesocat.test", "Dr Demo Practitioner", "practitioner"),
     ("admin@demo.mesocat.test", "Demo Admin", "admin"),
@@ -86,7 +88,14 @@ def create_demo() -> tuple[Clinic, bool]:
     operator = Actor.operator(clinic.id)
     people = [
         clinics_service.create_practitioner(
-            db.session, clinic_id=clinic.id, email=email, name=name, role=role, password=DEMO_PASSWORD, actor=operator
+            db.session,
+            clinic_id=clinic.id,
+            email=email,
+            name=name,
+            role=role,
+            password=DEMO_PASSWORD,
+            actor=operator,
+            demo=True,
         )
         for email, name, role in DEMO_PEOPLE
     ]

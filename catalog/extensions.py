@@ -1,6 +1,9 @@
 """Flask extensions, created unbound; `create_app` binds them to an app."""
 
 from apispec import BasePlugin
+from flask import g, has_request_context
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_smorest import Api
@@ -8,6 +11,7 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from marshmallow.validate import Range
 from sqlalchemy import MetaData
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase
 
 # Named constraints keep migrations reproducible on PostgreSQL and SQLite alike.
@@ -67,8 +71,47 @@ class OperationIds(BasePlugin):
             operation.setdefault("operationId", f"{method}{view}")
 
 
+class Bookkeeping:
+    """Writes that only keep records (a token's last use, a session's last activity), run after the
+    request's own transaction, in one of their own.
+
+    A read must not write: on SQLite, a read's transaction cannot take the write lock while another
+    request writes ("database is locked"). These statements wait their turn instead, and are dropped
+    if they cannot have it: losing a last-use time is better than failing the read.
+    """
+
+    def later(self, statement) -> None:
+        if has_request_context():
+            g.setdefault("bookkeeping", []).append(statement)
+
+    # On SQLite, how long bookkeeping waits for the write lock before giving up (ms), and the usual wait.
+    SQLITE_WAIT_MS = 200
+    SQLITE_BUSY_TIMEOUT_MS = 5000
+
+    def run(self, session) -> None:
+        statements = g.pop("bookkeeping", [])
+        if not statements:
+            return
+        sqlite = session.get_bind().dialect.name == "sqlite"
+        try:
+            if sqlite:
+                session.connection().exec_driver_sql(f"PRAGMA busy_timeout={self.SQLITE_WAIT_MS}")
+            for statement in statements:
+                session.execute(statement)
+            session.commit()
+        except OperationalError:
+            session.rollback()
+        finally:
+            if sqlite:
+                session.connection().exec_driver_sql(f"PRAGMA busy_timeout={self.SQLITE_BUSY_TIMEOUT_MS}")
+                session.commit()
+
+
+bookkeeping = Bookkeeping()
 db = SQLAlchemy(model_class=Model)
 migrate = Migrate()
 api = CatalogApi(spec_kwargs={"extra_plugins": [OperationIds()]})
 login_manager = LoginManager()
+# Limits are named where they apply (sign-in); the store is shared by every worker (RATELIMIT_STORAGE_URI).
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
 csrf = CSRFProtect()

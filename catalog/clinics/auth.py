@@ -100,6 +100,8 @@ def init_app(app: Flask) -> None:
     login_manager.login_view = "clinics.sign_in"
     login_manager.login_message = "Please sign in to see this page."
     login_manager.login_message_category = "info"
+    # A session cookie replayed from another address or browser is dropped (the session ends there).
+    login_manager.session_protection = "strong"
     login_manager.user_loader(lambda user_id: credentials.load_signed_in(db.session, user_id))
     api.spec.components.security_scheme(
         "bearerAuth",

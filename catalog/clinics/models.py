@@ -7,7 +7,7 @@ from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from catalog.core.actors import Role, TokenScope
-from catalog.core.db import TimestampMixin, UTCDateTime, enum_type
+from catalog.core.db import TimestampMixin, UTCDateTime, enum_type, utcnow
 from catalog.extensions import db
 
 
@@ -27,6 +27,8 @@ class Clinic(TimestampMixin, db.Model):
     time_zone: Mapped[str | None] = mapped_column(String(64))
     # Whether a treatment session needs a second person to check the preparation.
     requires_second_check: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # A signed-in session unused this long ends (the absolute limit is SESSION_LIFETIME, whatever the activity).
+    idle_timeout_minutes: Mapped[int] = mapped_column(Integer, default=30, server_default="30")
 
 
 class Practitioner(UserMixin, TimestampMixin, db.Model):
@@ -43,20 +45,41 @@ class Practitioner(UserMixin, TimestampMixin, db.Model):
     role: Mapped[Role] = mapped_column(enum_type(Role, name="role"))
     is_curator: Mapped[bool] = mapped_column(Boolean, default=False)
     is_active_account: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Wrong passwords in a row; past a few, each further attempt waits longer (capped: never a lock-out).
     failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0)
+    # No password is checked before this time: the back-off after repeated failures.
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # Changes when the password changes or the account is disabled, signing out every session.
+    # Kept from before sessions were stored; sessions are now `SignInSession` rows.
     session_token: Mapped[str] = mapped_column(String(64))
 
     clinic: Mapped[Clinic] = relationship(lazy="joined")
+    # The secret of the session this request runs in (not stored): what Flask-Login keeps in the cookie.
+    session_secret = None
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.is_active_account
 
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_token}"
+        return f"{self.id}:{self.session_secret}"
+
+
+class SignInSession(db.Model):
+    """One signed-in browser session, kept on the server so that it can end: at sign-out, on a password
+    change, when the account is disabled, after the clinic's idle timeout, or after the absolute lifetime."""
+
+    __tablename__ = "sign_in_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    practitioner_id: Mapped[int] = mapped_column(ForeignKey("practitioners.id"), index=True)
+    # A digest of the secret in the cookie: a copy of this table opens no session.
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # signed-out | password-changed | disabled | idle | expired
+    end_reason: Mapped[str | None] = mapped_column(String(30))
 
 
 class ApiToken(TimestampMixin, db.Model):

@@ -28,6 +28,13 @@ class ClinicDetailsSchema(Schema):
         validate=validate.OneOf(TIME_ZONES, error="Choose a time zone from the list (for example Europe/Paris)."),
     )
     requires_second_check = fields.Boolean(load_default=False)
+    idle_timeout_minutes = fields.Integer(
+        load_default=30,
+        strict=False,
+        validate=validate.Range(5, 720, error="From 5 minutes to 12 hours (720 minutes)."),
+        metadata={"description": "A signed-in session unused this long ends; at most 12 hours whatever the use."},
+        error_messages={"invalid": "A whole number of minutes, from 5 to 720."},
+    )
 
     @validates("email")
     def _email(self, value: str, **_):

@@ -4,12 +4,12 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from catalog.audit import service as audit
 from catalog.clinics import passwords, tokens
-from catalog.clinics.models import ApiToken, Clinic, Practitioner
+from catalog.clinics.models import ApiToken, Clinic, Practitioner, SignInSession
 from catalog.core.actors import Actor, Role, TokenScope
 from catalog.core.db import flush_unique, utcnow
 from catalog.core.errors import Conflict, Invalid, NotFound
@@ -74,9 +74,12 @@ def create_practitioner(
     password: str,
     is_curator: bool = False,
     actor: Actor,
+    demo: bool = False,
 ) -> Practitioner:
+    """Create an account; `demo` (the development demo only) allows the demo's published password."""
     email = normalise_email(email)
-    if errors := _account_problems(session, email, name, role, password, is_curator=is_curator, actor=actor):
+    problems = _account_problems(session, email, name, role, password, is_curator=is_curator, actor=actor, demo=demo)
+    if errors := problems:
         raise Invalid("The account cannot be created.", errors=errors)
     practitioner = Practitioner(
         clinic_id=clinic_id,
@@ -105,7 +108,7 @@ def create_practitioner(
 
 
 def _account_problems(
-    session: Session, email: str, name: str, role: str, password: str, *, is_curator: bool, actor: Actor
+    session: Session, email: str, name: str, role: str, password: str, *, is_curator: bool, actor: Actor, demo: bool
 ) -> dict[str, list[str]]:
     """Why a new account would be refused, field by field (nothing: it may be created)."""
     errors: dict[str, list[str]] = {}
@@ -117,7 +120,7 @@ def _account_problems(
         errors["name"] = ["Length must be 1 to 200."]
     if role not in ROLES:
         errors["role"] = [ONE_OF_ROLES]
-    if problem := passwords.password_problem(password):
+    if problem := passwords.password_problem(password, demo_allowed=demo):
         errors["password"] = [problem]
     if is_curator and not actor.is_curator:
         errors["is_curator"] = ["Only a curator can make another curator."]
@@ -173,11 +176,26 @@ def update_practitioner(
         practitioner.is_active_account = is_active
         # Signing out every session of a disabled account.
         practitioner.session_token = secrets.token_hex(16)
+        if not is_active:
+            end_sessions(session, practitioner_id=practitioner.id, reason="disabled")
     after = {"role": practitioner.role, "is_active": practitioner.is_active_account}
     if changes := audit.change_list(before, after, coded={"role", "is_active"}):
         audit_account(session, practitioner, "updated", actor=actor, changes=changes)
     session.flush()
     return practitioner
+
+
+def end_sessions(session: Session, *, practitioner_id: int, reason: str, keep_secret_hash: str | None = None) -> None:
+    """End every open signed-in session of the account (but the one whose secret has this digest)."""
+    condition = [SignInSession.practitioner_id == practitioner_id, SignInSession.ended_at.is_(None)]
+    if keep_secret_hash:
+        condition.append(SignInSession.secret_hash != keep_secret_hash)
+    session.execute(
+        update(SignInSession)
+        .where(*condition)
+        .values(ended_at=utcnow(), end_reason=reason)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def unlock_practitioner(session: Session, *, clinic_id: int, practitioner_id: int, actor: Actor) -> Practitioner:
@@ -302,7 +320,16 @@ def revoke_token(
     return token
 
 
-CLINIC_DETAILS = ("name", "phone", "email", "address", "emergency_number", "time_zone", "requires_second_check")
+CLINIC_DETAILS = (
+    "name",
+    "phone",
+    "email",
+    "address",
+    "emergency_number",
+    "time_zone",
+    "requires_second_check",
+    "idle_timeout_minutes",
+)
 
 
 def update_clinic_details(session: Session, *, actor: Actor, details: dict) -> Clinic:

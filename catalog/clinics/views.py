@@ -18,7 +18,7 @@ from catalog.clinics.schemas import TIME_ZONES, ClinicDetailsSchema
 from catalog.core.actors import Role, TokenScope
 from catalog.core.db import utcnow
 from catalog.core.errors import Invalid
-from catalog.extensions import db
+from catalog.extensions import db, limiter
 from catalog.web.forms import on_refusal
 from catalog.web.transactions import keep_writes_on_error
 
@@ -45,19 +45,33 @@ def _sign_in_refused(refusal: credentials.SignInRefused):
     return _sign_in_page(error=str(refusal), email=request.form.get("email", "").strip(), status=401)
 
 
+# Per address, across workers: enough for a clinic behind one address, too few to guess passwords.
+SIGN_IN_LIMITS = "30 per minute; 300 per hour"
+
+
+@bp.errorhandler(429)
+def _too_many_sign_ins(error):
+    message = "Too many sign-in attempts from your network: wait a minute, then try again."
+    return _sign_in_page(error=message, email=request.form.get("email", "").strip(), status=429)
+
+
 @bp.route("/sign-in", methods=["GET", "POST"])
+@limiter.limit(SIGN_IN_LIMITS, methods=["POST"])
 def sign_in():
     if request.method == "GET":
         return redirect(_safe_next(request.args.get("next"))) if current_user.is_authenticated else _sign_in_page()
     email, password = request.form.get("email", "").strip(), request.form.get("password", "")
     practitioner = credentials.authenticate(db.session, email=email, password=password)
     session.clear()  # a fresh session at sign-in: no fixation
+    credentials.start_session(db.session, practitioner)
     login_user(practitioner)
     return redirect(_safe_next(request.args.get("next")))
 
 
 @bp.post("/sign-out")
 def sign_out():
+    if current_user.is_authenticated:
+        credentials.end_session(db.session, current_user)  # the cookie, if kept, opens nothing any more
     logout_user()
     session.clear()
     flash("You are signed out.", "info")
@@ -84,7 +98,10 @@ def account():
         return _account_page()
     new = _new_password(request.form)
     current = request.form.get("current_password", "")
-    practitioner = credentials.change_password(db.session, actor=current_actor(), current=current, new=new)
+    practitioner = credentials.change_password(
+        db.session, actor=current_actor(), current=current, new=new, secret=current_user.session_secret
+    )
+    practitioner.session_secret = current_user.session_secret
     login_user(practitioner)  # this session continues; the others end
     flash("Password changed. Other sessions of your account are signed out.", "success")
     return redirect(url_for("clinics.account"))
@@ -141,6 +158,7 @@ def update_clinic():
             **{field: form.get(field, "") for field in ("name", "phone", "email", "address", "emergency_number")},
             "time_zone": form.get("time_zone", ""),
             "requires_second_check": form.get("requires_second_check") == "on",
+            "idle_timeout_minutes": form.get("idle_timeout_minutes") or "30",
         }
     )
     service.update_clinic_details(db.session, actor=current_actor(), details=details)

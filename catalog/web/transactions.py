@@ -3,7 +3,7 @@
 from flask import Flask, Response, g, request
 from sqlalchemy.exc import OperationalError
 
-from catalog.extensions import db
+from catalog.extensions import bookkeeping, db
 
 
 def keep_writes_on_error() -> None:
@@ -23,19 +23,20 @@ def finish_transaction(response: Response) -> Response:
         try:
             db.session.commit()
         except OperationalError:
-            # A read's only writes are bookkeeping (a token's last use); on SQLite another
-            # writer may hold the lock. Losing that bookkeeping is better than failing the read.
+            # A read writes nothing (bookkeeping runs after it, see `Bookkeeping`); should one ever
+            # flush a change on SQLite while another request writes, losing it beats failing the read.
             if request.method not in {"GET", "HEAD", "OPTIONS"} or db.engine.dialect.name != "sqlite":
                 raise
             db.session.rollback()
     else:
         db.session.rollback()
+    bookkeeping.run(db.session)
     return response
 
 
 # Per-request values kept on `g`. An app context can outlive one request (tests and scripts
 # push their own, and requests then share it), so each request starts without them.
-REQUEST_STATE = ("actor", "keep_writes", "discard_writes", "csrf_token", "_login_user")
+REQUEST_STATE = ("actor", "keep_writes", "discard_writes", "csrf_token", "_login_user", "bookkeeping")
 
 
 def reset_request_state() -> None:

@@ -111,23 +111,27 @@ def test_a_wrong_password_is_refused_without_saying_which_part_was_wrong(pages, 
     assert pages.get("/patients").status_code == 302
 
 
-def test_repeated_failed_sign_ins_lock_the_account_even_for_the_right_password(pages, db_session, clinic):
-    for _ in range(credentials.MAX_FAILED_SIGN_INS):
+def test_repeated_failed_sign_ins_make_the_next_attempts_wait_even_for_the_right_password(pages, db_session, clinic):
+    for _ in range(credentials.FREE_FAILURES + 1):
         assert pages.sign_in(clinic.practitioner.email, "wrong password").status_code == 401
     response = pages.sign_in(clinic.practitioner.email)
     assert response.status_code == 401
     assert b"Wrong email or password" in response.data
     practitioner = db_session.get(Practitioner, clinic.practitioner.id)
     db_session.refresh(practitioner)
-    assert practitioner.locked_until > utcnow()
+    assert utcnow() < practitioner.locked_until <= utcnow() + credentials.BACKOFF_CAP
 
 
-def test_the_lock_expires(db_session, clinic):
+def test_the_wait_doubles_is_capped_at_a_minute_and_then_passes(db_session, clinic):
+    assert [credentials.backoff(n).total_seconds() for n in range(3, 13)] == [0, 1, 2, 4, 8, 16, 32, 60, 60, 60]
     email = clinic.practitioner.email
-    for _ in range(credentials.MAX_FAILED_SIGN_INS):
+    now = utcnow()
+    for attempt in range(30):
         with pytest.raises(credentials.SignInRefused):
-            credentials.authenticate(db_session, email=email, password="wrong password")
-    later = utcnow() + credentials.LOCK_DURATION + timedelta(seconds=1)
+            credentials.authenticate(
+                db_session, email=email, password="wrong password", now=now + timedelta(minutes=attempt)
+            )
+    later = now + timedelta(minutes=31)
     assert credentials.authenticate(db_session, email=email, password="correct horse battery", now=later).id == (
         clinic.practitioner.id
     )
