@@ -5,6 +5,7 @@ and token reads that never write on SQLite."""
 import contextlib
 import sqlite3
 import threading
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
@@ -105,6 +106,33 @@ def test_one_address_is_slowed_down_after_many_sign_in_attempts(throttled, clini
     assert statuses[:30] == [401] * 30
     assert statuses[30] == 429
     assert b"Too many sign-in attempts" in throttled.sign_in(clinic.practitioner.email).data
+
+
+def test_workers_sharing_redis_count_one_address_together(app, db_session):
+    redis = pytest.importorskip("redis")
+    try:
+        redis.Redis.from_url("redis://127.0.0.1:6379/0", socket_timeout=0.5).ping()
+    except redis.RedisError:
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    prefix = f"mesocat-test-{uuid.uuid4().hex[:8]}"
+    workers = [
+        PageClient(
+            create_app(
+                {
+                    "TESTING": True,
+                    "RATELIMIT_ENABLED": True,
+                    "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
+                    "RATELIMIT_KEY_PREFIX": prefix,
+                    "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+                    "SECRET_KEY": "test-secret",
+                }
+            ).test_client()
+        )
+        for _ in range(2)
+    ]
+    statuses = [workers[n % 2].sign_in(f"nobody{n}@nowhere.test", "not a password").status_code for n in range(31)]
+    # Fifteen or sixteen attempts on each worker, thirty-one in all: the store saw them all.
+    assert statuses[:30] == [401] * 30 and statuses[30] == 429
 
 
 def test_every_refusal_checks_a_password_hash(monkeypatch, db_session, clinic):
