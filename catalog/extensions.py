@@ -41,6 +41,19 @@ class CatalogApi(Api):
     def _init_spec(self, **kwargs):
         super()._init_spec(**kwargs)
         self.ma_plugin.converter.add_attribute_function(exclusive_bounds)
+        self.ma_plugin.converter.add_attribute_function(null_or_the_object)
+
+
+def null_or_the_object(self, field, ret, **kwargs) -> dict:
+    """A nullable nested object is null or that object: apispec's OpenAPI 3.0 idiom offers any object instead.
+
+    It writes `anyOf: [{type: object, nullable: true}, {$ref}]`, whose first branch accepts every object.
+    """
+    for branch in ret.get("anyOf", []):
+        if branch == {"type": "object", "nullable": True}:
+            branch.clear()
+            branch.update({"nullable": True, "enum": [None]})
+    return {}
 
 
 def exclusive_bounds(self, field, **kwargs) -> dict:

@@ -137,6 +137,14 @@ def test_an_excluded_bound_is_documented_as_excluded(client):
     assert sessions["minimum"] == 1 and "exclusiveMinimum" not in sessions  # an included bound stays plain
 
 
+def test_a_nullable_object_is_documented_as_null_or_that_object(client):
+    schemas = client.get("/api/v1/openapi.json").json["components"]["schemas"]
+    reaction = schemas["AllergyCreate"]["properties"]["reaction"]
+    # Not "any object or null": a reaction with a stray field is refused, and the document says so.
+    assert reaction["anyOf"] == [{"nullable": True, "enum": [None]}, {"$ref": "#/components/schemas/Reaction"}]
+    assert schemas["Reaction"]["additionalProperties"] is False
+
+
 def test_lists_link_their_pages_and_a_page_past_the_end_is_404(client):
     first = client.get("/api/v1/ingredients?category=vitamin&page_size=2")
     assert first.status_code == 200

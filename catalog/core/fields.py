@@ -80,6 +80,10 @@ class ReviewInputSchema(Schema):
 class PatchSchema(Schema):
     """A partial update: any subset of the fields, but at least one (an empty PATCH changes nothing)."""
 
+    class Meta:
+        # In the OpenAPI document: what the per-field schema cannot say.
+        description = "Any subset of the fields, but at least one: a body changing nothing is refused (422)."
+
     @validates_schema
     def _something_to_change(self, data, **_):
         if not data:

@@ -93,7 +93,12 @@ class IngredientCreateSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(1, 200))
     inci_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 300))
     synonyms = fields.List(fields.String(validate=validate.Length(1, 200)), load_default=list)
-    cas_number = fields.String(load_default=None, allow_none=True, validate=validate_cas_number)
+    cas_number = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate_cas_number,
+        metadata={"pattern": CAS_FORMAT.pattern, "description": "With a valid check digit (the last one)."},
+    )
     category = code_field(required=True)
     origin = fields.String(required=True, validate=validate.OneOf(ORIGINS))
     purposes = fields.List(code_field(), required=True, validate=validate.Length(min=1))
