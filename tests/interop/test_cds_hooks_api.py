@@ -337,3 +337,37 @@ def test_another_clinic_cannot_send_feedback_on_these_cards(api, api_as, client,
     item = {"card": cards[0]["uuid"], "outcome": "accepted", "outcomeTimestamp": "2026-12-03T10:00:00Z"}
     other = api_as(client, other_clinic.write_token)
     assert other.post("/cds-services/mesocat-order-select/feedback", json={"feedback": [item]}).status_code == 422
+
+
+def test_allergies_are_fetched_from_a_listed_fhir_server_when_not_prefetched(api, app, monkeypatch):
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    seen = {}
+
+    class FhirServer(BaseHTTPRequestHandler):
+        def do_GET(self):
+            seen["path"], seen["authorization"] = self.path, self.headers.get("Authorization")
+            body = json.dumps(searchset(allergy("387480006", "Lidocaine"))).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/fhir+json")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), FhirServer)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_port}/fhir"
+    monkeypatch.setitem(app.config, "CDS_FHIR_SERVERS", [base])
+    try:
+        body = hook_request(prefetch=False)
+        body["fhirServer"] = base
+        body["fhirAuthorization"] = {"access_token": "ehr-token", "token_type": "Bearer", "scope": "patient/*.read"}
+        cards = call(api, "mesocat-order-select", body).json["cards"]
+    finally:
+        server.shutdown()
+    assert seen == {"path": f"/fhir/AllergyIntolerance?patient={PATIENT_ID}", "authorization": "Bearer ehr-token"}
+    assert cards[0]["indicator"] == "critical"
