@@ -7,7 +7,8 @@
 2. Starts `gunicorn wsgi:app` with 2 workers on a free local port.
 3. Runs wrk (16 connections, 2 threads) against search, filtered list and
    detail, each request a random path from a list, and prints requests/s and
-   p50/p99 latency. Results also go to bench/out/results.json.
+   p50/p99 latency; then a mixed load of clinic reads and writes with fresh API
+   tokens (any error there is a failure). Results also go to bench/out/results.json.
 """
 
 import argparse
@@ -156,6 +157,90 @@ def sample_paths(url: str) -> dict[str, list[str]]:
     return {"search": search, "filtered": filtered, "detail": detail}
 
 
+def mixed_requests(url: str, paths: dict[str, list[str]]) -> list[tuple[str, str, str, str]]:
+    """A clinic's day at once: catalogue reads, token-authenticated patient reads, and writes.
+
+    Forty tokens are made for each run, so that their first uses (which record when a token was
+    last used) fall in the middle of the writes, as on a busy clinic's SQLite.
+    """
+    from catalog import create_app
+    from catalog.clinics import service as clinics_service
+    from catalog.clinics.models import Clinic
+    from catalog.core.actors import Actor
+    from catalog.extensions import db
+    from catalog.patients import service as patients_service
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
+    rng = random.Random(11)
+    with app.app_context():
+        clinic = db.session.scalar(select(Clinic).where(Clinic.name == "Bench clinic"))
+        if clinic is None:
+            clinic = clinics_service.create_clinic(db.session, name="Bench clinic")
+        operator = Actor.operator(clinic.id)
+        stamp = time.strftime("%Y%m%d%H%M%S")
+        tokens = [
+            clinics_service.create_token(
+                db.session, clinic_id=clinic.id, name=f"bench {stamp} {n}", scope="read-write", actor=operator
+            )
+            for n in range(40)
+        ]
+        secrets = [new.secret for new in tokens]
+        actor = Actor.for_token(tokens[0].token)
+        patients = [
+            patients_service.create_patient(
+                db.session, actor=actor, reference=f"BENCH-{stamp}-{n}", display_name=f"Bench {n}"
+            ).id
+            for n in range(20)
+        ]
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+    requests = []
+    for _ in range(2000):
+        token = rng.choice(secrets)
+        patient = rng.choice(patients)
+        roll = rng.random()
+        if roll < 0.4:
+            requests.append(("GET", rng.choice(paths["detail"]), "", ""))
+        elif roll < 0.75:
+            requests.append(("GET", f"/api/v1/patients/{patient}", token, ""))
+        else:
+            kg = round(rng.uniform(45, 110), 1)
+            body = json.dumps({"kg": kg, "measured_on": "2026-12-01"})
+            requests.append(("POST", f"/api/v1/patients/{patient}/weights", token, body))
+    return requests
+
+
+def run_wrk_mixed(base: str, requests: list[tuple[str, str, str, str]], seconds: int) -> dict:
+    """wrk over (method, path, token, body) requests; every answer must be a success."""
+    OUT.mkdir(exist_ok=True)
+    requests_file = OUT / "mixed.tsv"
+    requests_file.write_text("".join("\t".join(request) + "\n" for request in requests))
+    script = OUT / "mixed.lua"
+    script.write_text(
+        "local requests = {}\n"
+        f'for line in io.lines("{requests_file}") do\n'
+        '  local method, path, token, body = line:match("([^\t]*)\t([^\t]*)\t([^\t]*)\t(.*)")\n'
+        "  requests[#requests + 1] = {method, path, token, body}\n"
+        "end\n"
+        "math.randomseed(os.time())\n"
+        "request = function()\n"
+        "  local r = requests[math.random(#requests)]\n"
+        "  local headers = {}\n"
+        '  if r[3] ~= "" then headers["Authorization"] = "Bearer " .. r[3] end\n'
+        '  if r[4] ~= "" then headers["Content-Type"] = "application/json" end\n'
+        '  return wrk.format(r[1], r[2], headers, r[4] ~= "" and r[4] or nil)\n'
+        "end\n"
+    )
+    output = subprocess.run(
+        ["wrk", "-t2", "-c16", f"-d{seconds}s", "--latency", "-s", str(script), base],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return parse_wrk(output)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -223,6 +308,7 @@ def main() -> int:
     url = os.environ.get("BENCH_DATABASE_URL", f"sqlite:///{OUT / 'bench.db'}")
     build_database(url, args.count, args.rebuild)
     paths = sample_paths(url)
+    mixed = mixed_requests(url, paths)
 
     port = free_port()
     env = {**os.environ, "DATABASE_URL": url, "WEB_CONCURRENCY": "2", "PORT": str(port), "LOG_LEVEL": "warning"}
@@ -254,6 +340,13 @@ def main() -> int:
                 f"{scenario:10} {result['requests_per_second']:8.0f} {result['p50_ms']:8.2f} "
                 f"{result['p99_ms']:8.2f} {verdict:>11} {result['non_2xx']:7}"
             )
+        result = run_wrk_mixed(base, mixed, args.seconds)
+        results["mixed"] = result
+        verdict = "no errors ok" if result["non_2xx"] == 0 else "ERRORS"
+        print(
+            f"{'mixed':10} {result['requests_per_second']:8.0f} {result['p50_ms']:8.2f} "
+            f"{result['p99_ms']:8.2f} {verdict:>11} {result['non_2xx']:7}"
+        )
         (OUT / "results.json").write_text(json.dumps({"database": database, "count": args.count, **results}, indent=2))
     finally:
         server.terminate()
