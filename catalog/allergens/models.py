@@ -8,7 +8,7 @@ from catalog.core.db import enum_type
 from catalog.core.review import ReviewMixin
 from catalog.extensions import db
 from catalog.safety.types import Grade
-from catalog.vocabularies.models import CodedTermMixin
+from catalog.vocabularies.models import CatalogueData, CodedTermMixin
 
 # Groups an allergen belongs to besides its parent (polysorbate 80: under polysorbates, and PEG).
 allergen_groups = Table(
@@ -34,7 +34,7 @@ class Allergen(ReviewMixin, CodedTermMixin, db.Model):
         return f"<Allergen {self.code}>"
 
 
-class CrossReaction(db.Model):
+class CrossReaction(CatalogueData, db.Model):
     """Two allergens (or groups) that cross-react, with how well that is known and the source saying so."""
 
     __tablename__ = "allergen_cross_reactions"

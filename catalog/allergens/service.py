@@ -11,6 +11,7 @@ from catalog.core.actors import Actor
 from catalog.core.errors import Conflict, Invalid, NotFound
 from catalog.safety import graph as safety_graph
 from catalog.safety.types import Grade, Term, contains_phrase, significant_words
+from catalog.vocabularies import versions
 from catalog.vocabularies.models import Source
 from catalog.vocabularies.service import upsert_by_code
 
@@ -21,6 +22,11 @@ CODED_ALLERGEN_FIELDS = {"parent", "members_cross_react"}
 
 
 def load_hierarchy(session: Session) -> AllergenHierarchy:
+    """The hierarchy, read once per catalogue version (it is never changed once built)."""
+    return versions.cached(session, "allergen-hierarchy", lambda: _read_hierarchy(session))
+
+
+def _read_hierarchy(session: Session) -> AllergenHierarchy:
     # One query: each allergen once per other group it sits in (or once, with none).
     rows = session.execute(
         select(
@@ -130,6 +136,7 @@ def _replace_groups(session: Session, entries: list[dict]) -> list[str]:
     wanted = {entry["code"]: set(entry.get("also_in") or []) for entry in entries}
     changed = [code for code in codes if stored[code] != wanted[code]]
     if changed:
+        versions.bump(session)  # association rows are written past the ORM, which would not notice
         session.execute(delete(allergen_groups).where(allergen_groups.c.allergen_code.in_(changed)))
         rows = [{"allergen_code": code, "group_code": group} for code in changed for group in sorted(wanted[code])]
         if rows:
@@ -182,7 +189,12 @@ def upsert_cross_reactions(session: Session, *, entries: list[dict]) -> dict[str
 
 
 def load_graph(session: Session) -> safety_graph.AllergenGraph:
-    """The allergen graph the safety check reasons over: every group of each allergen, and the links."""
+    """The allergen graph the safety check reasons over, built once per catalogue version."""
+    return versions.cached(session, "allergen-graph", lambda: _read_graph(session))
+
+
+def _read_graph(session: Session) -> safety_graph.AllergenGraph:
+    """Every group of each allergen, and the links."""
     titles = dict(session.execute(select(Source.code, Source.title)).all())
     also_in: dict[str, list[str]] = {}
     for allergen, group in session.execute(select(allergen_groups.c.allergen_code, allergen_groups.c.group_code)):

@@ -16,6 +16,7 @@ from catalog.patients.models import Patient
 from catalog.products import service as products_service
 from catalog.safety import AllergenFlag, AllergyFacts, IngredientFacts, PatientProfile, Term
 from catalog.safety.types import DoseLimit
+from catalog.vocabularies import versions
 from catalog.vocabularies.models import Condition
 
 # The condition under-18 follows from the birth year; nobody sets it by hand.
@@ -29,7 +30,17 @@ def _flag(hierarchy: AllergenHierarchy, code: str) -> AllergenFlag:
 
 
 def ingredient_facts(session: Session, *, slugs: list[str]) -> dict[str, IngredientFacts]:
-    """Every fact the check needs about these ingredients, by slug."""
+    """Every fact the check needs about these ingredients, by slug; kept in memory per catalogue version."""
+    kept = versions.cache_for(session, "ingredient-facts")
+    if kept is None:
+        return _read_ingredient_facts(session, slugs)
+    missing = [slug for slug in dict.fromkeys(slugs) if slug not in kept]
+    if missing:
+        kept.update(_read_ingredient_facts(session, missing))
+    return {slug: kept[slug] for slug in slugs if slug in kept}
+
+
+def _read_ingredient_facts(session: Session, slugs: list[str]) -> dict[str, IngredientFacts]:
     ingredients = records.load_full_records(session, Ingredient.slug.in_(slugs))
     facts = {}
     for ingredient in ingredients:

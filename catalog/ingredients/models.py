@@ -21,7 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from catalog.core.db import TimestampMixin
 from catalog.core.review import ReviewMixin
 from catalog.extensions import db
-from catalog.vocabularies.models import Category, Purpose, Source
+from catalog.vocabularies.models import CatalogueData, Category, Purpose, Source
 
 
 class Origin(StrEnum):
@@ -71,7 +71,7 @@ ingredient_contraindications = Table(
 )
 
 
-class Ingredient(ReviewMixin, TimestampMixin, db.Model):
+class Ingredient(CatalogueData, ReviewMixin, TimestampMixin, db.Model):
     __tablename__ = "ingredients"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -149,7 +149,7 @@ class Ingredient(ReviewMixin, TimestampMixin, db.Model):
         return f"<Ingredient {self.slug}>"
 
 
-class IngredientReference(db.Model):
+class IngredientReference(CatalogueData, db.Model):
     """A citation of `source` for some of an ingredient's facts."""
 
     __tablename__ = "ingredient_references"
@@ -164,7 +164,7 @@ class IngredientReference(db.Model):
     source: Mapped[Source] = relationship(lazy="joined")
 
 
-class DoseLimit(db.Model):
+class DoseLimit(CatalogueData, db.Model):
     """The most of an ingredient one session may give, per kg and/or in all, from a source.
 
     `with_ingredient` / `without_ingredient` (slugs): the limit applies only when that ingredient
@@ -186,7 +186,7 @@ class DoseLimit(db.Model):
     source: Mapped[Source] = relationship(lazy="joined")
 
 
-class Incompatibility(db.Model):
+class Incompatibility(CatalogueData, db.Model):
     """Two ingredients that should not be mixed, declared on one of them, shown on both."""
 
     __tablename__ = "ingredient_incompatibilities"

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from catalog.core.db import TimestampMixin, enum_type
 from catalog.core.review import ReviewMixin
 from catalog.extensions import db
+from catalog.vocabularies.models import CatalogueData
 
 
 class ProductForm(StrEnum):
@@ -22,7 +23,7 @@ class ComponentRole(StrEnum):
     EXCIPIENT = "excipient"
 
 
-class Product(ReviewMixin, TimestampMixin, db.Model):
+class Product(CatalogueData, ReviewMixin, TimestampMixin, db.Model):
     __tablename__ = "products"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -48,7 +49,7 @@ class Product(ReviewMixin, TimestampMixin, db.Model):
         return f"<Product {self.slug}>"
 
 
-class ProductComponent(db.Model):
+class ProductComponent(CatalogueData, db.Model):
     """One ingredient of a product: active or excipient, at its strength per mL of the product."""
 
     __tablename__ = "product_components"

@@ -1,4 +1,4 @@
-"""The coded lists' tables: categories, purposes, sources and patient conditions."""
+"""The coded lists' tables: categories, purposes, sources and patient conditions; and the catalogue's version."""
 
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -7,7 +7,26 @@ from catalog.core.db import TimestampMixin
 from catalog.extensions import db
 
 
-class CodedTermMixin(TimestampMixin):
+class CatalogueData:
+    """Marks the tables the shared catalogue is made of: a change to any row gives the catalogue a new version."""
+
+    catalogue_data = True
+
+
+class CatalogueVersion(db.Model):
+    """One row: a token that changes whenever the catalogue does, so that every worker's caches can tell.
+
+    A random token rather than a counter: a change rolled back never comes back under the same
+    token as a later, different change.
+    """
+
+    __tablename__ = "catalogue_versions"
+
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    token: Mapped[str] = mapped_column(String(32))
+
+
+class CodedTermMixin(CatalogueData, TimestampMixin):
     """A term of a coded list: a stable code, a name, a description, and its place in the list."""
 
     code: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -24,7 +43,7 @@ class Purpose(CodedTermMixin, db.Model):
     __tablename__ = "purposes"
 
 
-class Source(TimestampMixin, db.Model):
+class Source(CatalogueData, TimestampMixin, db.Model):
     """A publication, label or database the catalogue cites."""
 
     __tablename__ = "sources"

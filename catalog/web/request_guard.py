@@ -1,9 +1,36 @@
-"""Input refused before any view runs: what no database column can hold, and bodies that are not JSON."""
+"""Input refused before any view runs: what no database column can hold, and bodies that are not JSON.
+
+The order matters. A write to a token route (every POST, PUT, PATCH and DELETE under /api, /fhir and
+/cds-services needs a token) is authenticated here, before its body is touched: a caller without a
+valid token cannot make the app read, buffer or parse anything it sends. Only then is the body read
+(werkzeug refuses one over MAX_CONTENT_LENGTH with a 413 before reading it) and parsed once, strictly:
+UTF-8, nesting, long numbers, NUL and lone surrogates. The views' own parsers (webargs, get_json) then
+read the same cached bytes, which are known to be well-formed, so none of them can fail with a 500.
+"""
+
+import json
+import re
 
 from flask import Flask, abort, request
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter
 
+from catalog.clinics.auth import authenticate_token
 from catalog.core.db import MAX_ID
+
+# The largest request body: JSON and form posts are small; a FHIR bundle of a few hundred records fits.
+MAX_BODY_BYTES = 1024 * 1024
+# Arrays and objects within arrays and objects: the deepest real body (a FHIR bundle) nests about 8.
+MAX_JSON_DEPTH = 32
+# No number the catalogue holds has more digits; longer ones overflow floats and database columns.
+MAX_NUMBER_DIGITS = 100
+# Longer request lines are refused by the app, in its own words (JSON under /api), before gunicorn's
+# own limit (limit_request_line in gunicorn.conf.py) would answer with a bare HTML page.
+MAX_URL_LENGTH = 4096
+
+WRITING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+TOKEN_PREFIXES = ("/api/", "/fhir/", "/cds-services")
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 class IdConverter(IntegerConverter):
@@ -13,41 +40,80 @@ class IdConverter(IntegerConverter):
         super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
-def _has_nul(value) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(key) or _has_nul(item) for key, item in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(item) for item in value)
-    return False
+class _NumberTooLong(ValueError):
+    pass
 
 
-# Longer request lines are refused by the app, in its own words (JSON under /api), before gunicorn's
-# own limit (limit_request_line in gunicorn.conf.py) would answer with a bare HTML page.
-MAX_URL_LENGTH = 4096
+def _bounded_int(text: str) -> int:
+    # Python refuses over 4,300 digits with a ValueError of its own; we refuse far sooner, with a reason.
+    if len(text.lstrip("-")) > MAX_NUMBER_DIGITS:
+        raise _NumberTooLong
+    return int(text)
+
+
+def _refuse_unstorable_text(value) -> None:
+    """Walk the value without recursion: refuse nesting past MAX_JSON_DEPTH, NUL and lone surrogates."""
+    pending = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, dict | list):
+            if depth > MAX_JSON_DEPTH:
+                abort(
+                    400, description=f"The body nests arrays and objects too deeply: at most {MAX_JSON_DEPTH} levels."
+                )
+            children = [*item.keys(), *item.values()] if isinstance(item, dict) else item
+            pending.extend((child, depth + 1) for child in children)
+        elif isinstance(item, str) and (found := UNSTORABLE.search(item)):
+            if found.group() == "\x00":
+                # PostgreSQL cannot store NUL in text; SQLite would keep it silently. Neither is meaningful input.
+                abort(400, description="Text may not contain NUL characters (\\u0000).")
+            abort(400, description="Text may not contain a lone surrogate (\\ud800-\\udfff): it is not a character.")
+
+
+def _parse_json_body():
+    """The body as JSON, parsed strictly (the bytes stay cached for the view's own parser)."""
+    try:
+        data = request.get_data(cache=True)
+    except RequestEntityTooLarge:
+        limit = request.max_content_length
+        abort(413, description=f"The body is too large: at most {limit:,} bytes ({limit // 1024:,} KiB).")
+    if not data:
+        return None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        abort(400, description=f"The body is not valid UTF-8 (byte {error.start}).")
+    try:
+        return json.loads(text, parse_int=_bounded_int)
+    except _NumberTooLong:
+        abort(400, description=f"Numbers may have at most {MAX_NUMBER_DIGITS} digits.")
+    except RecursionError:
+        # The parser's own stack limit, hit long before memory runs out.
+        abort(400, description=f"The body nests arrays and objects too deeply: at most {MAX_JSON_DEPTH} levels.")
+    except ValueError as error:
+        abort(400, description=f"The body is not valid JSON: {error}.")
 
 
 def refuse_unstorable_input():
     if len(request.full_path) > MAX_URL_LENGTH:
         abort(414, description=f"The address is too long: up to {MAX_URL_LENGTH} characters, with its query.")
-    # PostgreSQL cannot store NUL in text; SQLite would keep it silently. Neither is meaningful input.
-    sources = [request.view_args or {}, request.args.to_dict(flat=False), request.form.to_dict(flat=False)]
-    if request.is_json:
-        sources.append(request.get_json(silent=True))
-    if any(_has_nul(source) for source in sources):
-        abort(400, description="Text may not contain NUL characters (\\u0000).")
-    writing = request.method in {"POST", "PUT", "PATCH"}
-    if (
-        writing
-        and request.path.startswith(("/api/", "/fhir/", "/cds-services"))
-        and request.content_length
-        and not request.is_json
-    ):
-        abort(415, description="Send the body as JSON, with 'Content-Type: application/json'.")
+    if request.url_rule is None:
+        return  # no such route or method: Flask answers 404 or 405 without reading the body
+    sources = [request.view_args or {}, request.args.to_dict(flat=False)]
+    if request.method in WRITING:
+        if request.path.startswith(TOKEN_PREFIXES):
+            # The same 401 as the view's own check would give; the view checks scope and role again.
+            authenticate_token()
+            if request.content_length and not request.is_json:
+                abort(415, description="Send the body as JSON, with 'Content-Type: application/json'.")
+        sources.append(_parse_json_body() if request.is_json else request.form.to_dict(flat=False))
+    for source in sources:
+        _refuse_unstorable_text(source)
 
 
 def init_app(app: Flask) -> None:
     """Must run before blueprints are registered: routes take the converter when they are added."""
+    if app.config.get("MAX_CONTENT_LENGTH") is None:
+        app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.url_map.converters["int"] = IdConverter
     app.before_request(refuse_unstorable_input)
