@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 
 from catalog.config import API_SETTINGS, REPOSITORY_ROOT, settings_from_environment
 from catalog.extensions import api, csrf, db, limiter, migrate
-from catalog.web import assets, errors, paging, request_guard, transactions
+from catalog.web import assets, errors, paging, request_guard, security, transactions
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -38,6 +38,7 @@ def create_app(config: dict | None = None) -> Flask:
     errors.register_error_handlers(app)
     register_commands(app)
     assets.init_app(app)
+    security.init_app(app)
     return app
 
 

@@ -152,7 +152,7 @@ def test_the_live_check_shows_the_box_out_of_band_as_soon_as_it_turns_critical(
 def test_the_composer_opens_with_an_empty_box_and_asks_for_the_check(practitioner_pages):
     page = practitioner_pages.get("/cocktails/new").get_data(as_text=True)
     assert '<div id="critical-acknowledgement" aria-live="polite">' in page and "I have seen" not in page
-    assert 'hx-trigger="load, change[target.name!=' in page
+    assert 'hx-trigger="load, change from:#composer' in page
 
 
 def test_a_form_refused_for_another_reason_keeps_the_acknowledgement_of_the_same_findings(

@@ -48,3 +48,26 @@ document.addEventListener("htmx:oobAfterSwap", (event) => {
   const box = document.getElementById("acknowledge_critical");
   if (box) box.focus();
 });
+
+// Composer: ticking the acknowledgement changes nothing the live check reads, so its events stop here rather than
+// re-running the check (an hx-trigger filter would need eval, which the Content-Security-Policy forbids).
+for (const type of ["change", "input"]) {
+  document.addEventListener(
+    type,
+    (event) => {
+      if (event.target.name === "acknowledge_critical") event.stopPropagation();
+    },
+    true,
+  );
+}
+
+// Print buttons and links, without inline handlers (the Content-Security-Policy allows none).
+document.addEventListener("click", (event) => {
+  if (!event.target.closest("[data-print]")) return;
+  event.preventDefault();
+  window.print();
+});
+
+// A page reached by posting a form (a new token shown once) takes its own address: reloading must not post again.
+const ownAddress = document.querySelector("[data-replace-url]");
+if (ownAddress) history.replaceState(null, "", ownAddress.dataset.replaceUrl);
