@@ -62,7 +62,7 @@ def log_exception_safely(app: Flask, exc_info) -> None:
         error_class.__module__,
         error_class.__qualname__,
         request.method,
-        request.path,
+        security.escape_for_log(request.path),
         frames,
     )
 

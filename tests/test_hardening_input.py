@@ -1,9 +1,17 @@
-"""Hostile input: bodies too large, malformed or unauthenticated."""
+"""Hostile input: bodies too large, malformed or unauthenticated, and control characters bound for the logs."""
 
 import io
 import json
+import logging
+import runpy
+import sys
+from datetime import timedelta
+from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
+
+from catalog.config import REPOSITORY_ROOT
 
 MIB = 1024 * 1024
 # One representative write per door: the JSON API, FHIR and CDS Hooks.
@@ -150,3 +158,90 @@ def test_text_with_nul_characters_is_still_refused(api):
     response = api.post("/api/v1/patients", json={"reference": "R-NUL", "display_name": "a\u0000b"})
     assert response.status_code == 400
     assert "NUL" in response.json["message"]
+
+
+# --- Control characters in the logs ---------------------------------------------------------------
+
+
+def gunicorn_settings() -> dict:
+    return runpy.run_path(str(Path(REPOSITORY_ROOT) / "gunicorn.conf.py"))
+
+
+def access_line(path: str, **environ) -> str:
+    """The line gunicorn's access log would write for a GET of `path` (PATH_INFO is already percent-decoded)."""
+    from gunicorn.config import Config
+
+    settings = gunicorn_settings()
+    config = Config()
+    config.set("access_log_format", settings["access_log_format"])
+    config.set("accesslog", "-")
+    logger = settings["logger_class"](config)
+    records = []
+    logger.access_log = SimpleNamespace(info=lambda fmt, atoms: records.append(fmt % atoms))
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "RAW_URI": path,
+        "PATH_INFO": path,
+        "QUERY_STRING": "",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "203.0.113.9",
+        **environ,
+    }
+    response = SimpleNamespace(status="200 OK", sent=12, headers=[])
+    request = SimpleNamespace(headers=[("User-Agent", environ.get("HTTP_USER_AGENT", "-"))])
+    logger.access(response, request, environ, timedelta(milliseconds=3))
+    (line,) = records
+    return line
+
+
+def test_gunicorn_uses_a_logger_that_escapes_control_characters():
+    from gunicorn.glogging import Logger
+
+    assert issubclass(gunicorn_settings()["logger_class"], Logger)
+
+
+def test_a_newline_in_the_path_cannot_forge_an_access_log_line():
+    forged = '/ingredients\n203.0.113.66 "GET /admin" 200 0 1ms'
+    line = access_line(forged)
+    assert "\n" not in line
+    assert line == '203.0.113.9 "GET /ingredients\\x0a203.0.113.66 \\x22GET /admin\\x22 200 0 1ms" 200 12 3ms'
+
+
+@pytest.mark.parametrize("control", ["\r", "\x1b", "\x00", "\x7f", "\x9b"])
+def test_other_control_characters_in_the_path_are_escaped(control):
+    line = access_line(f"/a{control}b")
+    assert control not in line
+    assert f"/a\\x{ord(control):02x}b" in line
+
+
+def test_a_user_agent_with_a_newline_is_escaped_too():
+    from gunicorn.config import Config
+
+    settings = gunicorn_settings()
+    logger = settings["logger_class"](Config())
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "RAW_URI": "/",
+        "PATH_INFO": "/",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "HTTP_USER_AGENT": "curl\nforged",
+        "HTTP_REFERER": "http://x/\r\n",
+    }
+    atoms = logger.atoms(SimpleNamespace(status="200 OK", headers=[]), [("X-Note", "a\nb")], environ, timedelta(0))
+    assert atoms["a"] == "curl\\x0aforged"
+    assert atoms["f"] == "http://x/\\x0d\\x0a"
+    assert atoms["{x-note}i"] == "a\\x0ab"
+
+
+def test_the_apps_own_error_log_escapes_the_path(app, caplog):
+    from catalog import log_exception_safely
+
+    try:
+        raise RuntimeError("boom")
+    except RuntimeError:
+        exc_info = sys.exc_info()
+    with app.test_request_context("/ingredients/x%0AINFO forged line"), caplog.at_level(logging.ERROR):
+        log_exception_safely(app, exc_info)
+    (record,) = [r for r in caplog.records if "Unhandled" in r.getMessage()]
+    first_line = record.getMessage().splitlines()[0]
+    assert first_line.endswith("GET /ingredients/x\\x0aINFO forged line")

@@ -1,4 +1,4 @@
-"""What every response carries to protect the pages and the clinics' data.
+"""What every response carries to protect the pages and the clinics' data, and request text made safe to log.
 
 The Content-Security-Policy allows only the app's own files: no inline script or style (the pages'
 scripts live in static/js, Swagger UI is started from one too), no framing, no plugins. A template
@@ -31,6 +31,14 @@ HEADERS = {
 # Two years, the preload list's figure; sent only in production, where the app is served over HTTPS.
 STRICT_TRANSPORT_SECURITY = "max-age=63072000; includeSubDomains"
 CLINIC_PREFIXES = ("/fhir/", "/cds-services")
+
+# C0 and C1 controls and DEL, as `\xNN`: a logged path or name can never start a forged log line.
+LOG_ESCAPES = {code: f"\\x{code:02x}" for code in [*range(0x20), *range(0x7F, 0xA0)]}
+
+
+def escape_for_log(text: str) -> str:
+    return text.translate(LOG_ESCAPES)
+
 
 def csp_nonce() -> str:
     """A nonce for this response's inline `<style>` or `<script>`; the policy names it only when one was asked for."""
