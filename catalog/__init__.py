@@ -13,8 +13,6 @@ from catalog.config import API_SETTINGS, REPOSITORY_ROOT, settings_from_environm
 from catalog.extensions import api, csrf, db, limiter, migrate
 from catalog.web import assets, errors, paging, request_guard, security, transactions
 
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the app; `config` overrides what the environment says (tests use it)."""
@@ -173,11 +171,12 @@ def _configure_sqlite(dbapi_connection, _record) -> None:
 
 @event.listens_for(Engine, "begin")
 def _begin_sqlite(connection) -> None:
-    """A request that may write takes SQLite's write lock at once (BEGIN IMMEDIATE).
+    """A request that may write takes SQLite's write lock at once (BEGIN IMMEDIATE); one marked
+    `reads_first` begins as a read, and takes the lock only once it says it writes.
 
     Concurrent writers then wait their turn (busy_timeout) and each sees what the one before
     committed, instead of failing on a stale snapshot; reads stay concurrent.
     """
     if connection.dialect.name == "sqlite":
-        writing = has_request_context() and request.method not in SAFE_METHODS
+        writing = has_request_context() and transactions.request_writes()
         connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")

@@ -18,6 +18,7 @@ from catalog.checks.schemas import (
 from catalog.clinics.auth import current_actor, token_required
 from catalog.core.actors import Role
 from catalog.extensions import db
+from catalog.web.transactions import begin_writing, reads_first
 
 bp = Blueprint(
     "Checks",
@@ -47,6 +48,7 @@ class Checks(MethodView):
             page_size=page_size,
         )
 
+    @reads_first
     @token_required(bp)
     @bp.alt_response(403, response="DEFAULT_ERROR", description="A read token cannot record a check.")
     @bp.arguments(CheckRequestSchema)
@@ -72,6 +74,7 @@ class Checks(MethodView):
             )
             # Not a recorded check: answered as it is, without the recorded check's fields.
             return jsonify(CheckResultSchema().dump({**result.to_dict(), "patient_id": data["patient"]}))
+        begin_writing()
         check = service.check_version(
             db.session,
             actor=actor,

@@ -24,6 +24,7 @@ from catalog.patients import service as patients_service
 from catalog.products import service as products_service
 from catalog.safety import UNITS
 from catalog.web.forms import REFUSALS, flatten, load_query, on_refusal, reasons, refuse_back_to, refused
+from catalog.web.transactions import reads_first
 
 bp = Blueprint("cocktails", __name__, url_prefix="/cocktails")
 
@@ -329,6 +330,7 @@ def _live_check_refused(error):
 
 
 @bp.post("/composer/check")
+@reads_first
 @role_required(Role.PRACTITIONER)
 @on_refusal(_live_check_refused)
 def live_check():

@@ -1,6 +1,6 @@
 """One request, one transaction: committed here after a successful response, rolled back otherwise."""
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, current_app, g, request
 from sqlalchemy.exc import OperationalError
 
 from catalog.extensions import bookkeeping, db
@@ -14,6 +14,38 @@ def keep_writes_on_error() -> None:
 def discard_writes() -> None:
     """Roll this request back even though it answers with success (a page redirecting after a refusal)."""
     g.discard_writes = True
+
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def reads_first(view):
+    """Mark a POST that writes nothing unless it calls `begin_writing` (a check of unsaved components).
+
+    SQLite then begins it as a read: it neither waits for the write lock nor holds it from others.
+    """
+    view.reads_first = True
+    return view
+
+
+def begin_writing() -> None:
+    """From here on this request writes: on SQLite, end the read it began as, so the next statement takes the lock."""
+    if g.get("writing"):
+        return
+    g.writing = True
+    if db.engine.dialect.name == "sqlite":
+        db.session.commit()  # nothing is written yet: this only ends the read
+
+
+def request_writes() -> bool:
+    """Whether this request's transactions should take SQLite's write lock when they begin."""
+    if g.get("writing"):
+        return True
+    if request.method in SAFE_METHODS:
+        return False
+    view = current_app.view_functions.get(request.endpoint)
+    handler = getattr(getattr(view, "view_class", None), request.method.lower(), view)
+    return not getattr(handler, "reads_first", False)
 
 
 def finish_transaction(response: Response) -> Response:
@@ -36,7 +68,7 @@ def finish_transaction(response: Response) -> Response:
 
 # Per-request values kept on `g`. An app context can outlive one request (tests and scripts
 # push their own, and requests then share it), so each request starts without them.
-REQUEST_STATE = ("actor", "keep_writes", "discard_writes", "csrf_token", "_login_user", "bookkeeping")
+REQUEST_STATE = ("actor", "keep_writes", "discard_writes", "csrf_token", "_login_user", "bookkeeping", "writing")
 
 
 def reset_request_state() -> None:
