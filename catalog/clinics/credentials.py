@@ -119,7 +119,8 @@ def authenticate(session: Session, *, email: str, password: str, now: datetime |
     practitioner = session.scalar(
         select(Practitioner)
         .where(Practitioner.email == normalise_email(email))
-        .with_for_update()
+        # Only the account's row: its clinic is joined in, and PostgreSQL locks no outer join's nullable side.
+        .with_for_update(of=Practitioner)
         .execution_options(populate_existing=True)
     )
     waiting = practitioner is not None and practitioner.locked_until is not None and practitioner.locked_until > now
