@@ -187,7 +187,7 @@ def override_check(session: Session, *, actor: Actor, check_id: int, reason: str
     """Record the decision to go ahead despite a critical finding, and why."""
     # Locked, so that of two overrides at once the second sees the first.
     check = session.scalar(
-        select(Check).where(Check.id == check_id).with_for_update().execution_options(populate_existing=True)
+        select(Check).where(Check.id == check_id).with_for_update(of=Check).execution_options(populate_existing=True)
     )
     if check is None or check.clinic_id != actor.clinic_id:
         raise NotFound("No check with this id in your clinic.")

@@ -65,7 +65,10 @@ def _patient_for_change(session: Session, *, clinic_id: int, patient_id: int) ->
     while the other records an allergy). SQLite serialises writers already (BEGIN IMMEDIATE).
     """
     patient = session.scalar(
-        select(Patient).where(Patient.id == patient_id).with_for_update().execution_options(populate_existing=True)
+        select(Patient)
+        .where(Patient.id == patient_id)
+        .with_for_update(of=Patient)
+        .execution_options(populate_existing=True)
     )
     if patient is None or patient.clinic_id != clinic_id:
         raise NotFound("No patient with this id in your clinic.")
