@@ -27,7 +27,9 @@ bp = Blueprint("clinics", __name__)
 
 def _safe_next(target: str | None) -> str:
     """Only same-site paths: an open redirect after sign-in is a phishing aid."""
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+    # Browsers read a backslash as a slash ("/\\evil.example" is "//evil.example"), and drop controls.
+    unsafe = target is None or "\\" in target or any(ord(c) < 32 or ord(c) == 127 for c in target)
+    if not unsafe and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
         return target
     return url_for("patients.index")
 

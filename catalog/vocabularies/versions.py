@@ -37,10 +37,9 @@ def current_token(session: Session) -> str | None:
 
 def _values(session: Session) -> dict | None:
     """What is kept under the database's current version, or None when nothing may be kept."""
-    if session.info.get(CHANGED):
-        return None
+    # Reading the token flushes first: changes still pending then mark the transaction as changed.
     token = current_token(session)
-    if token is None:
+    if token is None or session.info.get(CHANGED):
         return None
     database = str(session.get_bind().engine.url)
     cached_token, values = _caches.get(database, (None, {}))
@@ -72,8 +71,8 @@ def clear() -> None:
 
 @event.listens_for(Session, "before_flush")
 def _catalogue_changed(session: Session, _context, _instances) -> None:
-    if session.info.get(CHANGED):
-        return
+    # Every flush that changes the catalogue bumps, even after an earlier one: that one may have
+    # been in a savepoint since rolled back, taking its bump with it.
     changed = (
         any(getattr(obj, "catalogue_data", False) for obj in session.new)
         or any(getattr(obj, "catalogue_data", False) for obj in session.deleted)

@@ -258,3 +258,17 @@ def test_a_token_read_succeeds_while_another_connection_holds_the_write_lock(fre
         assert db.session.scalar(select(ApiToken.last_used_at)) is not None
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.mark.parametrize("target", ["/\\evil.example", "/\\/evil.example", "/%09/evil.example".replace("%09", "\t")])
+def test_sign_in_never_sends_on_to_another_site(pages, clinic, target):
+    response = pages.client.post(
+        "/sign-in",
+        query_string={"next": target},
+        data={
+            "email": clinic.practitioner.email,
+            "password": "correct horse battery",
+            "csrf_token": pages.csrf_token(),
+        },
+    )
+    assert response.headers["Location"] == "/patients"

@@ -198,8 +198,8 @@ def test_without_allergies_sent_the_check_says_they_are_unknown(api):
     assert response.status_code == 200
     cards = response.json["cards"]
     assert any(c["indicator"] == "warning" and "allerg" in c["summary"].lower() for c in cards)
-    gaps = next(c for c in cards if c["summary"].startswith("Not everything"))
-    assert "allergies were not sent" in gaps["detail"]
+    unread = next(c for c in cards if c["summary"].startswith("Some of the patient's allergy data"))
+    assert unread["indicator"] == "warning" and "allergies were not sent" in unread["detail"]
 
 
 def test_a_free_text_allergy_nothing_maps_is_still_read(api):

@@ -95,8 +95,10 @@ class PatientData:
     profile: PatientProfile
     # The check's allergy numbers -> the EHR's AllergyIntolerance ids, to name them on cards.
     records: dict[int, str] = field(default_factory=dict)
-    # What could not be read from the EHR, in sentences.
+    # What is not read from the EHR at all, in sentences (an info card).
     missing: list[str] = field(default_factory=list)
+    # Allergy data that was sent or asked for but could not be used: a warning, never taken as clear.
+    unread: list[str] = field(default_factory=list)
 
 
 def _require(condition: bool, field_name: str, message: str) -> None:
@@ -240,11 +242,26 @@ def _fetch_allergies(body: dict, allowed_servers: frozenset[str]) -> list[dict] 
         request.add_header("Authorization", f"Bearer {token}")
     try:
         # Only http(s) addresses reach here (checked above), never file: or others.
-        with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT_SECONDS) as response:  # noqa: S310
+        # No redirect is followed: it could lead past the list of servers, carrying the EHR's token.
+        with _NO_REDIRECTS.open(request, timeout=FETCH_TIMEOUT_SECONDS) as response:
             bundle = json.loads(response.read(5_000_000))
-    except (urllib.error.URLError, TimeoutError, ValueError, OSError):
+    except (urllib.error.URLError, TimeoutError, ValueError, OSError, RecursionError):
         return None
     return _bundle_resources(bundle)
+
+
+class _RefuseRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None  # urllib then raises HTTPError for the 30x: the fetch fails, and the card says so
+
+
+_NO_REDIRECTS = urllib.request.build_opener(_RefuseRedirects)
+
+
+def _is_partial(bundle) -> bool:
+    """Whether a searchset says more results are left on further pages."""
+    links = bundle.get("link") if isinstance(bundle, dict) else None
+    return any(isinstance(link, dict) and link.get("relation") == "next" for link in links or [])
 
 
 def _bundle_resources(bundle) -> list[dict] | None:
@@ -268,22 +285,34 @@ def read_patient(
         "Conditions (pregnancy, breastfeeding, anticoagulants, bleeding disorders…) are not read from the EHR: "
         "check them before treating.",
     ]
-    allergies = _bundle_resources(prefetch.get("allergies")) if prefetch.get("allergies") is not None else None
+    sent = prefetch.get("allergies")
+    allergies = _bundle_resources(sent) if sent is not None else None
+    unread: list[str] = []
+    if sent is not None and _is_partial(sent):
+        unread.append("The EHR sent only the first page of the patient's allergies: the rest were not checked.")
     if allergies is None:
         allergies = _fetch_allergies(body, allowed_servers)
     entries: list[tuple[int, dict]] = []
     records: dict[int, str] = {}
     no_known = False
     if allergies is None:
-        missing.append("The patient's allergies were not sent and could not be fetched: they are unknown here.")
+        unread.append("The patient's allergies were not sent and could not be fetched: they are unknown here.")
+    patient_id = body["context"]["patientId"]
     for number, resource in enumerate(allergies or [], start=1):
+        name = f"AllergyIntolerance/{resource.get('id')}"
+        reference = str((resource.get("patient") or {}).get("reference") or "")
+        if reference.rpartition("/")[2] != patient_id:
+            unread.append(f"{name} is not this patient's ({reference or 'no patient'}): it was left out.")
+            continue
         try:
-            parsed = importing.parse_allergy(session, resource, f"AllergyIntolerance/{resource.get('id')}")
+            importing.validate_resource(resource, name)
+            parsed = importing.parse_allergy(session, resource, name)
         except importing.EntryRefused as refusal:
-            missing.append(f"AllergyIntolerance/{resource.get('id')} could not be read: {refusal}")
+            unread.append(f"{name} could not be read ({refusal}): check it by hand.")
             continue
         if parsed.kind == "no-known-allergies":
-            no_known = True
+            # Only an assertion that stands says 'no known allergies'; a withdrawn one says nothing.
+            no_known = no_known or parsed.standing
         elif parsed.kind == "record":
             entries.append((number, parsed.data))
             records[number] = f"AllergyIntolerance/{resource.get('id')}"
@@ -302,7 +331,7 @@ def read_patient(
         missing.append("The patient's age is unknown (no birth date sent).")
     missing.append("The patient's weight is not read from the EHR: doses per kg cannot be checked.")
     profile = PatientProfile(allergy_status=status, allergies=allergy_facts, age_years=age)
-    return PatientData(profile, records, missing)
+    return PatientData(profile, records, missing, unread)
 
 
 # --- Answering ---------------------------------------------------------------------
@@ -332,6 +361,18 @@ def _card(finding: dict, order: Order, records: dict[int, str], sources: dict) -
     if finding["severity"] in ("warning", "critical"):
         card["overrideReasons"] = OVERRIDE_REASONS
     return card
+
+
+def _unread_card(unread: list[str]) -> dict:
+    """Allergy data that was sent but could not be used: a warning, so that the answer never reads as clear."""
+    return {
+        "uuid": str(uuid.uuid4()),
+        "summary": "Some of the patient's allergy data could not be checked: review it before treating.",
+        "detail": "\n".join(f"- {line}" for line in unread),
+        "indicator": "warning",
+        "source": {"label": SOURCE_LABEL},
+        "overrideReasons": OVERRIDE_REASONS,
+    }
 
 
 def _gaps_card(result_gaps: list[dict], missing: list[str]) -> dict:
@@ -387,7 +428,8 @@ def answer(
             fhir_patient=body["context"]["patientId"][:200],
             fhir_user=str(body["context"].get("userId") or "")[:200],
             medication={"order": order.reference, **order.medication},
-            outcome=result.outcome.value,
+            # Unread allergy data is at least a caution, whatever the check found in the rest.
+            outcome="caution" if patient.unread and result.outcome.value == "clear" else result.outcome.value,
             findings=findings,
             unchecked=unchecked,
             invoked_at=utcnow(),
@@ -396,6 +438,8 @@ def answer(
         session.add(invocation)
         session.flush()
         order_cards = [(index, _card(f, order, patient.records, sources)) for index, f in enumerate(findings)]
+        if patient.unread:
+            order_cards.append((None, _unread_card(patient.unread)))
         order_cards.append((None, _gaps_card(unchecked, patient.missing)))
         for index, card in order_cards:
             session.add(
@@ -449,8 +493,11 @@ def record_feedback(session: Session, *, actor: Actor, service_id: str, body) ->
         except ValueError:
             at = None
         _require(at is not None and at.tzinfo is not None, f"{where}.outcomeTimestamp", "An instant with its zone.")
-        reason = ((item.get("overrideReason") or {}).get("reason")) or {}
-        comment = str((item.get("overrideReason") or {}).get("userComment") or "")
+        override = item.get("overrideReason") or {}
+        _require(isinstance(override, dict), f"{where}.overrideReason", "An object: {reason, userComment}.")
+        reason = override.get("reason") or {}
+        _require(isinstance(reason, dict), f"{where}.overrideReason.reason", "A Coding: {system, code}.")
+        comment = str(override.get("userComment") or "")
         _require(len(comment) <= 2000, f"{where}.overrideReason.userComment", "Up to 2,000 characters.")
         if outcome == "overridden":
             offered = {(r["system"], r["code"]) for r in OVERRIDE_REASONS}
@@ -483,6 +530,7 @@ def record_feedback(session: Session, *, actor: Actor, service_id: str, body) ->
             )
         )
         session.flush()
+        session.expire(card, ["feedback"])  # the same feedback twice in one request is kept once
         audit.record(
             session,
             actor=actor,

@@ -37,7 +37,15 @@ def _base() -> str:
 @bp.errorhandler(importing.BundleRefused)
 def _bundle_refused(error: importing.BundleRefused):
     issues = [issue for result in error.result.refused for issue in result.issues]
-    return fhir_response(fhir.operation_outcome(issues), 422)
+    refused = error.result.refused
+    # A resource sent alone answers with its own status (a stale version is 412); a Bundle with 422.
+    status = int(refused[0].status.split()[0]) if len(error.result.results) == 1 else 422
+    return fhir_response(fhir.operation_outcome(issues), status)
+
+
+@bp.errorhandler(importing.EntryRefused)
+def _resource_refused(error: importing.EntryRefused):
+    return fhir_response(fhir.operation_outcome(error.issues), 400)
 
 
 @bp.errorhandler(allergies_service.StaleRevision)
@@ -187,6 +195,7 @@ def update_patient(patient_id: int):
     actor = authenticate_token(write=True)
     patients_service.get_patient(db.session, clinic_id=actor.clinic_id, patient_id=patient_id)  # 404 first
     resource = _body("Patient", str(patient_id))
+    importing.validate_resource(resource, "Patient")
     revision = _required_revision()
     patients_service.update_patient(
         db.session, actor=actor, patient_id=patient_id, changes={}, expected_revision=revision
@@ -250,8 +259,7 @@ def update_allergy(record_id: int):
     revision = _required_revision()
     if current["meta"]["versionId"] != str(revision):
         raise allergies_service.StaleRevision(int(current["meta"]["versionId"]))
-    identifiers = [*resource.get("identifier", []), *current["identifier"][:1]]
-    result = _single_entry(actor, {**resource, "identifier": identifiers})
+    result = _single_entry(actor, resource, record_id=record_id, expected_revision=revision)
     return _entry_answer(actor, result)
 
 
@@ -341,9 +349,10 @@ def _body(resource_type: str, resource_id: str | None = None) -> dict:
     return resource
 
 
-def _single_entry(actor, resource: dict) -> importing.BundleResult:
+def _single_entry(actor, resource: dict, **target) -> importing.BundleResult:
+    """One resource sent to this server: it may name Mesocat's own Patient/<id>."""
     bundle = {"resourceType": "Bundle", "type": "transaction", "entry": [{"resource": resource}]}
-    return importing.import_bundle(db.session, actor=actor, bundle=bundle)
+    return importing.import_bundle(db.session, actor=actor, bundle=bundle, local_patients=True, **target)
 
 
 def _entry_answer(actor, result: importing.BundleResult) -> Response:

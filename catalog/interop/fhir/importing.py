@@ -12,6 +12,7 @@ from marshmallow import ValidationError
 from pydantic import ValidationError as ModelError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from werkzeug.http import HTTP_STATUS_CODES
 
 from catalog.core.actors import Actor
 from catalog.core.errors import DomainError, Invalid
@@ -22,8 +23,10 @@ from catalog.patients import allergies as allergies_service
 from catalog.patients import service as patients_service
 from catalog.patients.models import AllergyRecord, Patient, VerificationStatus
 from catalog.patients.schemas import AllergyCreateSchema
+from catalog.products import service as products_service
 
 SUPPORTED = ("Patient", "AllergyIntolerance")
+SYSTEM_NAMES = {codes.SNOMED: "SNOMED CT", codes.UNII: "UNII"}
 SEVERITY_ORDER = ("mild", "moderate", "severe")
 # The identifier system FHIR uses for an absolute URL: a resource known only by its fullUrl.
 URI_SYSTEM = "urn:ietf:rfc:3986"
@@ -171,6 +174,9 @@ class ParsedAllergy:
     kind: str  # record | no-known-allergies | narrower-no-known
     data: dict = field(default_factory=dict)
     display: str = ""
+    given: set = field(default_factory=set)
+    # For 'no known allergies': whether the assertion stands (neither withdrawn nor inactive).
+    standing: bool = True
 
 
 def _codings(concept: dict | None) -> list[tuple[str | None, str | None, str | None]]:
@@ -190,12 +196,17 @@ def parse_allergy(session: Session, resource: dict, where: str) -> ParsedAllergy
     codings = _codings(concept)
     for system, code, display in codings:
         if system == codes.SNOMED and code == codes.NO_KNOWN_ALLERGY:
-            return ParsedAllergy("no-known-allergies", display=display or "No known allergy")
+            verification = _status_code(resource.get("verificationStatus"), codes.VERIFICATION_STATUS)
+            clinical = _status_code(resource.get("clinicalStatus"), codes.CLINICAL_STATUS)
+            standing = verification in (None, "confirmed", "unconfirmed") and clinical in (None, "active")
+            return ParsedAllergy("no-known-allergies", display=display or "No known allergy", standing=standing)
         if system == codes.SNOMED and code in codes.NARROWER_NO_KNOWN:
             return ParsedAllergy("narrower-no-known", display=codes.NARROWER_NO_KNOWN[code])
     data: dict = {}
     allergen = codes.allergen_for_codings(session, [(system, code) for system, code, _ in codings])
     product = next((code for system, code, _ in codings if system == codes.MESOCAT_PRODUCT and code), None)
+    if product and not products_service.products_by_slug(session, slugs=[product]):
+        product = None  # a product this catalogue does not hold: the text (or display) names the allergen instead
     text = concept.get("text") or next((display for _, _, display in codings if display), None)
     if allergen:
         data["allergen"] = allergen
@@ -219,10 +230,14 @@ def parse_allergy(session: Session, resource: dict, where: str) -> ParsedAllergy
     for reaction in resource.get("reaction") or []:
         for manifestation in reaction.get("manifestation") or []:
             words = manifestation.get("text") or next((d for _, _, d in _codings(manifestation) if d), None)
+            # A manifestation sent as a code alone is kept as that code, never dropped with its severity.
+            words = words or next((f"{SYSTEM_NAMES.get(s, s)} {c}" for s, c, _ in _codings(manifestation) if c), None)
             if words and words not in manifestations:
                 manifestations.append(words)
         if reaction.get("severity") in SEVERITY_ORDER:
             severities.append(reaction["severity"])
+    if severities and not manifestations:
+        manifestations.append("reaction not described")
     if manifestations:
         reaction = {"manifestation": "; ".join(manifestations)}
         if severities:
@@ -240,26 +255,36 @@ def parse_allergy(session: Session, resource: dict, where: str) -> ParsedAllergy
                 for name, messages in error.messages.items()
             ]
         ) from None
-    return ParsedAllergy("record", loaded, display=text or allergen or product or "")
+    # What the resource itself said, so that an update keeps whatever it leaves out (not the defaults).
+    given = {"allergen", "allergen_text", "product", "note", "reaction", *data}
+    return ParsedAllergy("record", loaded, display=text or allergen or product or "", given=given)
 
 
 def import_allergy(
-    session: Session, *, actor: Actor, resource: dict, where: str, patient_id: int, fallback_identifier: str | None
+    session: Session,
+    *,
+    actor: Actor,
+    resource: dict,
+    where: str,
+    patient_id: int,
+    fallback_identifier: str | None,
+    record_id: int | None = None,
+    expected_revision: int | None = None,
 ):
     """Create or update the record; returns (record or None, created, warnings)."""
     clinic_id = actor.clinic_id
     parsed = parse_allergy(session, resource, where)
     if parsed.kind == "no-known-allergies":
-        standing = _status_code(resource.get("verificationStatus"), codes.VERIFICATION_STATUS) in (
-            None,
-            "confirmed",
-            "unconfirmed",
-        )
-        active = _status_code(resource.get("clinicalStatus"), codes.CLINICAL_STATUS) in (None, "active")
-        if standing and active:
+        patient = patients_service.get_patient(session, clinic_id=clinic_id, patient_id=patient_id)
+        if parsed.standing:
             patients_service.update_patient(
                 session, actor=actor, patient_id=patient_id, changes={"allergy_status": "no-known-allergies"}
             )
+            return "no-known-allergies", False, []
+        if patient.nka_asserted_at is not None:
+            # Withdrawn in the other system (refuted, entered in error, inactive): withdrawn here too.
+            changes = {"allergy_status": "unknown"}
+            patients_service.update_patient(session, actor=actor, patient_id=patient_id, changes=changes)
         return None, False, []
     if parsed.kind == "narrower-no-known":
         return (
@@ -280,9 +305,21 @@ def import_allergy(
     external = [(s, v) for s, v in pairs if s != own]
     if not external and fallback_identifier:
         external = [(URI_SYSTEM, fallback_identifier)]
-    local_id = _known(session, clinic_id, "AllergyIntolerance", external)
-    if local_id is None:
-        local_id = next((int(v) for s, v in pairs if s == own and v.isdigit() and len(v) < 10), None)
+    known = _known(session, clinic_id, "AllergyIntolerance", external)
+    if record_id is not None and known is not None and known != record_id:
+        raise EntryRefused(
+            [
+                _issue(
+                    "These identifiers name another allergy record than the address.",
+                    f"{where}.identifier",
+                    code="conflict",
+                )
+            ]
+        )
+    own_ids = [v for s, v in pairs if s == own]
+    local_id = record_id or known
+    if local_id is None and own_ids:
+        local_id = int(own_ids[0]) if own_ids[0].isdigit() and len(own_ids[0]) < 10 else 0
     if local_id is None and not external:
         raise EntryRefused(
             [
@@ -293,7 +330,10 @@ def import_allergy(
                 )
             ]
         )
-    record = session.get(AllergyRecord, local_id) if local_id is not None else None
+    record = session.get(AllergyRecord, local_id) if local_id else None
+    if local_id is not None and (record is None or record.patient_id != patient_id) and (own_ids or record_id):
+        # One answer whether the record is another patient's, another clinic's, or nobody's.
+        raise EntryRefused([_issue("No allergy record of this patient has this id.", f"{where}.identifier")])
     if record is not None and record.patient_id != patient_id:
         raise EntryRefused(
             [_issue("This identifier already names an allergy record of another patient.", f"{where}.identifier")]
@@ -320,12 +360,18 @@ def import_allergy(
         entered_in_error = VerificationStatus.ENTERED_IN_ERROR
         if record.verification_status == entered_in_error and data.get("verification_status") == entered_in_error.value:
             return record, False, []
-        # What the resource does not say keeps its value; a note or reaction left out is removed.
-        data = {**data, "note": data.get("note", ""), "reaction": data.get("reaction")}
+        # What the resource says changes; what it leaves out keeps its value, so that a system that
+        # omits a criticality or a reaction never downgrades what is recorded.
+        data = {key: value for key, value in data.items() if key in parsed.given}
         for field_name in ("allergen", "allergen_text", "product"):
             data.setdefault(field_name, None)
         record = allergies_service.update_allergy(
-            session, actor=actor, patient_id=patient_id, allergy_id=record.id, data=data
+            session,
+            actor=actor,
+            patient_id=patient_id,
+            allergy_id=record.id,
+            data=data,
+            expected_revision=expected_revision,
         )
         created = False
     _remember(session, clinic_id, "AllergyIntolerance", external, record.id)
@@ -361,12 +407,22 @@ def _refusal_issues(error: DomainError, where: str) -> list[dict]:
     return [_issue(error.message + (" " + " ".join(messages) if messages else ""), where, code="business-rule")]
 
 
-def import_bundle(session: Session, *, actor: Actor, bundle: dict) -> BundleResult:
+def import_bundle(
+    session: Session,
+    *,
+    actor: Actor,
+    bundle: dict,
+    local_patients: bool = False,
+    record_id: int | None = None,
+    expected_revision: int | None = None,
+) -> BundleResult:
     """Import a transaction or batch Bundle of Patient and AllergyIntolerance resources.
 
     Patients go first, so that allergies can name them by their entry's fullUrl. Each entry runs in
     a savepoint: a refused one leaves nothing behind. A transaction with a refused entry raises
-    `BundleRefused` (the caller rolls everything back).
+    `BundleRefused` (the caller rolls everything back). `local_patients`: allergies may name Mesocat's
+    own `Patient/<id>` (a resource sent alone to this server); `record_id` and `expected_revision`: the
+    record an update addresses, and the version it was read at.
     """
     if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
         raise Invalid("Send a FHIR Bundle.", errors={"resourceType": ["Must be 'Bundle'."]})
@@ -395,20 +451,27 @@ def import_bundle(session: Session, *, actor: Actor, bundle: dict) -> BundleResu
         where = f"Bundle.entry[{index}].resource"
         savepoint = session.begin_nested()
         try:
-            result = _import_entry(session, actor=actor, entry=entry, where=where, patients_by_url=patients_by_url)
+            result = _import_entry(
+                session,
+                actor=actor,
+                entry=entry,
+                where=where,
+                patients_by_url=patients_by_url,
+                local_patients=local_patients,
+                record_id=record_id,
+                expected_revision=expected_revision,
+            )
             result.index = index
             savepoint.commit()
         except EntryRefused as refusal:
             savepoint.rollback()
             result = EntryResult(index, "400 Bad Request", issues=refusal.issues)
+            _forget_refused_patient(entry, patients_by_url)
         except DomainError as error:
             savepoint.rollback()
-            status = (
-                "412 Precondition Failed"
-                if error.status == 412
-                else f"{error.status} {'Conflict' if error.status == 409 else 'Unprocessable Entity'}"
-            )
-            result = EntryResult(index, status, issues=_refusal_issues(error, where))
+            result = EntryResult(index, f"{error.status} {HTTP_STATUS_CODES.get(error.status, 'Error')}")
+            result.issues = _refusal_issues(error, where)
+            _forget_refused_patient(entry, patients_by_url)
         results[index] = result
     outcome = BundleResult(kind, [results[i] for i in range(len(entries))])
     if kind == "transaction" and outcome.refused:
@@ -424,15 +487,39 @@ class BundleRefused(Exception):
         self.result = result
 
 
-def _patient_reference(reference: str | None, patients_by_url: dict[str, int], where: str) -> int:
+def _forget_refused_patient(entry, patients_by_url: dict[str, int | None]) -> None:
+    """A refused Patient entry's fullUrl and id name nobody: allergies naming them are refused too."""
+    resource = entry.get("resource") if isinstance(entry, dict) else None
+    if not isinstance(resource, dict) or resource.get("resourceType") != "Patient":
+        return
+    for key in filter(None, (entry.get("fullUrl"), f"Patient/{resource['id']}" if resource.get("id") else None)):
+        patients_by_url[key] = None
+
+
+def _patient_reference(
+    reference: str | None, patients_by_url: dict[str, int | None], where: str, *, local_patients: bool
+) -> int:
+    """The patient an allergy names: a Patient of the Bundle (by fullUrl or id), else, only where the
+    caller allows it (a single resource sent to Mesocat), Mesocat's own `Patient/<id>`.
+
+    A Patient entry that was refused leaves every allergy naming it refused too: it never falls back
+    on a Mesocat patient who happens to have the same number.
+    """
     if reference:
-        if reference in patients_by_url:
-            return patients_by_url[reference]
-        for url, local in patients_by_url.items():
-            if url.endswith("/" + reference):
-                return local
+        matches = [local for url, local in patients_by_url.items() if url == reference or url.endswith("/" + reference)]
+        if matches:
+            if matches[0] is None:
+                raise EntryRefused(
+                    [
+                        _issue(
+                            "The Patient entry this allergy names was refused: nothing of it is imported.",
+                            f"{where}.patient",
+                        )
+                    ]
+                )
+            return matches[0]
         kind, _, local = reference.rpartition("/")
-        if kind.endswith("Patient") and local.isdigit() and len(local) < 10 and "/" not in kind:
+        if local_patients and kind == "Patient" and local.isdigit() and len(local) < 10:
             return int(local)
     raise EntryRefused(
         [
@@ -444,7 +531,17 @@ def _patient_reference(reference: str | None, patients_by_url: dict[str, int], w
     )
 
 
-def _import_entry(session: Session, *, actor: Actor, entry, where: str, patients_by_url: dict[str, int]) -> EntryResult:
+def _import_entry(
+    session: Session,
+    *,
+    actor: Actor,
+    entry,
+    where: str,
+    patients_by_url: dict[str, int | None],
+    local_patients: bool,
+    record_id: int | None,
+    expected_revision: int | None,
+) -> EntryResult:
     if not isinstance(entry, dict) or not isinstance(entry.get("resource"), dict):
         raise EntryRefused([_issue("Each entry needs a resource.", where)])
     resource = entry["resource"]
@@ -474,15 +571,24 @@ def _import_entry(session: Session, *, actor: Actor, entry, where: str, patients
         return EntryResult(
             0, "201 Created" if created else "200 OK", f"Patient/{patient.id}/_history/{patient.revision}"
         )
-    patient_id = _patient_reference((resource.get("patient") or {}).get("reference"), patients_by_url, where)
+    reference = (resource.get("patient") or {}).get("reference")
+    patient_id = _patient_reference(reference, patients_by_url, where, local_patients=local_patients)
     patients_service.get_patient(session, clinic_id=actor.clinic_id, patient_id=patient_id)
     fallback = url if url and url.startswith(("http://", "https://")) else None
     record, created, warnings = import_allergy(
-        session, actor=actor, resource=resource, where=where, patient_id=patient_id, fallback_identifier=fallback
+        session,
+        actor=actor,
+        resource=resource,
+        where=where,
+        patient_id=patient_id,
+        fallback_identifier=fallback,
+        record_id=record_id,
+        expected_revision=expected_revision,
     )
+    if record == "no-known-allergies":
+        return EntryResult(0, "200 OK", f"AllergyIntolerance/nka-{patient_id}")
     if record is None:
-        location = f"AllergyIntolerance/nka-{patient_id}" if not warnings else None
-        return EntryResult(0, "200 OK", location, issues=warnings)
+        return EntryResult(0, "200 OK", None, issues=warnings)
     return EntryResult(
         0,
         "201 Created" if created else "200 OK",
