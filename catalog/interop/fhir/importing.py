@@ -524,7 +524,8 @@ def _patient_reference(
     raise EntryRefused(
         [
             _issue(
-                "The patient must be a Patient of this Bundle (by its fullUrl) or Patient/<id> in Mesocat.",
+                "The patient must be a Patient entry of this Bundle (by its fullUrl or id); Mesocat's own "
+                "Patient/<id> only when the AllergyIntolerance is sent alone (POST or PUT /AllergyIntolerance).",
                 f"{where}.patient",
             )
         ]
