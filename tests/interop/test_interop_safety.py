@@ -143,3 +143,17 @@ def test_cds_another_patient_s_allergies_and_a_partial_page_are_said(api):
     unread = next(c for c in cards if c["summary"].startswith("Some of the patient's allergy data"))
     assert "not this patient's" in unread["detail"] and "first page" in unread["detail"]
     assert not any(c["indicator"] == "critical" for c in cards)
+
+
+def test_paging_a_patient_s_allergies_with_no_known_allergies_skips_no_record(api, db_session):
+    patient = api.post("/api/v1/patients", json={"reference": "PG-1", "display_name": "Paged"}).json
+    api.patch(f"/api/v1/patients/{patient['id']}", json={"allergy_status": "no-known-allergies"})
+    for code in ("lidocaine", "soy", "egg"):
+        body = {"allergen": code, "clinical_status": "resolved"}
+        assert api.post(f"/api/v1/patients/{patient['id']}/allergies", json=body).status_code == 201
+    seen, url = [], f"/fhir/R4/AllergyIntolerance?patient={patient['id']}&_count=2"
+    while url:
+        page = api.get(url).json
+        seen += [entry["resource"]["id"] for entry in page.get("entry", [])]
+        url = next((link["url"] for link in page["link"] if link["relation"] == "next"), None)
+    assert len(seen) == len(set(seen)) == 4 and f"nka-{patient['id']}" in seen

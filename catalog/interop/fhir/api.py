@@ -134,9 +134,10 @@ def _local_id(value: str, field: str, kind: str) -> int:
     return int(local)
 
 
-def _searchset(resource_type: str, found: list[dict], params: service.SearchParams) -> Response:
+def _searchset(resource_type: str, found: list[dict], params: service.SearchParams, extra=()) -> Response:
+    """A page of `found` (fetched one past the page, to tell whether there is more), `extra` before it."""
     more = len(found) > params.count
-    found = found[: params.count]
+    found = [*extra, *found[: params.count]]
     bundle = fhir.searchset(base=_base(), self_link=request.url, resources=found)
     bundle.pop("total")  # counting every match is not worth it; the links say whether there is more
     page = params.offset // params.count + 1
@@ -216,8 +217,8 @@ def patient_everything(patient_id: int):
 def search_allergies():
     actor = authenticate_token()
     params = _search_params("AllergyIntolerance")
-    found = service.search_allergies(db.session, clinic_id=actor.clinic_id, params=params)
-    return _searchset("AllergyIntolerance", found, params)
+    found, extra = service.search_allergies(db.session, clinic_id=actor.clinic_id, params=params)
+    return _searchset("AllergyIntolerance", found, params, extra)
 
 
 @bp.get("/AllergyIntolerance/<resource_id>")

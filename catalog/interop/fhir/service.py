@@ -207,7 +207,9 @@ def allergy_versions(session: Session, *, clinic_id: int, resource_id: str) -> l
     return _allergy_resources(session, clinic_id, items)
 
 
-def search_allergies(session: Session, *, clinic_id: int, params: "SearchParams") -> list[dict]:
+def search_allergies(session: Session, *, clinic_id: int, params: "SearchParams") -> tuple[list[dict], list[dict]]:
+    """The matching records (up to one more than a page, to tell whether there is more), and besides
+    them, on the first page of a patient's search, their 'no known allergies' (not counted in the page)."""
     statement = (
         select(AllergyRecord)
         .join(Patient, Patient.id == AllergyRecord.patient_id)
@@ -228,6 +230,7 @@ def search_allergies(session: Session, *, clinic_id: int, params: "SearchParams"
     found = _allergy_resources(
         session, clinic_id, [(r, allergies_service.record_view(r), r.revision, r.updated_at) for r in records]
     )
+    extra: list[dict] = []
     # A patient's 'no known allergies' is an AllergyIntolerance too, when searched by patient.
     if params.patient is not None and params.offset == 0 and not params.ids:
         patient = patients_service.get_patient(session, clinic_id=clinic_id, patient_id=params.patient)
@@ -235,8 +238,8 @@ def search_allergies(session: Session, *, clinic_id: int, params: "SearchParams"
         wanted = not params.clinical_status or "active" in params.clinical_status
         in_range = all(_compare_value(patient.nka_asserted_at, op, moment) for op, moment in params.last_updated)
         if nka is not None and wanted and in_range:
-            found.insert(0, nka)
-    return found
+            extra.append(nka)
+    return found, extra
 
 
 # --- Medication, DetectedIssue ----------------------------------------------------
@@ -301,13 +304,18 @@ def search_detected_issues(session: Session, *, clinic_id: int, params: "SearchP
     return [issue for check in session.scalars(statement) for issue in check_issues(session, check)]
 
 
+def _allergies_and_nka(session: Session, *, clinic_id: int, params: "SearchParams") -> list[dict]:
+    found, extra = search_allergies(session, clinic_id=clinic_id, params=params)
+    return [*extra, *found[: params.count]]
+
+
 def everything(session: Session, *, clinic_id: int, patient_id: int) -> list[dict]:
     """Patient/$everything as Mesocat holds it: the Patient, its AllergyIntolerances, its checks' DetectedIssues."""
     patient = patients_service.get_patient(session, clinic_id=clinic_id, patient_id=patient_id)
     params = SearchParams(patient=patient.id, count=10_000)
     return [
         patient_resource(session, patient),
-        *search_allergies(session, clinic_id=clinic_id, params=params)[: params.count],
+        *_allergies_and_nka(session, clinic_id=clinic_id, params=params),
         *search_detected_issues(session, clinic_id=clinic_id, params=params),
     ]
 
