@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from catalog.clinics import passwords, tokens
 from catalog.clinics.models import ApiToken, Practitioner, SignInSession
-from catalog.clinics.service import audit_account, end_sessions, get_practitioner, normalise_email
+from catalog.clinics.service import audit_account, end_sessions, ending_sessions, get_practitioner, normalise_email
 from catalog.core.actors import Actor
 from catalog.core.db import utcnow
 from catalog.core.errors import Invalid, NotFound
@@ -76,7 +76,7 @@ def load_signed_in(session: Session, user_id: str, *, now: datetime | None = Non
     idle = timedelta(minutes=practitioner.clinic.idle_timeout_minutes)
     lapsed = "idle" if now - row.last_seen_at > idle else "expired" if now - row.started_at > SESSION_LIFETIME else None
     if lapsed:
-        bookkeeping.later(_end(SignInSession.id == row.id, now, lapsed))
+        bookkeeping.later(ending_sessions(SignInSession.id == row.id, reason=lapsed, now=now))
         return None
     if now - row.last_seen_at > LAST_SEEN_RESOLUTION:
         bookkeeping.later(update(SignInSession).where(SignInSession.id == row.id).values(last_seen_at=now))
@@ -84,19 +84,12 @@ def load_signed_in(session: Session, user_id: str, *, now: datetime | None = Non
     return practitioner
 
 
-def _end(condition, now: datetime, reason: str):
-    return (
-        update(SignInSession)
-        .where(condition, SignInSession.ended_at.is_(None))
-        .values(ended_at=now, end_reason=reason)
-        .execution_options(synchronize_session=False)
-    )
-
-
 def end_session(session: Session, practitioner: Practitioner, *, reason: str = "signed-out") -> None:
     """End the session this request runs in."""
     if practitioner.session_secret:
-        session.execute(_end(SignInSession.secret_hash == _digest(practitioner.session_secret), utcnow(), reason))
+        session.execute(
+            ending_sessions(SignInSession.secret_hash == _digest(practitioner.session_secret), reason=reason)
+        )
 
 
 # --- Passwords at sign-in ------------------------------------------------------------
@@ -177,7 +170,6 @@ def reset_password(session: Session, *, email: str, new: str) -> Practitioner:
     if problem := passwords.password_problem(new):
         raise Invalid("The new password is refused.", errors={"password": [problem]})
     practitioner.password_hash = passwords.hash_password(new)
-    practitioner.session_token = secrets.token_hex(16)
     practitioner.failed_sign_ins = 0
     practitioner.locked_until = None
     end_sessions(session, practitioner_id=practitioner.id, reason="password-changed")
@@ -199,7 +191,6 @@ def change_password(session: Session, *, actor: Actor, current: str, new: str, s
     if problem := passwords.password_problem(new):
         raise Invalid("The new password is refused.", errors={"new_password": [problem]})
     practitioner.password_hash = passwords.hash_password(new)
-    practitioner.session_token = secrets.token_hex(16)
     keep = _digest(secret) if secret else None
     end_sessions(session, practitioner_id=practitioner.id, reason="password-changed", keep_secret_hash=keep)
     audit_account(session, practitioner, "password_changed", actor=actor, changes=[{"field": "password"}])

@@ -50,7 +50,7 @@ class Practitioner(UserMixin, TimestampMixin, db.Model):
     # No password is checked before this time: the back-off after repeated failures.
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # Kept from before sessions were stored; sessions are now `SignInSession` rows.
+    # Unused since sessions are `SignInSession` rows: set once, kept until a migration drops it.
     session_token: Mapped[str] = mapped_column(String(64))
 
     clinic: Mapped[Clinic] = relationship(lazy="joined")

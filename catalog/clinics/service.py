@@ -175,7 +175,6 @@ def update_practitioner(
     if is_active is not None and is_active != practitioner.is_active_account:
         practitioner.is_active_account = is_active
         # Signing out every session of a disabled account.
-        practitioner.session_token = secrets.token_hex(16)
         if not is_active:
             end_sessions(session, practitioner_id=practitioner.id, reason="disabled")
     after = {"role": practitioner.role, "is_active": practitioner.is_active_account}
@@ -185,17 +184,22 @@ def update_practitioner(
     return practitioner
 
 
-def end_sessions(session: Session, *, practitioner_id: int, reason: str, keep_secret_hash: str | None = None) -> None:
-    """End every open signed-in session of the account (but the one whose secret has this digest)."""
-    condition = [SignInSession.practitioner_id == practitioner_id, SignInSession.ended_at.is_(None)]
-    if keep_secret_hash:
-        condition.append(SignInSession.secret_hash != keep_secret_hash)
-    session.execute(
+def ending_sessions(*conditions, reason: str, now=None):
+    """The statement ending the open signed-in sessions that meet `conditions`, saying why."""
+    return (
         update(SignInSession)
-        .where(*condition)
-        .values(ended_at=utcnow(), end_reason=reason)
+        .where(*conditions, SignInSession.ended_at.is_(None))
+        .values(ended_at=now or utcnow(), end_reason=reason)
         .execution_options(synchronize_session=False)
     )
+
+
+def end_sessions(session: Session, *, practitioner_id: int, reason: str, keep_secret_hash: str | None = None) -> None:
+    """End every open signed-in session of the account (but the one whose secret has this digest)."""
+    conditions = [SignInSession.practitioner_id == practitioner_id]
+    if keep_secret_hash:
+        conditions.append(SignInSession.secret_hash != keep_secret_hash)
+    session.execute(ending_sessions(*conditions, reason=reason))
 
 
 def unlock_practitioner(session: Session, *, clinic_id: int, practitioner_id: int, actor: Actor) -> Practitioner:

@@ -285,13 +285,6 @@ def operation_outcome(issues: list[dict]) -> dict:
     return {"resourceType": "OperationOutcome", "issue": issues}
 
 
-def issue(diagnostics: str, *, code: str = "invalid", severity: str = "error", expression: str | None = None) -> dict:
-    item = {"severity": severity, "code": code, "diagnostics": diagnostics}
-    if expression:
-        item["expression"] = [expression]
-    return item
-
-
 def searchset(*, base: str, self_link: str, resources: list[dict], total: int | None = None) -> dict:
     return {
         "resourceType": "Bundle",

@@ -1,5 +1,6 @@
 """Reading the clinic's records as FHIR: read, version read, history and search, each scoped to one clinic."""
 
+import operator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
@@ -367,11 +368,13 @@ def parse_date_param(value: str, field: str) -> list[tuple[str, datetime]]:
     }[prefix]
 
 
+# A date prefix as the comparison it makes: on a column (SQL) and on a value alike.
+COMPARISONS = {"gt": operator.gt, "ge": operator.ge, "lt": operator.lt, "le": operator.le}
+
+
 def _compare(column, op: str, moment: datetime):
-    return {"gt": column > moment, "ge": column >= moment, "lt": column < moment, "le": column <= moment}[op]
+    return COMPARISONS[op](column, moment)
 
 
 def _compare_value(value: datetime | None, op: str, moment: datetime) -> bool:
-    if value is None:
-        return False
-    return {"gt": value > moment, "ge": value >= moment, "lt": value < moment, "le": value <= moment}[op]
+    return value is not None and COMPARISONS[op](value, moment)
