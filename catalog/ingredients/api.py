@@ -20,6 +20,7 @@ from catalog.ingredients.schemas import (
 )
 from catalog.vocabularies import service as vocabularies_service
 from catalog.vocabularies.schemas import CodedTermSchema
+from catalog.web import paging
 
 INVALID = {"response": "DEFAULT_ERROR", "description": "Invalid record; `errors` names each field. Nothing written."}
 
@@ -46,7 +47,9 @@ class Ingredients(MethodView):
         """Search and filter ingredients
 
         Filters combine with AND; repeated values of one filter combine with OR.
-        Unknown codes are answered 422, naming the parameter.
+        Unknown codes are answered 422, naming the parameter. `total` is exact up to
+        200 matches past the page's first; beyond, `total_exact` is false and more
+        than `total` ingredients match (`pages` then counts the pages known so far).
         """
         results = service.search_ingredients(
             db.session,
@@ -59,8 +62,12 @@ class Ingredients(MethodView):
             page=page,
             page_size=page_size,
         )
-        # Items are stored IngredientSummarySchema dumps; see catalog.ingredients.documents.
-        return Response(results.to_json(), mimetype="application/json")
+        # Items are stored IngredientSummarySchema dumps (catalog.ingredients.documents), assembled
+        # with their links here rather than parsed and dumped again by the generic pager.
+        links = paging.page_links(results.page, results.pages)
+        return Response(
+            results.to_json(links), mimetype="application/json", headers={"Link": paging.link_header(links)}
+        )
 
     @token_required(bp, write=True, curator=True)
     @bp.arguments(IngredientCreateSchema)

@@ -22,21 +22,31 @@ from catalog.ingredients.search import (
 )
 from catalog.vocabularies.models import Category, Purpose
 
+# Lists count their matches exactly up to this many past the first row of the page asked for, and
+# say "more than" beyond: counting every match of a broad filter is what made lists slow as the catalogue grew.
+COUNT_AHEAD = 200
+
 
 @dataclass(frozen=True)
 class IngredientPage(Page):
-    """One page of results whose items are their stored IngredientSummarySchema JSON, served as they are."""
+    """One page of results whose items are their stored IngredientSummarySchema JSON, served as they are.
+
+    `total` is exact when `total_exact`; otherwise more than `total` ingredients match.
+    """
+
+    total_exact: bool = True
 
     @cached_property
     def records(self) -> list[dict]:
         """The items parsed, for the pages."""
         return [json.loads(summary) for summary in self.items]
 
-    def to_json(self) -> str:
+    def to_json(self, links: dict[str, str]) -> str:
         """The IngredientPageSchema document, assembled from the stored summaries."""
         return (
-            f'{{"items":[{",".join(self.items)}],"page":{self.page},"page_size":{self.page_size},'
-            f'"pages":{self.pages},"total":{self.total}}}'
+            f'{{"items":[{",".join(self.items)}],"links":{json.dumps(links, ensure_ascii=False)},'
+            f'"page":{self.page},"page_size":{self.page_size},"pages":{self.pages},'
+            f'"total":{self.total},"total_exact":{"true" if self.total_exact else "false"}}}'
         )
 
 
@@ -60,16 +70,17 @@ def search_ingredients(
     sort = sort or ("relevance" if terms else "name")
 
     excluded = allergens_service.load_hierarchy(session).with_members(free_of) if free_of else set()
-    if terms:
-        ids, total = _ranked_matches(
-            session, terms, categories, origins, purposes, excluded, sort, page=page, page_size=page_size
-        )
-    else:
-        ids, total = _listed_matches(
-            session, categories, origins, purposes, excluded, sort, page=page, page_size=page_size
-        )
+    matches = _ranked_matches if terms else _listed_matches
+    ids, total = matches(session, terms, categories, origins, purposes, excluded, sort, page=page, page_size=page_size)
     summaries = documents.get_summaries(session, ingredient_ids=ids)
-    return IngredientPage(items=summaries, total=total, page=page, page_size=page_size)
+    counted_up_to = (page - 1) * page_size + COUNT_AHEAD
+    return IngredientPage(
+        items=summaries,
+        total=min(total, counted_up_to),
+        total_exact=total <= counted_up_to,
+        page=page,
+        page_size=page_size,
+    )
 
 
 ORDERINGS = {
@@ -82,27 +93,38 @@ ORDERINGS = {
 
 
 def _filters(ingredient_id, categories, origins, purposes, excluded) -> list:
-    """WHERE clauses on an ingredient id column; category and origin need `ingredients` in the FROM."""
+    """WHERE clauses on an ingredient id column; category and origin need `ingredients` in the FROM.
+
+    Purposes and allergens are probes per candidate row (EXISTS on the link tables' primary keys),
+    never a list of every ingredient with the purpose or the allergen: a page walks the list's
+    order index and stops once it is full, so its cost follows the filter's selectivity, not the
+    catalogue's size.
+    """
     clauses = []
     if categories:
         clauses.append(Ingredient.category_code.in_(categories))
     if origins:
         clauses.append(Ingredient.origin.in_(origins))
     if purposes:
-        with_purpose = select(ingredient_purposes.c.ingredient_id).where(
-            ingredient_purposes.c.purpose_code.in_(purposes)
-        )
-        clauses.append(ingredient_id.in_(with_purpose))
+        links = ingredient_purposes.c
+        clauses.append(select(1).where(links.ingredient_id == ingredient_id, links.purpose_code.in_(purposes)).exists())
     if excluded:
-        flagged = select(ingredient_allergens.c.ingredient_id).where(ingredient_allergens.c.allergen_code.in_(excluded))
-        clauses.append(ingredient_id.not_in(flagged))
+        flags = ingredient_allergens.c
+        flagged = select(1).where(flags.ingredient_id == ingredient_id, flags.allergen_code.in_(excluded))
+        clauses.append(~flagged.exists())
     return clauses
 
 
-def _listed_matches(session, categories, origins, purposes, excluded, sort, *, page, page_size):
-    """Ids of one page in the chosen order, and the total: two plain indexed queries."""
+def _count_ahead(session, matching, *, page: int, page_size: int) -> int:
+    """How many rows `matching` gives, counted only up to one more than COUNT_AHEAD past the page's start."""
+    limit = (page - 1) * page_size + COUNT_AHEAD + 1
+    return session.scalar(select(func.count()).select_from(matching.order_by(None).limit(limit).subquery()))
+
+
+def _listed_matches(session, _terms, categories, origins, purposes, excluded, sort, *, page, page_size):
+    """Ids of one page in the chosen order, and the (capped) total: two indexed queries."""
     matching = select(Ingredient.id).where(*_filters(Ingredient.id, categories, origins, purposes, excluded))
-    total = session.scalar(select(func.count()).select_from(matching.subquery()))
+    total = _count_ahead(session, matching, page=page, page_size=page_size)
     ids = session.scalars(matching.order_by(*ORDERINGS[sort]()).limit(page_size).offset((page - 1) * page_size))
     return list(ids), total
 
@@ -129,7 +151,7 @@ def _ranked_matches(session, terms, categories, origins, purposes, excluded, sor
         "name": [first.sort_name, first.ingredient_id],
         "-name": [first.sort_name.desc(), first.ingredient_id.desc()],
     }.get(sort) or ORDERINGS[sort]()
-    total = session.scalar(select(func.count()).select_from(ranked.subquery()))
+    total = _count_ahead(session, ranked, page=page, page_size=page_size)
     ids = session.scalars(ranked.order_by(*ordering).limit(page_size).offset((page - 1) * page_size))
     return list(ids), total
 

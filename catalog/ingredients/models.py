@@ -73,6 +73,12 @@ ingredient_contraindications = Table(
 
 class Ingredient(CatalogueData, ReviewMixin, TimestampMixin, db.Model):
     __tablename__ = "ingredients"
+    # Each filter's index hands rows over in the list's order, so a page stops once it is full.
+    __table_args__ = (
+        Index("ix_ingredients_category_sort", "category_code", "sort_name", "id"),
+        Index("ix_ingredients_origin_sort", "origin", "sort_name", "id"),
+        Index("ix_ingredients_updated", "updated_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(120), unique=True)
@@ -82,12 +88,11 @@ class Ingredient(CatalogueData, ReviewMixin, TimestampMixin, db.Model):
     inci_name: Mapped[str | None] = mapped_column(String(300))
     synonyms: Mapped[list[str]] = mapped_column(JSON, default=list)
     cas_number: Mapped[str | None] = mapped_column(String(16))
-    category_code: Mapped[str] = mapped_column(ForeignKey("categories.code"), index=True)
+    category_code: Mapped[str] = mapped_column(ForeignKey("categories.code"))
     origin: Mapped[Origin] = mapped_column(
         Enum(
             Origin, native_enum=False, create_constraint=True, length=20, values_callable=lambda e: [m.value for m in e]
         ),
-        index=True,
     )
     description: Mapped[str] = mapped_column(Text)
     concentration_unit: Mapped[str | None] = mapped_column(String(16))

@@ -239,7 +239,15 @@ class IngredientQuerySchema(Schema):
 
 class IngredientPageSchema(Schema):
     items = fields.List(fields.Nested(IngredientSummarySchema))
-    total = fields.Integer(metadata={"description": "How many ingredients match, over all pages."})
+    total = fields.Integer(
+        metadata={
+            "description": "How many ingredients match, over all pages: exact when `total_exact`, else a lower "
+            "bound (matches are counted up to 200 past the first of this page)."
+        }
+    )
+    total_exact = fields.Boolean(
+        metadata={"description": "False when more than `total` ingredients match (the count stopped there)."}
+    )
     page = fields.Integer()
     page_size = fields.Integer()
     pages = fields.Integer()

@@ -164,6 +164,37 @@ def test_pages_carry_the_total(client, make_ingredient):
     assert beyond.status_code == 404 and "past the last page (3)" in beyond.json["message"]
 
 
+def test_pages_carry_the_exact_total_with_its_links(client, make_ingredient):
+    for n in range(5):
+        make_ingredient(name=f"Zeppoly {n}", purposes=["hydration"])
+    response = client.get(LIST, query_string={"q": "zeppoly", "purpose": "hydration", "page_size": 2, "page": 2})
+    body = response.json
+    assert (body["total"], body["total_exact"], body["pages"]) == (5, True, 3)
+    assert set(body["links"]) == {"first", "prev", "next", "last"} and "page=3" in body["links"]["next"]
+    assert 'rel="next"' in response.headers["Link"] and "purpose=hydration" in response.headers["Link"]
+
+
+@pytest.mark.parametrize("query", [{"q": "capped"}, {"purpose": "firming", "free_of": "parabens"}])
+def test_a_broad_list_counts_only_so_far_past_its_page_and_says_so(client, make_ingredient, monkeypatch, query):
+    from catalog.ingredients import listing
+
+    monkeypatch.setattr(listing, "COUNT_AHEAD", 4)
+    for n in range(9):
+        make_ingredient(name=f"Capped {n}", purposes=["firming"])
+    first = client.get(LIST, query_string={**query, "page_size": 2}).json
+    assert len(first["items"]) == 2
+    # Counted up to 4 past the page's first row: "more than 4", and the pages known so far.
+    assert (first["total"], first["total_exact"], first["pages"]) == (4, False, 2)
+    assert "next" in first["links"]
+    # Further on, the count reaches further: a later page is never "past the last".
+    third = client.get(LIST, query_string={**query, "page_size": 2, "page": 3}).json
+    assert (third["total"], third["total_exact"]) == (8, False)
+    last = client.get(LIST, query_string={**query, "page_size": 2, "page": 5}).json
+    if "q" in query:  # only the tests' own ingredients match the words; the seed has firming ones too
+        assert (last["total"], last["total_exact"], last["pages"], len(last["items"])) == (9, True, 5, 1)
+        assert "next" not in last["links"]
+
+
 @pytest.mark.parametrize(
     ("parameter", "value"),
     [("page_size", 101), ("page_size", 0), ("page", 0), ("page", "two"), ("page", 10**20)],

@@ -88,3 +88,15 @@ def test_huge_page_number_is_a_message_not_a_crash(client):
     response = client.get("/ingredients?page=99999999999999999999")
     assert response.status_code == 400
     assert "page" in response.get_data(as_text=True)
+
+
+def test_a_broad_list_says_more_than_what_it_counted(client, make_ingredient, monkeypatch):
+    from catalog.ingredients import listing
+
+    monkeypatch.setattr(listing, "COUNT_AHEAD", 3)
+    for n in range(6):
+        make_ingredient(name=f"Broadly {n}")
+    html = client.get("/ingredients", query_string={"q": "broadly"}).get_data(as_text=True)
+    assert "More than 3 ingredients match." in html
+    exact = client.get("/ingredients", query_string={"q": "broadly 5"}).get_data(as_text=True)
+    assert "1 ingredient matches." in exact
