@@ -9,6 +9,7 @@ from flask import Flask, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from catalog import i18n
 from catalog.config import API_SETTINGS, REPOSITORY_ROOT, settings_from_environment
 from catalog.extensions import api, csrf, db, limiter, migrate
 from catalog.web import assets, errors, paging, request_guard, security, transactions
@@ -87,6 +88,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     auth.init_app(app)
+    i18n.init_app(app)
     transactions.init_app(app)
     # Registered after the transaction hook, so it runs before it (Flask runs these in reverse).
     paging.init_app(app)

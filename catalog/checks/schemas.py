@@ -2,6 +2,7 @@
 
 from marshmallow import Schema, ValidationError, fields, pre_dump, validate, validates, validates_schema
 
+from catalog.checks.wording import finding_in_language, gap_in_language
 from catalog.cocktails.schemas import MAX_COMPONENTS, ComponentInputSchema, each_ingredient_once
 from catalog.core.db import MAX_ID
 from catalog.core.fields import ActorSchema, CodedTermRefSchema, Text
@@ -134,6 +135,7 @@ class FindingSchema(Schema):
         def record(record_id: int | None) -> dict | None:
             return {"id": record_id, "patient_id": patient_id} if record_id is not None else None
 
+        finding = finding_in_language(finding)
         named, path = finding.get("allergen"), finding.get("path") or []
         by_product = finding.get("relation") == Relation.PRODUCT.value
         through_graph = finding.get("relation") not in NOT_THROUGH_THE_GRAPH
@@ -155,6 +157,10 @@ class GapSchema(Schema):
         ProductRefSchema, allow_none=True, metadata={"description": "For `unreviewed-product`: the product."}
     )
     detail = fields.String()
+
+    @pre_dump
+    def _in_language(self, gap: dict, **kwargs) -> dict:
+        return gap_in_language(gap)
 
 
 class _Answer:

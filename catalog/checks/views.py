@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 
-from catalog.checks import service
+from catalog.checks import service, wording
 from catalog.checks.advice import advice_for, load_advice
 from catalog.checks.forms import CheckFormSchema, filled
 from catalog.checks.schemas import OverrideSchema
@@ -21,6 +21,9 @@ from catalog.extensions import db
 from catalog.web.forms import load_query, on_refusal, reasons, refused
 
 bp = Blueprint("checks", __name__, url_prefix="/checks")
+# Findings and gaps are shown in the reader's language, wherever a page lists them.
+bp.add_app_template_global(wording.findings_in_language)
+bp.add_app_template_global(wording.gaps_in_language)
 
 
 def _back_to_the_form(error):

@@ -372,7 +372,35 @@ class Finding(NamedTuple):
             "relation": self.relation.value if self.relation else None,
             "grade": self.grade.value if self.grade else None,
             "source": term(self.source),
+            # What the sentences are written from, kept so that they can be written again in another language.
+            "facts": list(self.facts),
         }
+
+    @classmethod
+    def from_dict(cls, recorded: dict) -> "Finding":
+        """A finding from its `to_dict`, to write its sentences again (in another language)."""
+
+        def term(value, key="code"):
+            return Term(value[key], value["name"]) if value else None
+
+        path = tuple(term(step) for step in recorded.get("path") or ())
+        return cls(
+            kind=FindingKind(recorded["kind"]),
+            severity=Severity(recorded["severity"]),
+            ingredient=term(recorded.get("ingredient"), "slug"),
+            allergen=term(recorded.get("allergen")),
+            path=path,
+            allergy_record=recorded.get("allergy_record"),
+            condition=term(recorded.get("condition")),
+            other_ingredient=term(recorded.get("other_ingredient"), "slug"),
+            facts=tuple(recorded.get("facts") or ()),
+            records=tuple(recorded.get("allergy_records") or ()),
+            product=term(recorded.get("product"), "slug"),
+            relation=Relation(recorded["relation"]) if recorded.get("relation") else None,
+            grade=Grade(recorded["grade"]) if recorded.get("grade") else None,
+            source=term(recorded.get("source")),
+            steps=tuple(Reach(step["reached_by"]) for step in (recorded.get("path") or [])[1:] if "reached_by" in step),
+        )
 
 
 class Gap(NamedTuple):
@@ -391,7 +419,20 @@ class Gap(NamedTuple):
             "ingredient": {"slug": self.ingredient.code, "name": self.ingredient.name} if self.ingredient else None,
             "product": {"slug": self.product.code, "name": self.product.name} if self.product else None,
             "detail": gap_sentence(self),
+            # What the sentence is written from (a tuple, or whether an entry changed since its review).
+            "facts": list(self.facts) if isinstance(self.facts, tuple) else self.facts,
         }
+
+    @classmethod
+    def from_dict(cls, recorded: dict) -> "Gap":
+        """A gap from its `to_dict`, to write its sentence again (in another language)."""
+        ingredient, product = recorded.get("ingredient"), recorded.get("product")
+        return cls(
+            kind=GapKind(recorded["kind"]),
+            ingredient=Term(ingredient["slug"], ingredient["name"]) if ingredient else None,
+            facts=tuple(facts) if isinstance(facts := recorded.get("facts", ()), list) else facts,
+            product=Term(product["slug"], product["name"]) if product else None,
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,126 @@
+"""The languages of the pages and the API: which one a request speaks, and its words (Flask-Babel).
+
+English is the source language; French is complete (translations/fr). The language is the signed-in
+person's setting, else the one chosen on the sign-in page (kept in the session), else the browser's
+best match in `Accept-Language`, else English. A block of text in another language (the patient's
+sheet) is written inside `speaking(code)`.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from babel.numbers import format_decimal
+from flask import Flask, g, has_request_context, request, session
+from flask_babel import Babel, force_locale, format_date, get_locale, get_translations
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from catalog.config import REPOSITORY_ROOT
+from catalog.safety.text import ENGLISH, Words
+
+# The languages the app speaks, in the order they are offered; English first (the source).
+LANGUAGES = {"en": "English", "fr": "Français"}
+DEFAULT_LANGUAGE = "en"
+# The session key of the language chosen before signing in.
+SESSION_KEY = "language"
+
+babel = Babel()
+
+# Coded values the pages show (FHIR statuses, severities, outcomes, kinds), in words; an unknown code shows as is.
+CODE_NAMES = {
+    "active": _l("active"),
+    "inactive": _l("inactive"),
+    "resolved": _l("resolved"),
+    "archived": _l("archived"),
+    "confirmed": _l("confirmed"),
+    "unconfirmed": _l("unconfirmed"),
+    "refuted": _l("refuted"),
+    "entered-in-error": _l("entered-in-error"),
+    "low": _l("low"),
+    "high": _l("high"),
+    "unable-to-assess": _l("unable-to-assess"),
+    "mild": _l("mild"),
+    "moderate": _l("moderate"),
+    "severe": _l("severe"),
+    "critical": _l("critical"),
+    "warning": _l("warning"),
+    "info": _l("info"),
+    "allergy": _l("allergy"),
+    "condition": _l("condition"),
+    "check": _l("check"),
+    "override": _l("override"),
+    "session": _l("session"),
+    "established": _l("established"),
+    "reported": _l("reported"),
+}
+ROLE_NAMES = {"admin": _l("admin"), "practitioner": _l("practitioner"), "viewer": _l("viewer")}
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LANGUAGE)
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(REPOSITORY_ROOT / "translations"))
+    babel.init_app(app, locale_selector=select_language)
+    app.jinja_env.globals.update(
+        languages=LANGUAGES,
+        current_language=current_language,
+        code_name=code_name,
+        grade_name=code_name,
+        role_name=role_name,
+        format_day=format_day,
+    )
+
+
+def select_language() -> str:
+    """The request's language: the person's setting, else the session's choice, else the browser's, else English."""
+    if not has_request_context():
+        return DEFAULT_LANGUAGE
+    forced = g.get("language")
+    if forced in LANGUAGES:
+        return forced
+    if current_user and current_user.is_authenticated and getattr(current_user, "language", None) in LANGUAGES:
+        return current_user.language
+    chosen = session.get(SESSION_KEY)
+    if chosen in LANGUAGES:
+        return chosen
+    return request.accept_languages.best_match(list(LANGUAGES), default=DEFAULT_LANGUAGE)
+
+
+def current_language() -> str:
+    """The two-letter code the request speaks (for `<html lang>` and the language switch)."""
+    return str(get_locale() or DEFAULT_LANGUAGE)
+
+
+@contextmanager
+def speaking(language: str | None) -> Iterator[None]:
+    """Write what is inside in `language` (e.g. the patient's sheet in the patient's language)."""
+    with force_locale(language if language in LANGUAGES else DEFAULT_LANGUAGE):
+        yield
+
+
+def words() -> Words:
+    """The translation functions the safety check's sentences are written with, in the request's language."""
+    if not has_request_context() or current_language() == DEFAULT_LANGUAGE:
+        return ENGLISH
+    translations = get_translations()
+    locale = get_locale()
+    return Words(
+        gettext=translations.gettext,
+        ngettext=translations.ngettext,
+        number=lambda value: format_decimal(value, format="#,##0.###", locale=locale),
+    )
+
+
+def code_name(code) -> str:
+    """A coded value (a status, a severity…) in the request's language."""
+    return str(CODE_NAMES.get(str(code), code))
+
+
+def role_name(role: str) -> str:
+    return str(ROLE_NAMES.get(role, role))
+
+
+def format_day(moment) -> str:
+    """A date as the pages print it ("05 March 2024"); the one place to point at a clinic's time zone."""
+    if current_language() == DEFAULT_LANGUAGE:
+        return moment.strftime("%d %B %Y")
+    return format_date(moment, "dd MMMM y")
