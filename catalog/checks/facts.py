@@ -29,15 +29,50 @@ def _flag(hierarchy: AllergenHierarchy, code: str) -> AllergenFlag:
     return AllergenFlag(code, path[-1].name, path)
 
 
-def ingredient_facts(session: Session, *, slugs: list[str]) -> dict[str, IngredientFacts]:
-    """Every fact the check needs about these ingredients, by slug; kept in memory per catalogue version."""
-    kept = versions.cache_for(session, "ingredient-facts")
+def _kept(session: Session, name: str, slugs: list[str], read) -> dict:
+    """`read(slugs)`'s values by slug, kept in memory per catalogue version (read again once it changes)."""
+    kept = versions.cache_for(session, name)
     if kept is None:
-        return _read_ingredient_facts(session, slugs)
+        return read(session, slugs)
     missing = [slug for slug in dict.fromkeys(slugs) if slug not in kept]
     if missing:
-        kept.update(_read_ingredient_facts(session, missing))
+        kept.update(read(session, missing))
     return {slug: kept[slug] for slug in slugs if slug in kept}
+
+
+def ingredient_facts(session: Session, *, slugs: list[str]) -> dict[str, IngredientFacts]:
+    """Every fact the check needs about these ingredients, by slug; kept in memory per catalogue version."""
+    return _kept(session, "ingredient-facts", slugs, _read_ingredient_facts)
+
+
+@dataclasses.dataclass(frozen=True)
+class ProductFacts:
+    """What a check reads of a product: its name, whether it is reviewed, and what each mL holds."""
+
+    slug: str
+    name: str
+    reviewed: bool
+    changed_since_review: bool
+    # (ingredient slug, strength, unit) for every active and excipient, in the label's order.
+    parts: tuple[tuple[str, float, str], ...]
+
+
+def product_facts(session: Session, *, slugs: list[str]) -> dict[str, ProductFacts]:
+    """These products as the check reads them, by slug; kept in memory per catalogue version."""
+    return _kept(session, "product-facts", slugs, _read_product_facts) if slugs else {}
+
+
+def _read_product_facts(session: Session, slugs: list[str]) -> dict[str, ProductFacts]:
+    return {
+        slug: ProductFacts(
+            slug=slug,
+            name=product.name,
+            reviewed=product.review_state == ReviewState.REVIEWED,
+            changed_since_review=product.review_state == ReviewState.CHANGED,
+            parts=tuple((part.ingredient.slug, part.strength, part.unit) for part in product.components),
+        )
+        for slug, product in products_service.products_by_slug(session, slugs=slugs).items()
+    }
 
 
 def _read_ingredient_facts(session: Session, slugs: list[str]) -> dict[str, IngredientFacts]:

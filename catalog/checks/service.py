@@ -9,20 +9,18 @@ from sqlalchemy.orm import Session
 
 from catalog.allergens import service as allergens
 from catalog.audit import service as audit
-from catalog.checks.facts import ingredient_facts, patient_fingerprint, patient_profile
+from catalog.checks.facts import ingredient_facts, patient_fingerprint, patient_profile, product_facts
 from catalog.checks.models import Check, CheckOverride
 from catalog.cocktails import service as cocktails
-from catalog.cocktails.compositions import composition_of, resolve_components
+from catalog.cocktails.compositions import composition_of, refuse_unusable
 from catalog.cocktails.models import Cocktail, CocktailVersion
 from catalog.core.actors import Actor, actor_columns
 from catalog.core.db import utcnow
 from catalog.core.errors import Conflict, Invalid, NotFound
 from catalog.core.paging import Page, paginate
-from catalog.core.review import ReviewState
 from catalog.core.timeline import TimelineEvent
 from catalog.patients import service as patients
 from catalog.patients.models import Patient
-from catalog.products.models import Product
 from catalog.safety import CheckResult, Component, Outcome, PatientProfile, Severity, Term, check_composition
 
 
@@ -37,35 +35,44 @@ def _composition(session: Session, components: list[dict], *, check_units: bool 
     """CompositionSchema's components as the check's input: a product gives one per ingredient it holds.
 
     Each product ingredient, active or excipient, comes at the product's strength of it, with the
-    volume drawn, and names the product, so that the check sees what is really in the vial.
+    volume drawn, and names the product, so that the check sees what is really in the vial. Read
+    from the facts kept per catalogue version, not from the catalogue's rows.
     """
-    resolved = resolve_components(session, components, check_units=check_units)
-    slugs = [
-        slug
-        for item, _ in resolved
-        for slug in ([c.ingredient.slug for c in item.components] if isinstance(item, Product) else [item.slug])
-    ]
+    products = product_facts(session, slugs=[c["product"] for c in components if c.get("product")])
+    slugs = [c["ingredient"] for c in components if c.get("ingredient")]
+    slugs += [slug for product in products.values() for slug, _, _ in product.parts]
     facts = ingredient_facts(session, slugs=slugs)
+    refuse_unusable(
+        components,
+        ingredients={slug: (fact.name, fact.unit) for slug, fact in facts.items()},
+        products=products,
+        check_units=check_units,
+    )
     composition = []
-    for item, component in resolved:
-        if isinstance(item, Product):
-            product = Term(item.slug, item.name)
-            state = item.review_state
+    for component in components:
+        if component.get("product"):
+            product = products[component["product"]]
+            drawn_from = Term(product.slug, product.name)
             composition.extend(
                 Component(
-                    facts[part.ingredient.slug],
-                    part.strength,
-                    part.unit,
+                    facts[slug],
+                    strength,
+                    unit,
                     component["volume_ml"],
-                    product,
-                    product_reviewed=state == ReviewState.REVIEWED,
-                    product_changed_since_review=state == ReviewState.CHANGED,
+                    drawn_from,
+                    product_reviewed=product.reviewed,
+                    product_changed_since_review=product.changed_since_review,
                 )
-                for part in item.components
+                for slug, strength, unit in product.parts
             )
         else:
             composition.append(
-                Component(facts[item.slug], component["concentration"], component["unit"], component.get("volume_ml"))
+                Component(
+                    facts[component["ingredient"]],
+                    component["concentration"],
+                    component["unit"],
+                    component.get("volume_ml"),
+                )
             )
     return composition
 

@@ -1,5 +1,7 @@
 """A composition as plain data: checked against the catalogue, written as a version's rows, read back, compared."""
 
+from collections.abc import Container, Mapping
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -13,44 +15,52 @@ from catalog.products.models import Product
 from catalog.safety import units_fit
 
 
+def refuse_unusable(
+    components: list[dict],
+    *,
+    ingredients: Mapping[str, tuple[str, str | None]],
+    products: Container[str],
+    check_units: bool = True,
+) -> None:
+    """A 422 naming each component that cannot be used: an unknown ingredient or product, or a unit
+    that cannot be compared with the ingredient's (`ingredients`: slug → its name and unit).
+
+    Errors name the component by its index, as marshmallow does: {"components": {"2": {"unit": [...]}}}.
+    """
+    errors: dict[int, dict[str, list[str]]] = {}
+    for index, component in enumerate(components):
+        if component.get("product"):
+            if component["product"] not in products:
+                errors[index] = {"product": [f"No product has the slug {component['product']!r}."]}
+            continue
+        found = ingredients.get(component["ingredient"])
+        if found is None:
+            errors[index] = {"ingredient": [f"No ingredient has the slug {component['ingredient']!r}."]}
+        elif check_units and not units_fit(component["unit"], found[1]):
+            name, unit = found
+            errors[index] = {"unit": [f"{name} is measured in {unit}; {component['unit']} cannot be compared with it."]}
+    if errors:
+        raise Invalid("Some components cannot be used.", errors={"components": errors})
+
+
 def resolve_components(
     session: Session, components: list[dict], *, check_units: bool = True
 ) -> list[tuple[Ingredient | Product, dict]]:
     """Each component with its catalogue ingredient or product; unknown ones and ill-fitting units are 422s.
 
-    Errors name the component by its index, as marshmallow does: {"components": {"2": {"unit": [...]}}}.
     A saved version is read with `check_units=False`: the catalogue may have changed since, and the
     check reports a unit that no longer fits instead of refusing the version.
     """
     slugs = [c["ingredient"] for c in components if c.get("ingredient")]
     found = {i.slug: i for i in session.scalars(select(Ingredient).where(Ingredient.slug.in_(slugs)))}
     products = products_service.products_by_slug(session, slugs=[c["product"] for c in components if c.get("product")])
-    errors: dict[int, dict[str, list[str]]] = {}
-    resolved = []
-    for index, component in enumerate(components):
-        if component.get("product"):
-            product = products.get(component["product"])
-            if product is None:
-                errors[index] = {"product": [f"No product has the slug {component['product']!r}."]}
-            else:
-                resolved.append((product, component))
-            continue
-        ingredient = found.get(component["ingredient"])
-        if ingredient is None:
-            errors[index] = {"ingredient": [f"No ingredient has the slug {component['ingredient']!r}."]}
-            continue
-        if check_units and not units_fit(component["unit"], ingredient.concentration_unit):
-            errors[index] = {
-                "unit": [
-                    f"{ingredient.name} is measured in {ingredient.concentration_unit}; "
-                    f"{component['unit']} cannot be compared with it."
-                ]
-            }
-            continue
-        resolved.append((ingredient, component))
-    if errors:
-        raise Invalid("Some components cannot be used.", errors={"components": errors})
-    return resolved
+    refuse_unusable(
+        components,
+        ingredients={slug: (i.name, i.concentration_unit) for slug, i in found.items()},
+        products=products,
+        check_units=check_units,
+    )
+    return [(products[c["product"]] if c.get("product") else found[c["ingredient"]], c) for c in components]
 
 
 def _version_values(data: dict) -> dict:

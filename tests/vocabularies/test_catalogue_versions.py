@@ -47,3 +47,19 @@ def test_a_review_or_an_ingredient_edit_changes_the_version_but_a_patient_does_n
     db_session.query(Ingredient).filter_by(slug="ascorbic-acid").one().description = "Changed."
     db_session.flush()
     assert versions.current_token(db_session) != token
+
+
+def test_product_facts_are_kept_per_version_and_follow_a_change_of_strength(db_session):
+    from sqlalchemy import select
+
+    from catalog.products.models import Product
+
+    product = db_session.scalars(select(Product).order_by(Product.slug).limit(1)).one()
+    slug = product.slug
+    first = facts.product_facts(db_session, slugs=[slug])[slug]
+    assert facts.product_facts(db_session, slugs=[slug])[slug] is first
+    part = product.components[0]
+    part.strength = part.strength * 2
+    db_session.commit()
+    changed = facts.product_facts(db_session, slugs=[slug])[slug]
+    assert changed is not first and changed.parts[0][1] == first.parts[0][1] * 2
