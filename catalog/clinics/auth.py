@@ -33,10 +33,9 @@ def _actor_from_bearer(*, write: bool, curator: bool, audit: bool = False) -> Ac
     authorization = flask_request.authorization
     if authorization is None or authorization.type != "bearer" or not authorization.token:
         raise _unauthorized("This route needs an API token: send 'Authorization: Bearer <token>'.")
-    token = credentials.token_for_secret(db.session, secret=authorization.token)
-    if token is None:
+    actor = _token_actor(authorization.token)
+    if actor is None:
         raise _unauthorized("The API token is not valid or has been revoked.", "invalid_token")
-    actor = Actor.for_token(token)
     if write and not actor.allows(Role.PRACTITIONER):
         raise Forbidden("This token's scope is 'read': it cannot change data.")
     if curator and not actor.is_curator:
@@ -44,6 +43,16 @@ def _actor_from_bearer(*, write: bool, curator: bool, audit: bool = False) -> Ac
     if audit and not actor.can_read_audit:
         raise Forbidden("This token may not read the audit trail: an admin grants that when creating a token.")
     return actor
+
+
+def _token_actor(secret: str) -> Actor | None:
+    """The actor of this bearer secret, looked up once per request (a write is authenticated before
+    its body is read, then again by its view)."""
+    known = g.get("bearer")
+    if known is None or known[0] != secret:
+        token = credentials.token_for_secret(db.session, secret=secret)
+        known = g.bearer = (secret, Actor.for_token(token) if token is not None else None)
+    return known[1]
 
 
 def authenticate_token(*, write: bool = False) -> Actor:

@@ -68,7 +68,16 @@ def finish_transaction(response: Response) -> Response:
 
 # Per-request values kept on `g`. An app context can outlive one request (tests and scripts
 # push their own, and requests then share it), so each request starts without them.
-REQUEST_STATE = ("actor", "keep_writes", "discard_writes", "csrf_token", "_login_user", "bookkeeping", "writing")
+REQUEST_STATE = (
+    "actor",
+    "bearer",
+    "keep_writes",
+    "discard_writes",
+    "csrf_token",
+    "_login_user",
+    "bookkeeping",
+    "writing",
+)
 
 
 def reset_request_state() -> None:

@@ -50,3 +50,21 @@ def test_recording_a_check_still_takes_the_write_lock(busy_sqlite):
     response = client.post("/api/v1/checks", json={"patient": patient, "cocktail": cocktail}, headers=headers)
     assert response.status_code == 201, response.get_json()
     assert client.get("/api/v1/checks", headers=headers).get_json()["total"] == 1
+
+
+def test_a_write_looks_its_token_up_once(api, monkeypatch):
+    """The request guard authenticates a write before reading its body, and the view asks again:
+    the second asking reuses the first's answer."""
+    from catalog.clinics import credentials
+
+    patient = api.post("/api/v1/patients", json={"reference": "TK-1", "display_name": "Token Once"}).json["id"]
+    looked_up = []
+    original = credentials.token_for_secret
+    monkeypatch.setattr(
+        credentials,
+        "token_for_secret",
+        lambda session, secret: looked_up.append(secret) or original(session, secret=secret),
+    )
+    response = api.post("/api/v1/checks", json={"patient": patient, "components": [LIDOCAINE]})
+    assert response.status_code == 200, response.json
+    assert len(looked_up) == 1
