@@ -11,16 +11,14 @@ from contextlib import contextmanager
 
 from babel.numbers import format_decimal
 from flask import Flask, g, has_request_context, request, session
-from flask_babel import Babel, force_locale, format_date, get_locale, get_translations
+from flask_babel import Babel, force_locale, format_date, get_locale, get_translations, refresh
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from catalog.config import REPOSITORY_ROOT
+from catalog.core.languages import DEFAULT_LANGUAGE, LANGUAGES
 from catalog.safety.text import ENGLISH, Words
 
-# The languages the app speaks, in the order they are offered; English first (the source).
-LANGUAGES = {"en": "English", "fr": "Français"}
-DEFAULT_LANGUAGE = "en"
 # The session key of the language chosen before signing in.
 SESSION_KEY = "language"
 
@@ -60,6 +58,9 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LANGUAGE)
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(REPOSITORY_ROOT / "translations"))
     babel.init_app(app, locale_selector=select_language)
+    # Flask-Babel keeps the language on `g`, which outlives a request when an app context was already
+    # pushed (tests, CLI): each request chooses again.
+    app.before_request(refresh)
     app.jinja_env.globals.update(
         languages=LANGUAGES,
         current_language=current_language,

@@ -50,6 +50,8 @@ class Practitioner(UserMixin, TimestampMixin, db.Model):
     # No password is checked before this time: the back-off after repeated failures.
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The pages' language ("en", "fr"); None: the browser's (Accept-Language).
+    language: Mapped[str | None] = mapped_column(String(8))
     # Unused since sessions are `SignInSession` rows: set once, kept until a migration drops it.
     session_token: Mapped[str] = mapped_column(String(64))
 

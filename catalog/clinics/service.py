@@ -13,6 +13,7 @@ from catalog.clinics.models import ApiToken, Clinic, Practitioner, SignInSession
 from catalog.core.actors import Actor, Role, TokenScope
 from catalog.core.db import flush_unique, utcnow
 from catalog.core.errors import Conflict, Invalid, NotFound
+from catalog.core.languages import LANGUAGES
 from catalog.core.text import fold
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -350,3 +351,17 @@ def update_clinic_details(session: Session, *, actor: Actor, details: dict) -> C
             session, actor=actor, action="clinic.updated", object_type="clinic", object_id=clinic.id, changes=changes
         )
     return clinic
+
+
+def set_language(session: Session, *, actor: Actor, language: str | None) -> Practitioner:
+    """One's own pages' language: a code of LANGUAGES, or None to follow the browser's."""
+    if language is not None and language not in LANGUAGES:
+        raise Invalid("Choose English or French.", errors={"language": ["Choose English or French."]})
+    practitioner = session.get(Practitioner, actor.practitioner_id)
+    if practitioner is None or practitioner.clinic_id != actor.clinic_id:
+        raise NotFound("No such person in this clinic.")
+    if practitioner.language != language:
+        changes = [{"field": "language", "from": practitioner.language, "to": language}]
+        practitioner.language = language
+        audit_account(session, practitioner, "updated", actor=actor, changes=changes)
+    return practitioner

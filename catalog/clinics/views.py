@@ -8,18 +8,20 @@ except the count of failed sign-ins.
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from marshmallow import ValidationError
 
+from catalog import i18n
 from catalog.clinics import credentials, service
 from catalog.clinics.auth import current_actor, role_required
 from catalog.clinics.models import Clinic
 from catalog.clinics.schemas import TIME_ZONES, ClinicDetailsSchema
-from catalog.core.actors import Role, TokenScope
+from catalog.core.actors import Actor, Role, TokenScope
 from catalog.core.db import utcnow
 from catalog.core.errors import Invalid
 from catalog.extensions import db, limiter
-from catalog.web.forms import on_refusal
+from catalog.web.forms import on_refusal, refused
 from catalog.web.transactions import keep_writes_on_error
 
 bp = Blueprint("clinics", __name__)
@@ -107,6 +109,23 @@ def account():
     login_user(practitioner)  # this session continues; the others end
     flash("Password changed. Other sessions of your account are signed out.", "success")
     return redirect(url_for("clinics.account"))
+
+
+@bp.post("/language")
+def language():
+    """The pages' language: one's own setting when signed in, else this browser session's (the sign-in page)."""
+    chosen = request.form.get("language") or None
+    if current_user.is_authenticated:
+        try:
+            service.set_language(db.session, actor=Actor.for_practitioner(current_user), language=chosen)
+        except Invalid as error:
+            return refused(error.message, url_for("clinics.account"))
+        flash(_("Language saved."), "success")
+    elif chosen in i18n.LANGUAGES:
+        session[i18n.SESSION_KEY] = chosen
+    else:
+        session.pop(i18n.SESSION_KEY, None)
+    return redirect(_safe_next(request.form.get("next") or url_for("clinics.account")), code=303)
 
 
 # --- Settings: people and API tokens --------------------------------------------

@@ -83,6 +83,8 @@ def _patient_data(form) -> dict:
     data = {key: form.get(key, "") for key in ("reference", "display_name")}
     data["birth_year"] = form.get("birth_year", "").strip() or None
     data["conditions"] = form.getlist("conditions")
+    if form.get("language"):
+        data["language"] = form["language"]
     return data
 
 

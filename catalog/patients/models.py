@@ -83,6 +83,8 @@ class Patient(recorded_actor("nka_asserted_by", optional=True), TimestampMixin, 
     # Folded (lower case, no accents) for search.
     search_name: Mapped[str] = mapped_column(Text)
     birth_year: Mapped[int | None]
+    # The language of what the patient is handed (their sheet): "en" or "fr".
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     nka_asserted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Counts changes to who the patient is (reference, name, birth year): FHIR's Patient versionId.
     revision: Mapped[int] = mapped_column(Integer, default=1, server_default="1")

@@ -14,6 +14,7 @@ from catalog.core.fields import (
     enum_field,
     slug_validator,
 )
+from catalog.core.languages import LANGUAGES
 from catalog.core.paging import PageSchema
 from catalog.core.refs import API_ROOT, PatientRefSchema, ProductRefSchema, Reference
 from catalog.patients.models import (
@@ -36,6 +37,18 @@ def birth_year_field(*, strict: bool = True):
     )
 
 
+def language_field(**kwargs) -> fields.String:
+    """The language of what the patient is handed (their sheet): `en` or `fr`."""
+    return fields.String(
+        validate=validate.OneOf(list(LANGUAGES), error="Choose one of: en (English), fr (French)."),
+        metadata={
+            "description": "The language of the patient's sheet: `en` or `fr` (by default the language of "
+            "the person who adds the patient, else `en`)."
+        },
+        **kwargs,
+    )
+
+
 class PatientCreateSchema(Schema):
     reference = Text(max=64, required=True, metadata={"description": "The clinic's own record number."})
     display_name = Text(max=200, required=True)
@@ -43,6 +56,7 @@ class PatientCreateSchema(Schema):
     conditions = fields.List(
         code_field(), load_default=list, metadata={"description": "Condition codes (see /api/v1/conditions)."}
     )
+    language = language_field(load_default=None)
 
 
 class PatientUpdateSchema(PatchSchema):
@@ -50,6 +64,7 @@ class PatientUpdateSchema(PatchSchema):
     display_name = Text(max=200)
     birth_year = birth_year_field()
     conditions = fields.List(code_field(), metadata={"description": "Replaces the patient's conditions."})
+    language = language_field()
     allergy_status = fields.String(
         validate=validate.OneOf([AllergyStatus.NO_KNOWN_ALLERGIES.value, AllergyStatus.UNKNOWN.value]),
         metadata={
@@ -123,6 +138,7 @@ class PatientSchema(Schema):
     reference = fields.String()
     display_name = fields.String()
     birth_year = fields.Integer(allow_none=True)
+    language = fields.String(metadata={"enum": list(LANGUAGES), "description": "The language of the patient's sheet."})
     conditions = fields.List(fields.Nested(CodedTermRefSchema), metadata={"description": "The active conditions."})
     weight = fields.Nested(
         WeightSchema, allow_none=True, metadata={"description": "The newest weight recorded; doses per kg use it."}

@@ -12,6 +12,7 @@ from catalog.audit import service as audit
 from catalog.core.actors import Actor, actor_columns
 from catalog.core.db import flush_unique, utcnow
 from catalog.core.errors import Conflict, Invalid, NotFound
+from catalog.core.languages import DEFAULT_LANGUAGE
 from catalog.core.paging import Page, paginate
 from catalog.core.text import LIKE_ESCAPE, fold, like_fragment
 from catalog.patients import conditions as conditions_records
@@ -19,7 +20,7 @@ from catalog.patients.models import AllergyStatus, ConditionRecord, ConditionSta
 
 # Fields whose values are codes, safe to keep in the audit trail; the rest appear by name only.
 # The birth year is a personal detail, not a code: the audit names it without its value.
-CODED_PATIENT_FIELDS = {"conditions", "allergy_status"}
+CODED_PATIENT_FIELDS = {"conditions", "allergy_status", "language"}
 
 
 def search_patients(
@@ -93,6 +94,7 @@ def _patient_view(patient: Patient) -> dict:
         "birth_year": patient.birth_year,
         "conditions": patient.condition_codes,
         "allergy_status": patient.allergy_status,
+        "language": patient.language,
     }
 
 
@@ -131,6 +133,7 @@ def create_patient(
     display_name: str,
     birth_year: int | None = None,
     conditions: list[str] = (),
+    language: str | None = None,
 ) -> Patient:
     _check_reference_free(session, clinic_id=actor.clinic_id, reference=reference)
     patient = Patient(
@@ -140,6 +143,7 @@ def create_patient(
         display_name=display_name,
         search_name=fold(display_name),
         birth_year=birth_year,
+        language=language or DEFAULT_LANGUAGE,
         revision=1,
         condition_records=[],
         allergies=[],
@@ -180,6 +184,8 @@ def update_patient(
         patient.search_name = fold(changes["display_name"])
     if "birth_year" in changes:
         patient.birth_year = changes["birth_year"]
+    if changes.get("language"):
+        patient.language = changes["language"]
     if "conditions" in changes:
         conditions_records.set_active(
             patient, conditions_records.known_conditions(session, changes["conditions"]), actor

@@ -6,6 +6,8 @@ the `*_refused` functions below, which show it again with the reasons; nothing i
 """
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
 from marshmallow import ValidationError
 
 from catalog.checks import service as checks_service
@@ -87,8 +89,11 @@ def _patient_refused(error, patient_id: int | None = None):
 def new():
     if request.method == "GET":
         return _patient_form()
-    patient = service.create_patient(db.session, actor=current_actor(), **forms.new_patient(request.form))
-    flash("Patient added. Record their allergies, or that they have none.", "success")
+    data = forms.new_patient(request.form)
+    # The sheet's language, unless the form says: the language of the person adding the patient.
+    data["language"] = data["language"] or current_user.language
+    patient = service.create_patient(db.session, actor=current_actor(), **data)
+    flash(_("Patient added. Record their allergies, or that they have none."), "success")
     return redirect(url_for("patients.detail", patient_id=patient.id))
 
 
@@ -143,7 +148,7 @@ def edit(patient_id: int):
         return _patient_form(patient)
     changes = forms.patient_changes(request.form)
     service.update_patient(db.session, actor=current_actor(), patient_id=patient.id, changes=changes)
-    flash("Patient updated.", "success")
+    flash(_("Patient updated."), "success")
     return redirect(url_for("patients.detail", patient_id=patient.id))
 
 

@@ -7,6 +7,7 @@ from flask import Response, current_app, render_template, request, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from catalog import i18n
 from catalog.checks.advice import load_advice
 from catalog.clinics.auth import current_actor, token_required
 from catalog.extensions import db
@@ -154,8 +155,10 @@ class SessionSheet(MethodView):
 def sheet_pdf(session_id: int) -> bytes:
     """The patient's sheet rendered and made into a PDF (shared by the API and the pages)."""
     record = service.get_session_record(db.session, clinic_id=current_actor().clinic_id, session_id=session_id)
-    sheet = patient_sheet(record, advice=load_advice(current_app.config["SEED_DIRECTORY"]), default_zone=_time_zone())
-    html = render_template("treatments/sheet.html", sheet=sheet, pdf=True, session_id=session_id)
+    with i18n.speaking(record.patient.language):
+        advice = load_advice(current_app.config["SEED_DIRECTORY"])
+        sheet = patient_sheet(record, advice=advice, default_zone=_time_zone())
+        html = render_template("treatments/sheet.html", sheet=sheet, pdf=True, session_id=session_id)
     return render_pdf(html, base_url=request.url_root)
 
 

@@ -8,15 +8,20 @@ grade or an override's reason: those belong to the practitioner's record.
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from flask_babel import format_date, get_locale, gettext
+from flask_babel import lazy_gettext as _l
+
 from catalog.checks.advice import advice_for
 from catalog.cocktails.models import Technique
 from catalog.treatments.areas import TREATMENT_AREAS
 from catalog.treatments.service import SessionRecord
 
 TECHNIQUE_WORDS = {
-    Technique.POINT_INJECTION: "small injections just under the skin",
-    Technique.NEEDLE_FREE: "a needle-free device that delivers the solution into the skin under pressure",
-    Technique.MICRONEEDLING_COMBINATION: "micro-needling, with the solution applied through the tiny channels it makes",
+    Technique.POINT_INJECTION: _l("small injections just under the skin"),
+    Technique.NEEDLE_FREE: _l("a needle-free device that delivers the solution into the skin under pressure"),
+    Technique.MICRONEEDLING_COMBINATION: _l(
+        "micro-needling, with the solution applied through the tiny channels it makes"
+    ),
 }
 
 
@@ -42,7 +47,10 @@ class PatientSheet:
 
 
 def _day(value) -> str:
-    return f"{value.day} {value:%B %Y}"
+    """A day in the sheet's language ("5 March 2025", "5 mars 2025")."""
+    if str(get_locale() or "en") == "en":
+        return f"{value.day} {value:%B %Y}"
+    return format_date(value, "d MMMM y")
 
 
 def patient_sheet(record: SessionRecord, *, advice: dict, default_zone: str) -> PatientSheet:
@@ -68,10 +76,12 @@ def patient_sheet(record: SessionRecord, *, advice: dict, default_zone: str) -> 
         date=_day(local),
         time=f"{local:%H:%M}",
         zone=zone.key,
-        technique=TECHNIQUE_WORDS[treatment.technique],
+        technique=str(TECHNIQUE_WORDS[treatment.technique]),
         given=given,
-        areas=[TREATMENT_AREAS[area["area"]] for area in treatment.areas],
-        session_of=f"{treatment.session_number} of {planned}" if planned else f"{treatment.session_number}",
+        areas=[str(TREATMENT_AREAS[area["area"]]) for area in treatment.areas],
+        session_of=gettext("%(number)d of %(planned)d", number=treatment.session_number, planned=planned)
+        if planned
+        else f"{treatment.session_number}",
         next_session=_day(treatment.next_due_on) if treatment.next_due_on else None,
         after=lines["after"],
         emergency=lines["reaction"]["emergency"],

@@ -3,6 +3,7 @@
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 
+from catalog import i18n
 from catalog.checks import service as checks_service
 from catalog.checks.advice import load_advice
 from catalog.clinics import service as clinics_service
@@ -225,17 +226,15 @@ def amend(session_id: int):
     return redirect(url_for("treatments.session_detail", session_id=treatment.id), code=303)
 
 
-def _sheet(session_id: int):
-    record = service.get_session_record(db.session, clinic_id=current_actor().clinic_id, session_id=session_id)
-    return patient_sheet(
-        record, advice=load_advice(current_app.config["SEED_DIRECTORY"]), default_zone=current_app.config["TIME_ZONE"]
-    )
-
-
 @bp.get("/sessions/<int:session_id>/sheet")
 @role_required(Role.VIEWER)
 def sheet(session_id: int):
-    return render_template("treatments/sheet.html", sheet=_sheet(session_id), pdf=False, session_id=session_id)
+    """The patient's sheet, in the patient's language."""
+    record = service.get_session_record(db.session, clinic_id=current_actor().clinic_id, session_id=session_id)
+    with i18n.speaking(record.patient.language):
+        advice = load_advice(current_app.config["SEED_DIRECTORY"])
+        sheet = patient_sheet(record, advice=advice, default_zone=current_app.config["TIME_ZONE"])
+        return render_template("treatments/sheet.html", sheet=sheet, pdf=False, session_id=session_id)
 
 
 @bp.get("/sessions/<int:session_id>/sheet.pdf")
