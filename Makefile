@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test lint format bench setup migrate seed demo browser clean pdf-libs
+.PHONY: run test lint format bench setup migrate seed demo browser clean pdf-libs translations
 
 # The venv is rebuilt only when a requirements file changes, so a second `make run` is fast.
 $(BIN)/.installed-runtime: requirements.txt
@@ -59,6 +59,11 @@ lint: $(BIN)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-cache
+	$(BIN)/python -m catalog.i18n_check
+
+# The French catalogue from the sources: new messages added (to translate), stale ones dropped, the .mo compiled.
+translations: $(BIN)/.installed-runtime
+	$(BIN)/python -m catalog.i18n_check --update
 
 format: $(BIN)/.installed-dev
 	$(BIN)/ruff check --fix .
