@@ -20,6 +20,9 @@ from catalog.core.actors import Role
 from catalog.extensions import db
 from catalog.web.transactions import begin_writing, reads_first
 
+# One instance for every answer: building a schema and its nested ones costs as much as dumping.
+UNSAVED_RESULT = CheckResultSchema()
+
 bp = Blueprint(
     "Checks",
     __name__,
@@ -73,7 +76,7 @@ class Checks(MethodView):
                 db.session, actor=actor, patient_id=data["patient"], components=data["components"]
             )
             # Not a recorded check: answered as it is, without the recorded check's fields.
-            return jsonify(CheckResultSchema().dump({**result.to_dict(), "patient_id": data["patient"]}))
+            return jsonify(UNSAVED_RESULT.dump({**result.to_dict(), "patient_id": data["patient"]}))
         begin_writing()
         check = service.check_version(
             db.session,

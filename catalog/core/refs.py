@@ -8,6 +8,7 @@ API. Coded terms without a resource of their own (categories, purposes, conditio
 """
 
 from collections.abc import Mapping
+from functools import cached_property
 from string import Formatter
 from typing import ClassVar
 
@@ -33,11 +34,16 @@ class RefSchema(Schema):
 
     href = fields.String(metadata={"description": "Its URL in the API."})
 
+    @cached_property
+    def _read_names(self) -> tuple[str, ...]:
+        """What to read from the object dumped: the identifier fields and the URL's placeholders."""
+        placeholders = {name for _, name, _, _ in Formatter().parse(self.path) if name}
+        fields_read = {field.attribute or key for key, field in self.dump_fields.items() if key != "href"}
+        return tuple(fields_read | placeholders)
+
     @pre_dump
     def _with_href(self, obj, **kwargs):
-        placeholders = {name for _, name, _, _ in Formatter().parse(self.path) if name}
-        names = {field.attribute or key for key, field in self.dump_fields.items() if key != "href"} | placeholders
-        values = {name: read(obj, name) for name in names}
+        values = {name: read(obj, name) for name in self._read_names}
         return {**values, "href": API_ROOT + self.path.format(**values)}
 
 
