@@ -86,5 +86,6 @@ def reset_request_state() -> None:
 
 
 def init_app(app: Flask) -> None:
-    app.before_request(reset_request_state)
+    # First of all hooks: the request guard, which runs before the others, already keeps state on `g`.
+    app.before_request_funcs.setdefault(None, []).insert(0, reset_request_state)
     app.after_request(finish_transaction)

@@ -52,12 +52,14 @@ def test_recording_a_check_still_takes_the_write_lock(busy_sqlite):
     assert client.get("/api/v1/checks", headers=headers).get_json()["total"] == 1
 
 
-def test_a_write_looks_its_token_up_once(api, monkeypatch):
+def test_a_write_looks_its_token_up_once(api, client, clinic, monkeypatch):
     """The request guard authenticates a write before reading its body, and the view asks again:
-    the second asking reuses the first's answer."""
+    the second asking reuses the first's answer, and never a request's before it."""
     from catalog.clinics import credentials
 
     patient = api.post("/api/v1/patients", json={"reference": "TK-1", "display_name": "Token Once"}).json["id"]
+    # The tests' requests share one app context (and `g`): another token's request comes between.
+    assert client.get("/api/v1/patients", headers={"Authorization": f"Bearer {clinic.read_token}"}).status_code == 200
     looked_up = []
     original = credentials.token_for_secret
     monkeypatch.setattr(
@@ -67,4 +69,4 @@ def test_a_write_looks_its_token_up_once(api, monkeypatch):
     )
     response = api.post("/api/v1/checks", json={"patient": patient, "components": [LIDOCAINE]})
     assert response.status_code == 200, response.json
-    assert len(looked_up) == 1
+    assert len(looked_up) == 1, looked_up
