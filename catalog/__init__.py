@@ -85,6 +85,9 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(REPOSITORY_ROOT / "migrations"))
     api.init_app(app)
+    # Forms are checked for their CSRF token by `transactions.protect_forms`, on unsafe methods only:
+    # Flask-WTF's own hook would look up every GET's exemptions to then let it pass.
+    app.config["WTF_CSRF_CHECK_DEFAULT"] = False
     csrf.init_app(app)
     limiter.init_app(app)
     # The limiter's own before_request hook looks for application-wide limits on every request; we

@@ -8,6 +8,7 @@ that must inline a `<style>` (the patient's sheet, also rendered to PDF) asks fo
 import secrets
 
 from flask import Flask, Response, current_app, g, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 
 CONTENT_SECURITY_POLICY = {
@@ -76,6 +77,16 @@ def protect(response: Response) -> Response:
     return response
 
 
+class CookieSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, but a request without the cookie (every API call) gets an
+    empty session without a signer being built for it."""
+
+    def open_session(self, app, request):
+        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)
+
+
 def fixed_headers(app: Flask) -> dict[str, str]:
     headers = {"Content-Security-Policy": content_security_policy(), **HEADERS}
     if app.config["MESOCAT_ENV"] == "production":
@@ -100,5 +111,6 @@ def _headers_on_every_response(wsgi_app, headers: dict[str, str]):
 def init_app(app: Flask) -> None:
     """Register after the static files (assets.init_app): the headers wrap whitenoise's answers too."""
     app.jinja_env.globals["csp_nonce"] = csp_nonce
+    app.session_interface = CookieSessions()
     app.after_request(protect)
     app.wsgi_app = _headers_on_every_response(app.wsgi_app, fixed_headers(app))

@@ -3,7 +3,7 @@
 from flask import Flask, Response, current_app, g, request
 from sqlalchemy.exc import OperationalError
 
-from catalog.extensions import bookkeeping, db
+from catalog.extensions import bookkeeping, csrf, db
 
 
 def keep_writes_on_error() -> None:
@@ -48,8 +48,16 @@ def request_writes() -> bool:
     return not getattr(handler, "reads_first", False)
 
 
+def protect_forms() -> None:
+    """Flask-WTF's CSRF check, for the methods that change something (blueprints it exempts aside)."""
+    if request.method not in SAFE_METHODS and current_app.config.get("WTF_CSRF_ENABLED", True):
+        csrf.protect(apply_exemptions=True)
+
+
 def finish_transaction(response: Response) -> Response:
-    if g.get("discard_writes"):
+    if not db.session().in_transaction():
+        pass  # nothing was read or written: nothing to end
+    elif g.get("discard_writes"):
         db.session.rollback()
     elif response.status_code < 400 or g.get("keep_writes"):
         try:
@@ -81,11 +89,13 @@ REQUEST_STATE = (
 
 
 def reset_request_state() -> None:
+    state = vars(g._get_current_object())  # one lookup of `g`, not one per key
     for key in REQUEST_STATE:
-        g.pop(key, None)
+        state.pop(key, None)
 
 
 def init_app(app: Flask) -> None:
     # First of all hooks: the request guard, which runs before the others, already keeps state on `g`.
     app.before_request_funcs.setdefault(None, []).insert(0, reset_request_state)
+    app.before_request(protect_forms)
     app.after_request(finish_transaction)
