@@ -16,6 +16,8 @@ from catalog.vocabularies.models import CatalogueVersion
 KEY = "catalogue"
 # Set in a session whose transaction changed the catalogue: what it reads is not cached.
 CHANGED = "catalogue_changed"
+# The token as this session's transaction first read it.
+VERSION_READ = "catalogue_version_read"
 
 # Per database (tests and scripts may use several in one process): (token, values).
 _caches: dict[str, tuple[str, dict]] = {}
@@ -36,9 +38,17 @@ def current_token(session: Session) -> str | None:
 
 
 def _values(session: Session) -> dict | None:
-    """What is kept under the database's current version, or None when nothing may be kept."""
-    # Reading the token flushes first: changes still pending then mark the transaction as changed.
-    token = current_token(session)
+    """What is kept under the database's current version, or None when nothing may be kept.
+
+    The token is read once per transaction, so that what one request reads of the catalogue is all
+    of one version (and a check asking for facts, products and the graph asks the database once).
+    """
+    token = session.info.get(VERSION_READ)
+    if token is None:
+        # Reading the token flushes first: changes still pending then mark the transaction as changed.
+        token = session.info[VERSION_READ] = current_token(session)
+    else:
+        session.flush()  # as the read would have: pending changes mark the transaction as changed
     if token is None or session.info.get(CHANGED):
         return None
     database = str(session.get_bind().engine.url)
@@ -87,3 +97,4 @@ def _transaction_ended(session: Session, transaction) -> None:
     # Only the outermost transaction's end settles it; savepoints come and go inside it.
     if transaction.parent is None:
         session.info.pop(CHANGED, None)
+        session.info.pop(VERSION_READ, None)

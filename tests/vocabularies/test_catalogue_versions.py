@@ -63,3 +63,24 @@ def test_product_facts_are_kept_per_version_and_follow_a_change_of_strength(db_s
     db_session.commit()
     changed = facts.product_facts(db_session, slugs=[slug])[slug]
     assert changed is not first and changed.parts[0][1] == first.parts[0][1] * 2
+
+
+def test_a_transaction_reads_the_version_once_for_everything_it_keeps(db_session):
+    from sqlalchemy import event
+
+    db_session.commit()  # a fresh transaction, as a request's
+    reads = []
+
+    def count(_conn, _cursor, statement, *_args):
+        if "catalogue_versions" in statement:
+            reads.append(statement)
+
+    engine = db_session.get_bind()
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        allergens_service.load_graph(db_session)
+        allergens_service.load_hierarchy(db_session)
+        facts.ingredient_facts(db_session, slugs=["lidocaine-hydrochloride"])
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert len(reads) == 1
