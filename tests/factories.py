@@ -1,8 +1,11 @@
 """Small builders of valid catalogue data for tests."""
 
+import html
 import itertools
 import re
 from dataclasses import dataclass
+
+from werkzeug.datastructures import MultiDict
 
 from catalog.clinics import service as clinics_service
 from catalog.clinics.models import Clinic, Practitioner
@@ -167,6 +170,17 @@ class PageClient:
         if csrf:
             data.setdefault("csrf_token", self.csrf_token())
         return self.client.post(url, data=data, **kwargs)
+
+    HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)">')
+
+    def confirm(self, response):
+        """Send the confirmation page's form as a browser without JavaScript would: its own fields, its own token."""
+        page = response.get_data(as_text=True)
+        form = page[page.index('<form method="post" action="', page.index('data-testid="confirmation"')) :]
+        form = form[: form.index("</form>")]
+        action = html.unescape(re.search(r'action="([^"]+)"', form).group(1))
+        fields = [(html.unescape(name), html.unescape(value)) for name, value in self.HIDDEN.findall(form)]
+        return self.client.post(action, data=MultiDict(fields))
 
     def open(self, url, method, **kwargs):
         data = {"csrf_token": self.csrf_token()} if method not in {"GET", "HEAD", "OPTIONS"} else None

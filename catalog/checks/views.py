@@ -7,6 +7,7 @@ answered by the function its `on_refusal` names, written just above it.
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from marshmallow import ValidationError
 
 from catalog.checks import service, wording
@@ -18,7 +19,7 @@ from catalog.clinics.models import Clinic
 from catalog.cocktails import service as cocktails_service
 from catalog.core.actors import Role
 from catalog.extensions import db
-from catalog.web.forms import load_query, on_refusal, reasons, refused
+from catalog.web.forms import ask_to_confirm, confirmed, load_query, on_refusal, reasons, refused
 
 bp = Blueprint("checks", __name__, url_prefix="/checks")
 # Findings and gaps are shown in the reader's language, wherever a page lists them.
@@ -87,6 +88,16 @@ def _override_refused(error, check_id: int):
 @on_refusal(_override_refused)
 def override(check_id: int):
     data = OverrideSchema().load({"reason": request.form.get("reason", "")})
+    if not confirmed():
+        return ask_to_confirm(
+            _(
+                "Record an override of this check's critical findings, with your reason: “%(reason)s”. "
+                "The override is kept in the patient's record and cannot be undone.",
+                reason=data["reason"],
+            ),
+            button=_("Record the override"),
+            back=url_for("checks.detail", check_id=check_id),
+        )
     service.override_check(db.session, actor=current_actor(), check_id=check_id, reason=data["reason"])
     flash("Override recorded, with your reason.", "success")
     return redirect(url_for("checks.detail", check_id=check_id), code=303)

@@ -8,6 +8,7 @@ rows apart), calls one service and renders; a refused form is answered by the fu
 from functools import wraps
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from marshmallow import EXCLUDE, Schema, ValidationError
 
 from catalog.checks import service as checks_service
@@ -23,7 +24,17 @@ from catalog.ingredients.models import Ingredient
 from catalog.patients import service as patients_service
 from catalog.products import service as products_service
 from catalog.safety import UNITS
-from catalog.web.forms import REFUSALS, flatten, load_query, on_refusal, reasons, refuse_back_to, refused
+from catalog.web.forms import (
+    REFUSALS,
+    ask_to_confirm,
+    confirmed,
+    flatten,
+    load_query,
+    on_refusal,
+    reasons,
+    refuse_back_to,
+    refused,
+)
 from catalog.web.transactions import reads_first
 
 bp = Blueprint("cocktails", __name__, url_prefix="/cocktails")
@@ -427,8 +438,22 @@ def _revert_refused(error, cocktail_id: int):
 @on_refusal(_revert_refused)
 @with_cocktail
 def revert(cocktail):
-    version = _save_version(cocktail, schemas.VersionCreateSchema().load(forms.revert_input(request.form)))
-    flash(f"Version {version.number} restores version {version.reverted_from}.", "success")
+    data = schemas.VersionCreateSchema().load(forms.revert_input(request.form))
+    if not confirmed():
+        return ask_to_confirm(
+            _(
+                "Revert “%(name)s” to version %(number)s: a new version is saved with that version's composition.",
+                name=cocktail.name,
+                number=data["revert_to"],
+            ),
+            button=_("Revert to version %(number)s", number=data["revert_to"]),
+            back=url_for("cocktails.history", cocktail_id=cocktail.id),
+        )
+    version = _save_version(cocktail, data)
+    flash(
+        _("Version %(number)s restores version %(restored)s.", number=version.number, restored=version.reverted_from),
+        "success",
+    )
     return redirect(url_for("cocktails.detail", cocktail_id=cocktail.id), code=303)
 
 
@@ -461,6 +486,16 @@ def settings(cocktail):
         flash("Nothing to change.", "info")
         return redirect(page, code=303)
     changes = schemas.CocktailUpdateSchema().load(changes)
+    if changes.get("status") == "archived" and not confirmed():
+        return ask_to_confirm(
+            _(
+                "Archive “%(name)s”: it is hidden from the active list and can no longer be checked for a patient "
+                "until it is restored.",
+                name=cocktail.name,
+            ),
+            button=_("Archive the cocktail"),
+            back=page,
+        )
     service.update_cocktail(db.session, actor=current_actor(), cocktail_id=cocktail.id, changes=changes, seen=seen)
     flash("Cocktail updated.", "success")
     return redirect(page, code=303)

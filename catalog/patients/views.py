@@ -22,7 +22,7 @@ from catalog.patients.schemas import PatientQuerySchema, WeightCreateSchema
 from catalog.products import service as products_service
 from catalog.treatments import service as treatments_service
 from catalog.vocabularies import service as vocabularies_service
-from catalog.web.forms import flatten, load_query, on_refusal, reasons, refused
+from catalog.web.forms import ask_to_confirm, confirmed, flatten, load_query, on_refusal, reasons, refused
 
 bp = Blueprint("patients", __name__, url_prefix="/patients")
 query_schema = PatientQuerySchema()
@@ -163,8 +163,18 @@ def _status_refused(error, patient_id: int):
 @on_refusal(_status_refused)
 def allergy_status(patient_id: int):
     """Assert 'no known allergies', or withdraw that assertion."""
-    _patient(patient_id)  # another clinic's patient is not found, whatever the form says
+    patient = _patient(patient_id)  # another clinic's patient is not found, whatever the form says
     changes = forms.allergy_status(request.form)
+    if changes["allergy_status"] == "no-known-allergies" and not confirmed():
+        return ask_to_confirm(
+            _(
+                "Record that %(patient)s has no known allergies. Checks will rely on it until an allergy is recorded "
+                "or the assertion is withdrawn.",
+                patient=patient.display_name,
+            ),
+            button=_("Record no known allergies"),
+            back=url_for("patients.detail", patient_id=patient_id),
+        )
     service.update_patient(db.session, actor=current_actor(), patient_id=patient_id, changes=changes)
     flash("Allergy status updated.", "success")
     return redirect(url_for("patients.detail", patient_id=patient_id), code=303)

@@ -1,6 +1,7 @@
 """Pages for treatment sessions, lots and recalls: record a session from a check, print the patient's sheet."""
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from marshmallow import ValidationError
 
 from catalog import i18n
@@ -25,7 +26,7 @@ from catalog.treatments.schemas import (
     SessionCreateSchema,
 )
 from catalog.treatments.sheet import patient_sheet
-from catalog.web.forms import flatten, load_query, on_refusal
+from catalog.web.forms import ask_to_confirm, confirmed, flatten, load_query, on_refusal
 
 bp = Blueprint("treatments", __name__)
 
@@ -180,6 +181,15 @@ def _session_refused(error, **_):
 def record_session():
     check_id = request.form.get("check", type=int) or 0
     data = SessionCreateSchema().load(_session_input(check_id))
+    if not confirmed():
+        return ask_to_confirm(
+            _(
+                "Sign this treatment session as given, under your name. It goes into the file of the patient; "
+                "a later change is an amendment and the signed record is kept."
+            ),
+            button=_("Sign and record the session"),
+            back=url_for("treatments.new_session", check=check_id),
+        )
     treatment = service.record_session(
         db.session, actor=current_actor(), data=data, time_zone=current_app.config["TIME_ZONE"]
     )
@@ -214,6 +224,15 @@ def amend(session_id: int):
     check_id = request.form.get("check", type=int) or 0
     data = SessionAmendSchema().load(_session_input(check_id))
     reason = data.pop("reason")
+    if not confirmed():
+        return ask_to_confirm(
+            _(
+                "Sign this amendment under your name, because: “%(reason)s”. The original record is kept as it was.",
+                reason=reason,
+            ),
+            button=_("Sign and record the amendment"),
+            back=url_for("treatments.amend_form", session_id=session_id),
+        )
     treatment = service.amend_session(
         db.session,
         actor=current_actor(),

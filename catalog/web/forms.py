@@ -3,7 +3,7 @@
 from collections.abc import Callable
 from functools import wraps
 
-from flask import flash, redirect, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from marshmallow import Schema, ValidationError
 from webargs.multidictproxy import MultiDictProxy
@@ -18,6 +18,20 @@ def refused(message: str, url: str):
     discard_writes()
     flash(message, "error")
     return redirect(url, code=303)
+
+
+def confirmed() -> bool:
+    """Whether the form was sent again with `confirmed=1`: by the confirmation page, or by app.js after asking."""
+    return request.form.get("confirmed") == "1"
+
+
+def ask_to_confirm(what: str, *, button: str, back: str):
+    """The confirmation page: it restates `what` will happen and re-posts the same fields (CSRF included) confirmed.
+
+    Irreversible and clinical actions ask first without JavaScript too; with it, app.js asks in a dialog instead.
+    """
+    fields = [(name, value) for name, value in request.form.items(multi=True) if name != "confirmed"]
+    return render_template("confirm.html", what=what, button=button, back=back, action=request.path, fields=fields)
 
 
 def reasons(error: ValidationError | DomainError) -> str:

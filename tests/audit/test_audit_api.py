@@ -45,7 +45,7 @@ def test_entries_name_the_actor(api, patient, clinic, auditor):
 
 def test_the_trail_filters_by_actor_and_time(api, patient, pages, clinic, auditor):
     pages.sign_in(clinic.practitioner.email)
-    pages.post(f"/patients/{patient['id']}/allergy-status", {"allergy_status": "no-known-allergies"})
+    pages.post(f"/patients/{patient['id']}/allergy-status", {"allergy_status": "no-known-allergies", "confirmed": "1"})
     by_person = entries(auditor, actor_type="practitioner", actor_id=clinic.practitioner.id)
     # Newest first: the change, and the sign-in before it (sign-ins are audited too).
     assert [e["action"] for e in by_person] == ["patient.updated", "practitioner.signed_in"]

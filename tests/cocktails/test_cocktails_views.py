@@ -145,7 +145,9 @@ def test_revert_from_the_history(practitioner_pages, cocktail_url):
         f"/cocktails/{cocktail_id}/compose",
         composer_form(name=None, based_on="1", change_note="Changed", technique="needle-free"),
     )
-    response = practitioner_pages.post(f"/cocktails/{cocktail_id}/revert", {"revert_to": "1", "based_on": "2"})
+    response = practitioner_pages.post(
+        f"/cocktails/{cocktail_id}/revert", {"revert_to": "1", "based_on": "2", "confirmed": "1"}
+    )
     assert response.status_code == 303
     page = practitioner_pages.get(f"/cocktails/{cocktail_id}").get_data(as_text=True)
     assert "Version 3" in page and "Point injection" in page
@@ -161,7 +163,12 @@ def test_checking_recording_overriding_and_printing(practitioner_pages, cocktail
     page = practitioner_pages.get(check_url).get_data(as_text=True)
     assert "Contraindicated" in page and "Go ahead despite the critical finding" in page
     assert practitioner_pages.post(f"{check_url}/override", {"reason": " "}).status_code == 422
-    assert practitioner_pages.post(f"{check_url}/override", {"reason": "Patch test negative"}).status_code == 303
+    assert (
+        practitioner_pages.post(
+            f"{check_url}/override", {"reason": "Patch test negative", "confirmed": "1"}
+        ).status_code
+        == 303
+    )
     page = practitioner_pages.get(check_url).get_data(as_text=True)
     assert "Patch test negative" in page and "Go ahead despite" not in page
     sheet = practitioner_pages.get(f"{check_url}/sheet").get_data(as_text=True)
@@ -202,7 +209,9 @@ def test_a_refused_clone_or_revert_writes_nothing(practitioner_pages, api, clien
     clone = practitioner_pages.post(f"/cocktails/{cocktail_id}/clone", {"name": "Drifting copy"})
     assert clone.status_code == 303
     assert "Drifting copy" not in practitioner_pages.get("/cocktails").get_data(as_text=True)
-    revert = practitioner_pages.post(f"/cocktails/{cocktail_id}/revert", {"revert_to": "1", "based_on": "2"})
+    revert = practitioner_pages.post(
+        f"/cocktails/{cocktail_id}/revert", {"revert_to": "1", "based_on": "2", "confirmed": "1"}
+    )
     assert revert.status_code == 303
     assert api.get(f"/api/v1/cocktails/{cocktail_id}").json["current_version"] == 2
     assert "Not reverted" in practitioner_pages.get(f"/cocktails/{cocktail_id}/versions").get_data(as_text=True)

@@ -85,11 +85,25 @@ def test_the_allergen_picker_finds_members_with_their_group(client):
 
 
 def test_asserting_no_known_allergies_from_the_page(practitioner_pages, patient_url, clinic):
-    response = practitioner_pages.post(f"{patient_url}/allergy-status", {"allergy_status": "no-known-allergies"})
+    response = practitioner_pages.post(
+        f"{patient_url}/allergy-status", {"allergy_status": "no-known-allergies", "confirmed": "1"}
+    )
     assert response.status_code == 303
     page = practitioner_pages.get(patient_url).get_data(as_text=True)
     assert "No known allergies" in page
     assert f"asserted by {clinic.practitioner.name}" in page
+
+
+def test_no_known_allergies_asks_first_then_is_recorded_when_confirmed(practitioner_pages, patient_url):
+    page = practitioner_pages.get(patient_url).get_data(as_text=True)
+    assert "has no known allergies? Checks will rely on it." in page  # app.js asks with this
+    asked = practitioner_pages.post(f"{patient_url}/allergy-status", {"allergy_status": "no-known-allergies"})
+    assert asked.status_code == 200 and "Checks will rely on it until an allergy is recorded" in asked.get_data(
+        as_text=True
+    )
+    assert "asserted by" not in practitioner_pages.get(patient_url).get_data(as_text=True)
+    assert practitioner_pages.confirm(asked).status_code == 303
+    assert "asserted by" in practitioner_pages.get(patient_url).get_data(as_text=True)
 
 
 def test_changing_a_record_keeps_history_and_entered_in_error_sets_it_apart(practitioner_pages, patient_url):

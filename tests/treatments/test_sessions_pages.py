@@ -29,6 +29,7 @@ def session_form(setup, **overrides) -> dict:
         "consent_information": "Risks, benefits and aftercare explained.",
         "observations": "",
         "immediate_reactions": "",
+        "confirmed": "1",
     }
     form.update(overrides)
     return form
@@ -50,6 +51,18 @@ def test_a_session_is_recorded_from_the_check_and_its_sheet_printed(practitioner
     assert "contraindicated" not in sheet.lower() and "check" not in sheet.lower().replace("checked", "")
     pdf = practitioner_pages.get(f"/sessions/{session_id}/sheet.pdf")
     assert pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
+
+
+def test_signing_a_session_asks_first_then_records_it_when_confirmed(practitioner_pages, setup, db_session):
+    page = practitioner_pages.get(f"/sessions/new?check={setup.check['id']}").get_data(as_text=True)
+    assert 'data-confirm="Sign this record as given?' in page
+    form = session_form(setup)
+    del form["confirmed"]
+    asked = practitioner_pages.post("/sessions", form)
+    assert asked.status_code == 200 and "Sign this treatment session as given" in asked.get_data(as_text=True)
+    assert db_session.query(TreatmentSession).count() == 0
+    assert practitioner_pages.confirm(asked).status_code == 303
+    assert db_session.query(TreatmentSession).count() == 1
 
 
 def test_a_refused_session_form_says_why_keeps_the_values_and_records_nothing(practitioner_pages, setup, db_session):

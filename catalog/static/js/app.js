@@ -71,3 +71,21 @@ document.addEventListener("click", (event) => {
 // A page reached by posting a form (a new token shown once) takes its own address: reloading must not post again.
 const ownAddress = document.querySelector("[data-replace-url]");
 if (ownAddress) history.replaceState(null, "", ownAddress.dataset.replaceUrl);
+
+// Irreversible and clinical actions ask first: a form with data-confirm is sent only once the practitioner agrees,
+// with confirmed=1 so the server does not ask again (without JavaScript the server's confirmation page asks).
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (!form.dataset || !form.dataset.confirm || form.querySelector('input[name="confirmed"]')) return;
+  if (!window.confirm(form.dataset.confirm)) {
+    event.preventDefault();
+    return;
+  }
+  const input = document.createElement("input");
+  input.type = "hidden";
+  input.name = "confirmed";
+  input.value = "1";
+  form.appendChild(input);
+  // The form's data is read as it is sent: a page come back to (the browser's Back) asks again.
+  setTimeout(() => input.remove(), 0);
+});
