@@ -128,6 +128,82 @@ def add_session_patient_and_lots(clinic) -> None:
         treatments_service.create_lot(db.session, actor=actor, data=LotCreateSchema().load(lot))
 
 
+def add_a_patient_record_for_every_page(clinic) -> None:
+    """Lee Layout: a revised allergy, a cocktail of two versions checked for them, and a session from that check."""
+    from datetime import UTC, date, datetime
+
+    from catalog.checks import service as checks_service
+    from catalog.clinics import service as clinics_service
+    from catalog.cocktails import service as cocktails_service
+    from catalog.cocktails import versions
+    from catalog.cocktails.schemas import CocktailCreateSchema, VersionCreateSchema
+    from catalog.core.actors import Actor
+    from catalog.patients import allergies
+    from catalog.patients import service as patients_service
+    from catalog.patients.schemas import AllergyCreateSchema, AllergyUpdateSchema, PatientCreateSchema
+    from catalog.treatments import service as treatments_service
+    from catalog.treatments.schemas import LotCreateSchema, SessionCreateSchema
+
+    practitioner = clinics_service.list_practitioners(db.session, clinic_id=clinic.id)[0]
+    actor = Actor.for_practitioner(practitioner)
+    patient = patients_service.create_patient(
+        db.session, actor=actor, **PatientCreateSchema().load({"reference": "DEMO-LAY", "display_name": "Lee Layout"})
+    )
+    allergy = allergies.record_allergy(
+        db.session, actor=actor, patient_id=patient.id, data=AllergyCreateSchema().load({"allergen": "soy"})
+    )
+    allergies.update_allergy(
+        db.session,
+        actor=actor,
+        patient_id=patient.id,
+        allergy_id=allergy.id,
+        data=AllergyUpdateSchema().load({"criticality": "low", "reaction": {"manifestation": "Hives"}}),
+    )
+    vial = {"product": "xylocaine-1-multi-dose", "volume_ml": 1}
+    vitamin = {"ingredient": "ascorbic-acid", "concentration": 10, "unit": "mg/mL", "volume_ml": 2}
+    cocktail = cocktails_service.create_cocktail(
+        db.session,
+        actor=actor,
+        data=CocktailCreateSchema().load(
+            {
+                "name": "Layout lift",
+                "technique": "point-injection",
+                "protocol": {"sessions": 3, "weeks_between_sessions": 2},
+                "components": [vial, vitamin],
+            }
+        ),
+    )
+    second = VersionCreateSchema().load({"components": [vial, {**vitamin, "volume_ml": 3}], "change_note": "More C"})
+    versions.save_version(db.session, actor=actor, cocktail_id=cocktail.id, based_on=1, data=second)
+    check = checks_service.check_version(db.session, actor=actor, patient_id=patient.id, cocktail_id=cocktail.id)
+    later = date(date.today().year + 2, 1, 31).isoformat()
+    lots = [
+        treatments_service.create_lot(
+            db.session, actor=actor, data=LotCreateSchema().load({**item, "expires_on": later})
+        )
+        for item in (
+            {"product": "xylocaine-1-multi-dose", "number": "LY-XL-1"},
+            {"ingredient": "ascorbic-acid", "number": "LY-VC-1"},
+        )
+    ]
+    now = datetime.now(UTC)
+    session = {
+        "patient": patient.id,
+        "cocktail": cocktail.id,
+        "version": 2,
+        "check": check.id,
+        "performed_at": now.isoformat(),
+        "areas": [{"area": "cheeks", "volume_ml": 2}],
+        "lots": [{"position": 0, "lot": lots[0].id}, {"position": 1, "lot": lots[1].id}],
+        "prepared_by": practitioner.id,
+        "administered_by": practitioner.id,
+        "consent": {"at": now.isoformat(), "information": "Benefits, risks and aftercare explained."},
+    }
+    treatments_service.record_session(
+        db.session, actor=actor, data=SessionCreateSchema().load(session), time_zone="UTC"
+    )
+
+
 @pytest.fixture(scope="session")
 def live_server(fresh_database_url):
     """The app on its own seeded database with the demo clinic, served on a free local port."""
@@ -137,6 +213,7 @@ def live_server(fresh_database_url):
         clinic, _ = create_demo()
         add_vial_and_paraben_patient(clinic)
         add_session_patient_and_lots(clinic)
+        add_a_patient_record_for_every_page(clinic)
         db.session.commit()
         db.session.remove()
     server = make_server("127.0.0.1", 0, app, threaded=True)
