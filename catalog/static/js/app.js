@@ -89,3 +89,15 @@ document.addEventListener("submit", (event) => {
   // The form's data is read as it is sent: a page come back to (the browser's Back) asks again.
   setTimeout(() => input.remove(), 0);
 });
+
+// A table wider than its box scrolls sideways: the box then takes the keyboard's focus, so that the arrow keys
+// scroll it (WCAG 2.1.1); one that fits is no extra stop for the Tab key.
+function focusScrollingBoxes() {
+  for (const box of document.querySelectorAll(".overflow-auto")) {
+    if (box.scrollWidth > box.clientWidth) box.setAttribute("tabindex", "0");
+    else box.removeAttribute("tabindex");
+  }
+}
+focusScrollingBoxes();
+window.addEventListener("resize", focusScrollingBoxes);
+document.addEventListener("htmx:afterSettle", focusScrollingBoxes);
