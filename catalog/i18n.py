@@ -50,6 +50,22 @@ CODE_NAMES = {
     "session": _l("session"),
     "established": _l("established"),
     "reported": _l("reported"),
+    # Catalogue data: an ingredient's origin, a product's form, a product component's role.
+    "synthetic": _l("synthetic"),
+    "fermentation": _l("fermentation"),
+    "plant": _l("plant"),
+    "avian": _l("avian"),
+    "bovine": _l("bovine"),
+    "ovine": _l("ovine"),
+    "porcine": _l("porcine"),
+    "marine": _l("marine"),
+    "recombinant": _l("recombinant"),
+    "mineral": _l("mineral"),
+    "single-dose-vial": _l("single dose vial"),
+    "multi-dose-vial": _l("multi dose vial"),
+    "ampoule": _l("ampoule"),
+    "prefilled-syringe": _l("prefilled syringe"),
+    "excipient": _l("excipient"),
 }
 ROLE_NAMES = {"admin": _l("admin"), "practitioner": _l("practitioner"), "viewer": _l("viewer")}
 

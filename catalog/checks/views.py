@@ -99,7 +99,7 @@ def override(check_id: int):
             back=url_for("checks.detail", check_id=check_id),
         )
     service.override_check(db.session, actor=current_actor(), check_id=check_id, reason=data["reason"])
-    flash("Override recorded, with your reason.", "success")
+    flash(_("Override recorded, with your reason."), "success")
     return redirect(url_for("checks.detail", check_id=check_id), code=303)
 
 

@@ -78,7 +78,7 @@ def sign_out():
         credentials.end_session(db.session, current_user)  # the cookie, if kept, opens nothing any more
     logout_user()
     session.clear()
-    flash("You are signed out.", "info")
+    flash(_("You are signed out."), "info")
     return redirect(url_for("clinics.sign_in"))
 
 
@@ -107,7 +107,7 @@ def account():
     )
     practitioner.session_secret = current_user.session_secret
     login_user(practitioner)  # this session continues; the others end
-    flash("Password changed. Other sessions of your account are signed out.", "success")
+    flash(_("Password changed. Other sessions of your account are signed out."), "success")
     return redirect(url_for("clinics.account"))
 
 
@@ -183,7 +183,7 @@ def update_clinic():
         }
     )
     service.update_clinic_details(db.session, actor=current_actor(), details=details)
-    flash("Clinic details saved.", "success")
+    flash(_("Clinic details saved."), "success")
     return redirect(url_for("clinics.settings"), code=303)
 
 
@@ -202,7 +202,10 @@ def add_practitioner():
         is_curator=form.get("is_curator") == "on",
         actor=current_actor(),
     )
-    flash(f"Added {practitioner.name} as {practitioner.role.value}.", "success")
+    flash(
+        _("Added %(name)s as %(role)s.", name=practitioner.name, role=i18n.role_name(practitioner.role.value)),
+        "success",
+    )
     return redirect(url_for("clinics.settings"))
 
 
@@ -228,10 +231,10 @@ def change_practitioner(practitioner_id: int):
     service.get_practitioner(db.session, **account)
     if request.form.get("action") == "unlock":
         service.unlock_practitioner(db.session, **account, actor=actor)
-        flash("Account unlocked.", "success")
+        flash(_("Account unlocked."), "success")
     else:
         service.update_practitioner(db.session, **account, actor=actor, **_account_change(request.form))
-        flash("Account updated.", "success")
+        flash(_("Account updated."), "success")
     return redirect(url_for("clinics.settings"))
 
 
@@ -260,5 +263,5 @@ def revoke_token(token_id: int):
     token = service.revoke_token(
         db.session, clinic_id=current_actor().clinic_id, token_id=token_id, actor=current_actor()
     )
-    flash(f"Token {token.name!r} revoked: it no longer works.", "success")
+    flash(_("Token %(name)s revoked: it no longer works.", name=repr(token.name)), "success")
     return redirect(url_for("clinics.settings"))

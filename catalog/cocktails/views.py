@@ -110,9 +110,12 @@ class CriticalNotAcknowledged(Invalid):
     def __init__(self, live: checks_service.LiveCheck, *, ticked: bool):
         name = live.patient.display_name
         if ticked:
-            message = f"The critical findings for {name} changed since you ticked this box: read them, then tick it."
+            message = _(
+                "The critical findings for %(name)s changed since you ticked this box: read them, then tick it.",
+                name=name,
+            )
         else:
-            message = f"Tick this box to save: the check shows a critical finding for {name}."
+            message = _("Tick this box to save: the check shows a critical finding for %(name)s.", name=name)
         super().__init__(message, errors={forms.ACKNOWLEDGEMENT: [message]})
         self.live = live
 
@@ -160,8 +163,9 @@ def _saved_over(live: checks_service.LiveCheck | None) -> str:
     """What the message after saving adds when a critical finding was acknowledged."""
     if live is None:
         return ""
-    return (
-        f" The check for {live.patient.display_name} shows a critical finding: check the saved version before any use."
+    return " " + _(
+        "The check for %(name)s shows a critical finding: check the saved version before any use.",
+        name=live.patient.display_name,
     )
 
 
@@ -270,7 +274,7 @@ def create():
     data = schemas.CocktailCreateSchema().load(forms.cocktail_input(request.form))
     acknowledged = _require_acknowledgement(data["components"])
     cocktail = service.create_cocktail(db.session, actor=current_actor(), data=data)
-    flash(f"Cocktail “{cocktail.name}” saved as version 1.{_saved_over(acknowledged)}", "success")
+    flash(_("Cocktail “%(name)s” saved as version 1.", name=cocktail.name) + _saved_over(acknowledged), "success")
     return redirect(url_for("cocktails.detail", cocktail_id=cocktail.id))
 
 
@@ -298,7 +302,7 @@ def save(cocktail):
     data = schemas.VersionCreateSchema().load(forms.version_input(request.form))
     acknowledged = _require_acknowledgement(data.get("components", []))
     version = _save_version(cocktail, data)
-    flash(f"Saved as version {version.number}.{_saved_over(acknowledged)}", "success")
+    flash(_("Saved as version %(number)s.", number=version.number) + _saved_over(acknowledged), "success")
     return redirect(url_for("cocktails.detail", cocktail_id=cocktail.id))
 
 
@@ -415,7 +419,7 @@ def version(cocktail, number: int):
 def diff(cocktail):
     query, errors = load_query(schemas.DiffQuerySchema(unknown=EXCLUDE), request.args)
     if errors:
-        flash("Choose two versions to compare.", "error")
+        flash(_("Choose two versions to compare."), "error")
         return redirect(url_for("cocktails.history", cocktail_id=cocktail.id))
     low, high = sorted((query["from_"], query["to"]))
     changes = service.diff_versions(
@@ -464,7 +468,7 @@ def revert(cocktail):
 def clone(source):
     data = schemas.CloneSchema().load({"name": request.form.get("name", "")})
     cocktail = service.clone_cocktail(db.session, actor=current_actor(), cocktail_id=source.id, name=data["name"])
-    flash(f"“{cocktail.name}” starts as a copy of “{source.name}”.", "success")
+    flash(_("“%(name)s” starts as a copy of “%(source)s”.", name=cocktail.name, source=source.name), "success")
     return redirect(url_for("cocktails.detail", cocktail_id=cocktail.id), code=303)
 
 
@@ -483,7 +487,7 @@ def settings(cocktail):
     page = url_for("cocktails.detail", cocktail_id=cocktail.id)
     changes, seen = forms.settings_input(request.form)
     if not changes:
-        flash("Nothing to change.", "info")
+        flash(_("Nothing to change."), "info")
         return redirect(page, code=303)
     changes = schemas.CocktailUpdateSchema().load(changes)
     if changes.get("status") == "archived" and not confirmed():
@@ -497,5 +501,5 @@ def settings(cocktail):
             back=page,
         )
     service.update_cocktail(db.session, actor=current_actor(), cocktail_id=cocktail.id, changes=changes, seen=seen)
-    flash("Cocktail updated.", "success")
+    flash(_("Cocktail updated."), "success")
     return redirect(page, code=303)

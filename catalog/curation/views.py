@@ -1,6 +1,7 @@
 """Pages for curation: the review list, and the review a curator records from an entry's own page."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from catalog.allergens import service as allergens_service
 from catalog.clinics.auth import current_actor, role_required
@@ -78,5 +79,5 @@ def review(kind: str, key: str):
         abort(403, description="Only a curator can review catalogue entries.")
     record_review = REVIEWERS[kind][0]
     record_review(actor, key, request.form.getlist("sources"))
-    flash("Marked reviewed against the sources you ticked. An edit from now on shows as a change.", "success")
+    flash(_("Marked reviewed against the sources you ticked. An edit from now on shows as a change."), "success")
     return redirect(entry_page(kind, key), code=303)

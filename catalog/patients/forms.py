@@ -1,7 +1,10 @@
 """The patient pages' forms: what an HTML form sends, read by the API's schemas in the form's own words."""
 
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from marshmallow import fields
 
+from catalog.i18n import code_name
 from catalog.patients.allergies import record_view
 from catalog.patients.models import (
     AllergyRecord,
@@ -19,23 +22,32 @@ from catalog.patients.schemas import (
     birth_year_field,
 )
 
+# The options' labels are lazy: each page renders them in its own language.
 CHOICES = {
-    "type": [(t.value, t.value.capitalize()) for t in AllergyType],
+    "type": [(AllergyType.ALLERGY.value, _l("Allergy")), (AllergyType.INTOLERANCE.value, _l("Intolerance"))],
     "criticality": [
-        (Criticality.HIGH.value, "High: potential for a serious reaction"),
-        (Criticality.LOW.value, "Low"),
-        (Criticality.UNABLE_TO_ASSESS.value, "Unable to assess"),
+        (Criticality.HIGH.value, _l("High: potential for a serious reaction")),
+        (Criticality.LOW.value, _l("Low")),
+        (Criticality.UNABLE_TO_ASSESS.value, _l("Unable to assess")),
     ],
-    "clinical_status": [(s.value, s.value.capitalize()) for s in ClinicalStatus],
+    # A clinical status is a coded value the pages already name ("active" is feminine for an allergy in French).
+    "clinical_status": [
+        (s.value, LazyString(lambda code: code_name(code).capitalize(), s.value)) for s in ClinicalStatus
+    ],
     "verification_status": [
-        (VerificationStatus.UNCONFIRMED.value, "Unconfirmed (suspected)"),
-        (VerificationStatus.CONFIRMED.value, "Confirmed"),
-        (VerificationStatus.REFUTED.value, "Refuted"),
-        (VerificationStatus.ENTERED_IN_ERROR.value, "Entered in error"),
+        (VerificationStatus.UNCONFIRMED.value, _l("Unconfirmed (suspected)")),
+        (VerificationStatus.CONFIRMED.value, _l("Confirmed")),
+        (VerificationStatus.REFUTED.value, _l("Refuted")),
+        (VerificationStatus.ENTERED_IN_ERROR.value, _l("Entered in error")),
     ],
-    "reaction_severity": [("", "Not recorded")] + [(s.value, s.value.capitalize()) for s in ReactionSeverity],
+    "reaction_severity": [
+        ("", _l("Not recorded")),
+        (ReactionSeverity.MILD.value, _l("Mild")),
+        (ReactionSeverity.MODERATE.value, _l("Moderate")),
+        (ReactionSeverity.SEVERE.value, _l("Severe")),
+    ],
 }
-ONE_ALLERGEN = "Choose an allergen from the list, or describe the substance below: one or the other."
+ONE_ALLERGEN = _l("Choose an allergen from the list, or describe the substance below: one or the other.")
 
 
 class PatientCreateForm(PatientCreateSchema):
@@ -47,11 +59,16 @@ class PatientUpdateForm(PatientUpdateSchema):
 
 
 class AllergyCreateForm(AllergyCreateSchema):
-    one_allergen_message = ONE_ALLERGEN
+    @property
+    def one_allergen_message(self) -> str:
+        return str(ONE_ALLERGEN)
 
 
 class AllergyUpdateForm(AllergyUpdateSchema):
-    one_allergen_message = ONE_ALLERGEN
+    @property
+    def one_allergen_message(self) -> str:
+        return str(ONE_ALLERGEN)
+
     # The revision the form was filled from: a newer one stored means someone else changed the record.
     revision = fields.Integer(load_default=None, allow_none=True, load_only=True)
 

@@ -176,7 +176,7 @@ def allergy_status(patient_id: int):
             back=url_for("patients.detail", patient_id=patient_id),
         )
     service.update_patient(db.session, actor=current_actor(), patient_id=patient_id, changes=changes)
-    flash("Allergy status updated.", "success")
+    flash(_("Allergy status updated."), "success")
     return redirect(url_for("patients.detail", patient_id=patient_id), code=303)
 
 
@@ -188,7 +188,10 @@ def record_weight(patient_id: int):
     _patient(patient_id)
     data = WeightCreateSchema().load(forms.weight_input(request.form))
     weights.record_weight(db.session, actor=current_actor(), patient_id=patient_id, **data)
-    flash(f"Weight recorded: {data['kg']:g} kg on {data['measured_on']:%Y-%m-%d}.", "success")
+    flash(
+        _("Weight recorded: %(kg)s kg on %(day)s.", kg=f"{data['kg']:g}", day=f"{data['measured_on']:%Y-%m-%d}"),
+        "success",
+    )
     return redirect(url_for("patients.detail", patient_id=patient_id), code=303)
 
 
@@ -248,7 +251,7 @@ def new_allergy(patient_id: int):
         return _allergy_form(patient)
     data = forms.new_allergy(request.form)
     allergies.record_allergy(db.session, actor=current_actor(), patient_id=patient.id, data=data)
-    flash("Allergy recorded.", "success")
+    flash(_("Allergy recorded."), "success")
     return redirect(url_for("patients.detail", patient_id=patient.id))
 
 
@@ -258,7 +261,7 @@ def new_allergy(patient_id: int):
 def edit_allergy(patient_id: int, allergy_id: int):
     patient, record = _patient(patient_id), _allergy(patient_id, allergy_id)
     if record.verification_status == VerificationStatus.ENTERED_IN_ERROR:
-        flash("This record was entered in error: it is kept read-only.", "error")
+        flash(_("This record was entered in error: it is kept read-only."), "error")
         return redirect(url_for("patients.detail", patient_id=patient.id))
     if request.method == "GET":
         return _allergy_form(patient, record)
@@ -271,7 +274,7 @@ def edit_allergy(patient_id: int, allergy_id: int):
         data=data,
         expected_revision=revision,
     )
-    flash("Allergy record updated; the previous version is in its history.", "success")
+    flash(_("Allergy record updated; the previous version is in its history."), "success")
     return redirect(url_for("patients.detail", patient_id=patient.id))
 
 

@@ -78,7 +78,7 @@ def _lot_refused(error):
 @on_refusal(_lot_refused)
 def add_lot():
     item = request.form.get("item", "")
-    kind, _, slug = item.partition(":")
+    kind, _separator, slug = item.partition(":")
     data = {
         "number": request.form.get("number", ""),
         "expires_on": request.form.get("expires_on", ""),
@@ -86,7 +86,7 @@ def add_lot():
         **({kind: slug} if kind in ("product", "ingredient") and slug else {}),
     }
     lot = service.create_lot(db.session, actor=current_actor(), data=LotCreateSchema().load(data))
-    flash(f"Lot {lot.number} of {lot.item_name} added to your stock.", "success")
+    flash(_("Lot %(lot)s of %(item)s added to your stock.", lot=lot.number, item=lot.item_name), "success")
     return redirect(url_for("treatments.lots"), code=303)
 
 
@@ -149,7 +149,7 @@ def _defaults(record, amending, zone, now) -> dict:
 def new_session():
     check_id = request.args.get("check", type=int)
     if not check_id:
-        flash("A session starts from a recorded check: check the version for the patient first.", "error")
+        flash(_("A session starts from a recorded check: check the version for the patient first."), "error")
         return redirect(url_for("cocktails.index"), code=303)
     return render_template("treatments/session_form.html", **_form_context(check_id))
 
@@ -193,7 +193,7 @@ def record_session():
     treatment = service.record_session(
         db.session, actor=current_actor(), data=data, time_zone=current_app.config["TIME_ZONE"]
     )
-    flash(f"Session {treatment.session_number} recorded. Hand the patient their sheet.", "success")
+    flash(_("Session %(number)s recorded. Hand the patient their sheet.", number=treatment.session_number), "success")
     return redirect(url_for("treatments.session_detail", session_id=treatment.id), code=303)
 
 
@@ -241,7 +241,7 @@ def amend(session_id: int):
         reason=reason,
         time_zone=current_app.config["TIME_ZONE"],
     )
-    flash("Amendment recorded; the original record is kept as it was.", "success")
+    flash(_("Amendment recorded; the original record is kept as it was."), "success")
     return redirect(url_for("treatments.session_detail", session_id=treatment.id), code=303)
 
 

@@ -7,6 +7,7 @@ elsewhere it is an HTML page.
 import json
 
 from flask import Flask, Response, render_template, request
+from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException, InternalServerError, default_exceptions
 from werkzeug.http import HTTP_STATUS_CODES
 
@@ -69,6 +70,55 @@ def _with_string_keys(errors):
     return errors
 
 
+# The error page's titles, and werkzeug's default descriptions, in the page's language (a specific
+# description, given where the error is raised, is shown as written).
+PAGE_TITLES = {
+    400: _l("Bad Request"),
+    401: _l("Unauthorized"),
+    403: _l("Forbidden"),
+    404: _l("Not Found"),
+    405: _l("Method Not Allowed"),
+    409: _l("Conflict"),
+    410: _l("Gone"),
+    412: _l("Precondition Failed"),
+    413: _l("Request Entity Too Large"),
+    414: _l("Request URI Too Long"),
+    415: _l("Unsupported Media Type"),
+    422: _l("Unprocessable Entity"),
+    428: _l("Precondition Required"),
+    429: _l("Too Many Requests"),
+    500: _l("Internal Server Error"),
+    503: _l("Service Unavailable"),
+}
+PAGE_DESCRIPTIONS = {
+    400: _l("The browser (or proxy) sent a request that this server could not understand."),
+    403: _l(
+        "You don't have the permission to access the requested resource. "
+        "It is either read-protected or not readable by the server."
+    ),
+    404: _l(
+        "The requested URL was not found on the server. "
+        "If you entered the URL manually please check your spelling and try again."
+    ),
+    405: _l("The method is not allowed for the requested URL."),
+    413: _l("The data value transmitted exceeds the capacity limit."),
+    429: _l("This user has exceeded an allotted request count. Try again later."),
+    500: _l(
+        "The server encountered an internal error and was unable to complete your request. "
+        "Either the server is overloaded or there is an error in the application."
+    ),
+}
+
+
+def error_page(error: HTTPException, status: int):
+    """The HTML error page, its title and description in the page's language."""
+    title = PAGE_TITLES.get(status, error.name)
+    description = error.description
+    if description == type(error).description and status in PAGE_DESCRIPTIONS:
+        description = PAGE_DESCRIPTIONS[status]
+    return render_template("errors/error.html", error=error, title=str(title), description=str(description)), status
+
+
 def handle_http_exception(error: HTTPException):
     if error.code == 304:
         # Not an error: an empty answer that repeats the tag the client already holds.
@@ -83,7 +133,7 @@ def handle_http_exception(error: HTTPException):
         headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
         headers.update(data.get("headers") or {})
         return json_error(error.code or 500, message, errors, headers)
-    return render_template("errors/error.html", error=error), error.code
+    return error_page(error, error.code or 500)
 
 
 LOCATIONS = {"json", "query", "path", "headers", "form"}
@@ -97,7 +147,7 @@ def handle_domain_error(error: DomainError):
             errors = {"json" if request.method in {"POST", "PUT", "PATCH"} else "query": errors}
         return json_error(error.status, error.message, errors)
     exception = default_exceptions.get(error.status, InternalServerError)(error.message)
-    return render_template("errors/error.html", error=exception), error.status
+    return error_page(exception, error.status)
 
 
 def _first_line(text: str | None) -> str:
