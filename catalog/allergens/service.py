@@ -1,7 +1,7 @@
 """Reading and writing allergens; the hierarchy is always read whole."""
 
 from blinker import Namespace
-from sqlalchemy import delete, insert, select
+from sqlalchemy import bindparam, delete, insert, select
 from sqlalchemy.orm import Session
 
 from catalog.allergens.hierarchy import AllergenHierarchy, AllergenNode
@@ -58,8 +58,11 @@ def unknown_codes(session: Session, *, codes: list[str]) -> list[str]:
     """The codes in `codes` that name no allergen, in the order given."""
     if not codes:
         return []
-    known = set(session.scalars(select(Allergen.code).where(Allergen.code.in_(codes))))
+    known = set(session.scalars(_KNOWN_CODES, {"codes": codes}))
     return [code for code in codes if code not in known]
+
+
+_KNOWN_CODES = select(Allergen.code).where(Allergen.code.in_(bindparam("codes", expanding=True)))
 
 
 def upsert_allergens(session: Session, *, entries: list[dict], whole_list: bool = True) -> dict[str, int]:

@@ -2,9 +2,10 @@
 
 import json
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
+from typing import NamedTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session, aliased
 
 from catalog.allergens import service as allergens_service
@@ -70,10 +71,22 @@ def search_ingredients(
     sort = sort or ("relevance" if terms else "name")
 
     excluded = allergens_service.load_hierarchy(session).with_members(free_of) if free_of else set()
-    matches = _ranked_matches if terms else _listed_matches
-    ids, total = matches(session, terms, categories, origins, purposes, excluded, sort, page=page, page_size=page_size)
+    values = {"categories": categories, "origins": origins, "purposes": purposes, "excluded": sorted(excluded)}
+    shape = Shape(len(terms), *(bool(values[name]) for name in FILTERS), sort)
+    page_of, count_of = _statements(shape)
+    offset = (page - 1) * page_size
+    parameters = {
+        **{f"term_{index}": term for index, term in enumerate(terms)},
+        **{name: value for name, value in values.items() if value},
+        "limit": page_size,
+        "offset": offset,
+        # Counted up to one past COUNT_AHEAD rows beyond the page's first: enough to say "more than".
+        "count_limit": offset + COUNT_AHEAD + 1,
+    }
+    total = session.scalar(count_of, parameters)
+    ids = list(session.scalars(page_of, parameters))
     summaries = documents.get_summaries(session, ingredient_ids=ids)
-    counted_up_to = (page - 1) * page_size + COUNT_AHEAD
+    counted_up_to = offset + COUNT_AHEAD
     return IngredientPage(
         items=summaries,
         total=min(total, counted_up_to),
@@ -81,6 +94,20 @@ def search_ingredients(
         page=page,
         page_size=page_size,
     )
+
+
+FILTERS = ("categories", "origins", "purposes", "excluded")
+
+
+class Shape(NamedTuple):
+    """What a list's statements depend on; the values themselves are bound when they run."""
+
+    words: int
+    categories: bool
+    origins: bool
+    purposes: bool
+    excluded: bool
+    sort: str
 
 
 ORDERINGS = {
@@ -92,7 +119,7 @@ ORDERINGS = {
 }
 
 
-def _filters(ingredient_id, categories, origins, purposes, excluded) -> list:
+def _filters(ingredient_id, shape: Shape) -> list:
     """WHERE clauses on an ingredient id column; category and origin need `ingredients` in the FROM.
 
     Purposes and allergens are probes per candidate row (EXISTS on the link tables' primary keys),
@@ -101,67 +128,78 @@ def _filters(ingredient_id, categories, origins, purposes, excluded) -> list:
     catalogue's size.
     """
     clauses = []
-    if categories:
-        clauses.append(Ingredient.category_code.in_(categories))
-    if origins:
-        clauses.append(Ingredient.origin.in_(origins))
-    if purposes:
+    if shape.categories:
+        clauses.append(Ingredient.category_code.in_(bindparam("categories", expanding=True)))
+    if shape.origins:
+        clauses.append(Ingredient.origin.in_(bindparam("origins", expanding=True)))
+    if shape.purposes:
         links = ingredient_purposes.c
-        clauses.append(select(1).where(links.ingredient_id == ingredient_id, links.purpose_code.in_(purposes)).exists())
-    if excluded:
+        purposes = links.purpose_code.in_(bindparam("purposes", expanding=True))
+        clauses.append(select(1).where(links.ingredient_id == ingredient_id, purposes).exists())
+    if shape.excluded:
         flags = ingredient_allergens.c
-        flagged = select(1).where(flags.ingredient_id == ingredient_id, flags.allergen_code.in_(excluded))
-        clauses.append(~flagged.exists())
+        excluded = flags.allergen_code.in_(bindparam("excluded", expanding=True))
+        clauses.append(~select(1).where(flags.ingredient_id == ingredient_id, excluded).exists())
     return clauses
 
 
-def _count_ahead(session, matching, *, page: int, page_size: int) -> int:
-    """How many rows `matching` gives, counted only up to one more than COUNT_AHEAD past the page's start."""
-    limit = (page - 1) * page_size + COUNT_AHEAD + 1
-    return session.scalar(select(func.count()).select_from(matching.order_by(None).limit(limit).subquery()))
+@cache
+def _statements(shape: Shape) -> tuple[Select, Select]:
+    """The page's and the count's statements for this shape of list, built once per process.
+
+    Building a statement costs several times what running it does (SQLAlchemy's Python side, not
+    the database), so each shape is built the first time it is asked for and then only executed.
+    """
+    matching, ordering = _ranked(shape) if shape.words else _listed(shape)
+    page_of = matching.order_by(*ordering).limit(bindparam("limit")).offset(bindparam("offset"))
+    count_of = select(func.count()).select_from(matching.limit(bindparam("count_limit")).subquery())
+    return page_of, count_of
 
 
-def _listed_matches(session, _terms, categories, origins, purposes, excluded, sort, *, page, page_size):
-    """Ids of one page in the chosen order, and the (capped) total: two indexed queries."""
-    matching = select(Ingredient.id).where(*_filters(Ingredient.id, categories, origins, purposes, excluded))
-    total = _count_ahead(session, matching, page=page, page_size=page_size)
-    ids = session.scalars(matching.order_by(*ORDERINGS[sort]()).limit(page_size).offset((page - 1) * page_size))
-    return list(ids), total
+def _listed(shape: Shape) -> tuple[Select, list]:
+    """Ingredients by their filters alone, in the chosen order."""
+    return select(Ingredient.id).where(*_filters(Ingredient.id, shape)), ORDERINGS[shape.sort]()
 
 
-def _ranked_matches(session, terms, categories, origins, purposes, excluded, sort, *, page, page_size):
-    """Ids of one page of ingredients matching every word, best first, and the total.
+def _ranked(shape: Shape) -> tuple[Select, list]:
+    """Ingredients matching every word (bound as term_0, term_1…), best first.
 
     Each query word is one exact lookup: the stored terms already hold every
     prefix of name words (see `catalog.ingredients.search`). With one word and
     no filter, the index hands rows over in relevance order, so a page costs a
     few index entries however many ingredients match.
     """
-    hits = [aliased(SearchTerm, name=f"hits_{index}") for index in range(len(terms))]
+    hits = [aliased(SearchTerm, name=f"hits_{index}") for index in range(shape.words)]
     first = hits[0]
-    ranked = select(first.ingredient_id).where(first.term == terms[0])
-    for term, other in zip(terms[1:], hits[1:], strict=True):
-        ranked = ranked.join(other, (other.ingredient_id == first.ingredient_id) & (other.term == term))
-    if categories or origins or sort in ("updated", "-updated"):
+    ranked = select(first.ingredient_id).where(first.term == bindparam("term_0"))
+    for index, other in enumerate(hits[1:], start=1):
+        ranked = ranked.join(
+            other, (other.ingredient_id == first.ingredient_id) & (other.term == bindparam(f"term_{index}"))
+        )
+    if shape.categories or shape.origins or shape.sort in ("updated", "-updated"):
         ranked = ranked.join(Ingredient, Ingredient.id == first.ingredient_id)
-    ranked = ranked.where(*_filters(first.ingredient_id, categories, origins, purposes, excluded))
+    ranked = ranked.where(*_filters(first.ingredient_id, shape))
     score = sum((h.weight for h in hits[1:]), first.weight)
     ordering = {
         "relevance": [score.desc(), first.sort_name, first.ingredient_id],
         "name": [first.sort_name, first.ingredient_id],
         "-name": [first.sort_name.desc(), first.ingredient_id.desc()],
-    }.get(sort) or ORDERINGS[sort]()
-    total = _count_ahead(session, ranked, page=page, page_size=page_size)
-    ids = session.scalars(ranked.order_by(*ordering).limit(page_size).offset((page - 1) * page_size))
-    return list(ids), total
+    }.get(shape.sort) or ORDERINGS[shape.sort]()
+    return ranked, ordering
+
+
+KNOWN_CODES = {
+    field: select(model.code).where(model.code.in_(bindparam("codes", expanding=True)))
+    for field, model in (("category", Category), ("purpose", Purpose))
+}
 
 
 def _check_codes(session: Session, *, categories, purposes, free_of) -> None:
     """Unknown codes are a mistake worth telling, not a filter that silently matches nothing."""
     errors: dict[str, list[str]] = {}
-    for field, model, codes in (("category", Category, categories), ("purpose", Purpose, purposes)):
+    for field, codes in (("category", categories), ("purpose", purposes)):
         if codes:
-            known = set(session.scalars(select(model.code).where(model.code.in_(codes))))
+            known = set(session.scalars(KNOWN_CODES[field], {"codes": codes}))
             unknown = [c for c in codes if c not in known]
             if unknown:
                 errors[field] = [f"Unknown {field} code: {', '.join(unknown)}."]
