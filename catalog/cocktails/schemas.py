@@ -1,9 +1,10 @@
 """The cocktails API's contract: compositions sent in, cocktails, versions and diffs sent back."""
 
+from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
 from catalog.cocktails.models import CocktailStatus, Technique
-from catalog.core.fields import ActorSchema, PatchSchema, Text, enum_field, slug_validator
+from catalog.core.fields import ActorSchema, Limit, PatchSchema, Text, enum_field, slug_validator
 from catalog.core.paging import PageSchema
 from catalog.core.refs import (
     CocktailRefSchema,
@@ -20,6 +21,14 @@ SLUG = slug_validator("Use an ingredient slug (lower case and hyphens).")
 
 
 MAX_CONCENTRATION = 1_000_000
+# In the clinic's words, with the limit and how long the text is: a long text is refused, never cut.
+NAME = {
+    "max": 120,
+    "blank": _l("Give the cocktail a name."),
+    "too_long": _l("Up to {max} characters; this name has {length}."),
+}
+DESCRIPTION = Limit(2000, message=_l("Up to {max} characters; this description has {length}."))
+NOTES = Limit(4000, message=_l("Up to {max} characters; these notes have {length}."))
 
 
 def component_key(component: dict) -> str | None:
@@ -127,7 +136,7 @@ class CompositionSchema(Schema):
     technique = enum_field(Technique, required=True)
     indication = fields.String(load_default="", validate=validate.Length(max=200))
     protocol = fields.Nested(ProtocolSchema, load_default=lambda: {"sessions": None, "weeks_between_sessions": None})
-    notes = fields.String(load_default="", validate=validate.Length(max=4000))
+    notes = fields.String(load_default="", validate=NOTES)
 
     @validates("components")
     def _each_ingredient_once(self, components, **kwargs):
@@ -144,7 +153,7 @@ class VersionCreateSchema(CompositionSchema):
     # No defaults here: with a revert, a composition field sent would be silently ignored, so it is refused.
     indication = fields.String(validate=validate.Length(max=200))
     protocol = fields.Nested(ProtocolSchema)
-    notes = fields.String(validate=validate.Length(max=4000))
+    notes = fields.String(validate=NOTES)
 
     components = fields.List(
         fields.Nested(ComponentInputSchema),
@@ -154,7 +163,13 @@ class VersionCreateSchema(CompositionSchema):
     revert_to = fields.Integer(
         validate=validate.Range(1), metadata={"description": "Make the new version equal to this one."}
     )
-    change_note = Text(max=500, required=True, metadata={"description": "What changed and why."})
+    change_note = Text(
+        max=500,
+        required=True,
+        blank=_l("Say what changed and why."),
+        too_long=_l("Up to {max} characters; this note has {length}."),
+        metadata={"description": "What changed and why."},
+    )
 
     @validates_schema
     def _composition_or_revert(self, data, **kwargs):
@@ -170,19 +185,19 @@ class VersionCreateSchema(CompositionSchema):
 
 
 class CocktailCreateSchema(CompositionSchema):
-    name = Text(max=120, required=True)
-    description = fields.String(load_default="", validate=validate.Length(max=2000))
+    name = Text(**NAME, required=True)
+    description = fields.String(load_default="", validate=DESCRIPTION)
     change_note = fields.String(load_default="First version.", validate=validate.Length(max=500))
 
 
 class CocktailUpdateSchema(PatchSchema):
-    name = Text(max=120)
-    description = fields.String(validate=validate.Length(max=2000))
+    name = Text(**NAME)
+    description = fields.String(validate=DESCRIPTION)
     status = enum_field(CocktailStatus)
 
 
 class CloneSchema(Schema):
-    name = Text(max=120, required=True, metadata={"description": "The new cocktail's name."})
+    name = Text(**NAME, required=True, metadata={"description": "The new cocktail's name."})
 
 
 class CocktailQuerySchema(Schema):

@@ -24,14 +24,40 @@ def code_field(**kwargs) -> fields.String:
     return fields.String(validate=[validate.Length(1, 64), CODE], metadata=metadata, **kwargs)
 
 
-class Text(fields.String):
-    """A trimmed string that may not be blank; `max` counts characters after trimming."""
+class Limit(validate.Length):
+    """At most `max` characters, saying how many the text has: a long text is refused, never cut.
 
-    def __init__(self, *, max: int, **kwargs):
-        super().__init__(validate=validate.Length(1, max, error="Length must be 1 to {max} characters."), **kwargs)
+    `message` (lazy or not) is formatted with the limit and the length, written with thousands separators.
+    A Length still, so that the OpenAPI document states the limits (minLength, maxLength).
+    """
+
+    def __init__(self, max: int, *, min: int | None = None, message="Up to {max} characters; this text has {length}."):
+        super().__init__(min=min, max=max)
+        self.message = message
+
+    def __call__(self, value):
+        if value is not None and len(value) > self.max:
+            raise ValidationError(str(self.message).format(max=f"{self.max:,}", length=f"{len(value):,}"))
+        return value
+
+
+class Text(fields.String):
+    """A trimmed string that may not be blank; `max` counts characters after trimming.
+
+    `blank` says, in the clinic's words, what to write ("Give the cocktail a name."); `too_long` is Limit's message.
+    """
+
+    def __init__(self, *, max: int, blank=None, too_long=None, **kwargs):
+        self.blank = blank or "Fill this in: up to {max} characters."
+        self.max = max
+        limit = Limit(max, min=1, message=too_long) if too_long else Limit(max, min=1)
+        super().__init__(validate=limit, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
-        return super()._deserialize(value, attr, data, **kwargs).strip()
+        text = super()._deserialize(value, attr, data, **kwargs).strip()
+        if not text:
+            raise ValidationError(str(self.blank).format(max=f"{self.max:,}"))
+        return text
 
 
 class CodedTermRefSchema(Schema):

@@ -2,12 +2,14 @@
 
 from datetime import date
 
+from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, post_load, pre_dump, pre_load, validate, validates_schema
 
 from catalog.allergens.schemas import PlacedAllergenSchema
 from catalog.core.fields import (
     ActorSchema,
     CodedTermRefSchema,
+    Limit,
     PatchSchema,
     Text,
     code_field,
@@ -26,6 +28,9 @@ from catalog.patients.models import (
     ReactionSeverity,
     VerificationStatus,
 )
+
+# A long note is refused with the limit and its length, never cut.
+NOTE = Limit(2000, message=_l("Up to {max} characters; this note has {length}."))
 
 
 def birth_year_field(*, strict: bool = True):
@@ -90,14 +95,14 @@ class NoKnownAllergiesSchema(Schema):
 class ConditionRecordCreateSchema(Schema):
     condition = code_field(required=True, metadata={"description": "A condition code (see /api/v1/conditions)."})
     onset_on = fields.Date(load_default=None, allow_none=True)
-    note = fields.String(load_default="", validate=validate.Length(max=2000))
+    note = fields.String(load_default="", validate=NOTE)
 
 
 class ConditionRecordUpdateSchema(PatchSchema):
     status = fields.String(validate=validate.OneOf(["active", "resolved"]))
     onset_on = fields.Date(allow_none=True)
     resolved_on = fields.Date(allow_none=True)
-    note = fields.String(validate=validate.Length(max=2000))
+    note = fields.String(validate=NOTE)
 
 
 class ConditionRecordSchema(Schema):
@@ -183,7 +188,7 @@ class AllergyWriteSchema(Schema):
     clinical_status = enum_field(ClinicalStatus)
     verification_status = enum_field(VerificationStatus)
     reaction = fields.Nested(ReactionSchema, allow_none=True)
-    note = fields.String(validate=validate.Length(max=2000))
+    note = fields.String(validate=NOTE)
 
     @pre_load
     def _trim_note(self, data, **kwargs):
@@ -212,7 +217,7 @@ class AllergyCreateSchema(AllergyWriteSchema):
         load_default=VerificationStatus.UNCONFIRMED.value,
         metadata={"description": "A suspected allergy is recorded 'unconfirmed' rather than left out."},
     )
-    note = fields.String(load_default="", validate=validate.Length(max=2000))
+    note = fields.String(load_default="", validate=NOTE)
 
 
 class AllergyUpdateSchema(PatchSchema, AllergyWriteSchema):

@@ -1,10 +1,11 @@
 """What the treatments API reads and returns: lots, sessions, recalls."""
 
+from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from catalog.cocktails.models import Technique
 from catalog.core.db import MAX_ID
-from catalog.core.fields import ActorSchema, Text, enum_field, slug_validator
+from catalog.core.fields import ActorSchema, Limit, Text, enum_field, slug_validator
 from catalog.core.paging import PageSchema
 from catalog.core.refs import (
     CheckRefSchema,
@@ -21,7 +22,7 @@ from catalog.treatments.areas import TREATMENT_AREAS
 
 ID = validate.Range(1, MAX_ID)
 LOT_NUMBER = validate.Length(1, 64, error="A lot number has 1 to 64 characters.")
-NOTE = validate.Length(max=2000, error="Up to 2,000 characters.")
+NOTE = Limit(2000, message=_l("Up to {max} characters; this note has {length}."))
 
 
 class AwareDateTime(fields.AwareDateTime):

@@ -1,0 +1,42 @@
+"""Form errors in the clinic's words, next to the field, with the limit; a long note is refused, never cut."""
+
+from tests.cocktails.test_cocktails_views import composer_form
+from tests.patients.test_patients_views import patient_url  # noqa: F401
+
+
+def _field_error(page: str, field: str) -> str:
+    start = page.index(f'id="{field}-error">')
+    return page[start : page.index("</small>", start)]
+
+
+def test_a_100k_note_is_refused_with_its_length_and_nothing_is_recorded(practitioner_pages, patient_url):  # noqa: F811
+    response = practitioner_pages.post(
+        f"{patient_url}/allergies/new", {"allergen": "soy", "criticality": "low", "note": "x" * 100_000}
+    )
+    assert response.status_code == 422
+    assert "Up to 2,000 characters; this note has 100,000." in _field_error(response.get_data(as_text=True), "note")
+    assert "Soy" not in practitioner_pages.get(patient_url).get_data(as_text=True).split("allergies-title")[1]
+
+
+def test_the_note_box_does_not_cut_a_pasted_note(practitioner_pages, patient_url):  # noqa: F811
+    form = practitioner_pages.get(f"{patient_url}/allergies/new").get_data(as_text=True)
+    box = form[form.index('<textarea id="note"') :]
+    assert "maxlength" not in box[: box.index(">")]
+    assert "Up to 2,000 characters." in form
+
+
+def test_an_empty_cocktail_name_is_asked_for_in_words(practitioner_pages):
+    response = practitioner_pages.post("/cocktails/new", composer_form(name=""))
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "Give the cocktail a name." in _field_error(page, "name")
+    assert "Length must be" not in page
+
+
+def test_the_concentration_box_refuses_what_the_server_refuses(practitioner_pages):
+    response = practitioner_pages.post("/cocktails/new", composer_form(**{"components-aaaa-concentration": "0"}))
+    assert "Must be more than 0." in response.get_data(as_text=True)
+    rows = practitioner_pages.post("/cocktails/new", composer_form(name="")).get_data(as_text=True)
+    box = rows[rows.index('name="components-aaaa-concentration"') :]
+    box = box[: box.index(">")]
+    assert 'min="0.000001"' in box and 'min="0"' not in box
