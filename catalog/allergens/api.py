@@ -41,7 +41,7 @@ class Allergens(MethodView):
         return service.load_hierarchy(db.session).roots
 
     @token_required(bp, write=True, curator=True)
-    @bp.arguments(AllergenCreateSchema)
+    @bp.arguments(AllergenCreateSchema())
     @bp.response(201, AllergenDetailSchema)
     @bp.alt_response(409, response="DEFAULT_ERROR", description="The code is taken.")
     @bp.alt_response(422, **INVALID)
@@ -57,7 +57,7 @@ class Allergens(MethodView):
 
 @bp.route("/suggestions")
 class Suggestions(MethodView):
-    @bp.arguments(SuggestionQuerySchema, location="query", as_kwargs=True)
+    @bp.arguments(SuggestionQuerySchema(), location="query", as_kwargs=True)
     @bp.response(200, SuggestionSchema(many=True))
     def get(self, text):
         """Coded allergens a free-text allergy probably means
@@ -83,7 +83,7 @@ class AllergenDetail(MethodView):
         return ingredients_service.allergen_detail(db.session, code=code)
 
     @token_required(bp, write=True, curator=True)
-    @bp.arguments(AllergenReplaceSchema)
+    @bp.arguments(AllergenReplaceSchema())
     @bp.response(200, AllergenDetailSchema)
     @bp.alt_response(404, response="DEFAULT_ERROR", description="No allergen has this code.")
     @bp.alt_response(422, **INVALID)
@@ -101,7 +101,7 @@ class AllergenDetail(MethodView):
 @bp.route("/<code>/review")
 class AllergenReview(MethodView):
     @token_required(bp, write=True, curator=True)
-    @bp.arguments(ReviewInputSchema)
+    @bp.arguments(ReviewInputSchema())
     @bp.response(200, AllergenDetailSchema)
     @bp.alt_response(404, response="DEFAULT_ERROR", description="No allergen has this code.")
     @bp.alt_response(422, **INVALID)

@@ -19,7 +19,7 @@ bp = Blueprint(
 @bp.route("")
 class AuditTrail(MethodView):
     @token_required(bp, audit=True)
-    @bp.arguments(AuditQuerySchema, location="query", as_kwargs=True)
+    @bp.arguments(AuditQuerySchema(), location="query", as_kwargs=True)
     @bp.response(200, AuditPageSchema)
     def get(self, **filters):
         """Read the clinic's audit trail, newest first

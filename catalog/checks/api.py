@@ -37,7 +37,7 @@ INVALID = {"response": "DEFAULT_ERROR", "description": "Invalid input; `errors` 
 @bp.route("")
 class Checks(MethodView):
     @token_required(bp)
-    @bp.arguments(CheckQuerySchema, location="query", as_kwargs=True)
+    @bp.arguments(CheckQuerySchema(), location="query", as_kwargs=True)
     @bp.response(200, CheckPageSchema)
     def get(self, patient=None, cocktail=None, outcome=None, page=1, page_size=20):
         """List recorded checks, newest first, by patient, cocktail and outcome"""
@@ -54,7 +54,7 @@ class Checks(MethodView):
     @reads_first
     @token_required(bp)
     @bp.alt_response(403, response="DEFAULT_ERROR", description="A read token cannot record a check.")
-    @bp.arguments(CheckRequestSchema)
+    @bp.arguments(CheckRequestSchema())
     @bp.response(201, CheckSchema, description="A saved version was checked; the check is recorded.")
     @bp.alt_response(200, schema=CheckResultSchema, description="Unsaved components were checked; nothing recorded.")
     @bp.alt_response(422, **INVALID)
@@ -101,7 +101,7 @@ class CheckDetail(MethodView):
 @bp.route("/<int:check_id>/override")
 class CheckOverride(MethodView):
     @token_required(bp, write=True)
-    @bp.arguments(OverrideSchema)
+    @bp.arguments(OverrideSchema())
     @bp.response(201, OverrideOutSchema)
     @bp.alt_response(404, response="DEFAULT_ERROR", description="No such check in your clinic.")
     @bp.alt_response(409, response="DEFAULT_ERROR", description="Nothing to override, or already overridden.")

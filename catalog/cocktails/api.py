@@ -78,7 +78,7 @@ def _headers(cocktail) -> dict:
 @bp.route("")
 class Cocktails(MethodView):
     @token_required(bp)
-    @bp.arguments(CocktailQuerySchema, location="query", as_kwargs=True)
+    @bp.arguments(CocktailQuerySchema(), location="query", as_kwargs=True)
     @bp.response(200, CocktailPageSchema)
     def get(self, q=None, status=None, page=1, page_size=20):
         """List the clinic's cocktails (active first, by name)"""
@@ -87,7 +87,7 @@ class Cocktails(MethodView):
         )
 
     @token_required(bp, write=True)
-    @bp.arguments(CocktailCreateSchema)
+    @bp.arguments(CocktailCreateSchema())
     @bp.response(201, CocktailDetailSchema, headers={"ETag": ETAG_HEADER})
     @bp.alt_response(422, **INVALID)
     def post(self, data):
@@ -112,7 +112,7 @@ class CocktailDetail(MethodView):
         return view, 200, _headers(view.cocktail)
 
     @token_required(bp, write=True)
-    @bp.arguments(CocktailUpdateSchema)
+    @bp.arguments(CocktailUpdateSchema())
     @bp.response(200, CocktailDetailSchema)
     @bp.alt_response(404, **NOT_FOUND)
     @bp.alt_response(422, **INVALID)
@@ -136,7 +136,7 @@ class Versions(MethodView):
         return service.list_versions(db.session, cocktail=cocktail)
 
     @token_required(bp, write=True)
-    @bp.arguments(VersionCreateSchema)
+    @bp.arguments(VersionCreateSchema())
     @bp.response(201, VersionSchema, headers={"ETag": ETAG_HEADER})
     @bp.alt_response(404, **NOT_FOUND)
     @bp.alt_response(412, response="DEFAULT_ERROR", description="Stale: someone saved a newer version first.")
@@ -181,7 +181,7 @@ class VersionDetail(MethodView):
 @bp.route("/<int:cocktail_id>/diff")
 class Diff(MethodView):
     @token_required(bp)
-    @bp.arguments(DiffQuerySchema, location="query")
+    @bp.arguments(DiffQuerySchema(), location="query")
     @bp.response(200, DiffSchema)
     @bp.alt_response(404, **NOT_FOUND)
     def get(self, query, cocktail_id):
@@ -198,7 +198,7 @@ class Diff(MethodView):
 @bp.route("/<int:cocktail_id>/clone")
 class Clone(MethodView):
     @token_required(bp, write=True)
-    @bp.arguments(CloneSchema)
+    @bp.arguments(CloneSchema())
     @bp.response(201, CocktailDetailSchema)
     @bp.alt_response(404, **NOT_FOUND)
     @bp.alt_response(422, **INVALID)

@@ -31,7 +31,7 @@ def entry_url(kind: str, key: str) -> str:
 
 @bp.route("")
 class Reviews(MethodView):
-    @bp.arguments(ReviewQuerySchema, location="query", as_kwargs=True)
+    @bp.arguments(ReviewQuerySchema(), location="query", as_kwargs=True)
     @bp.response(200, ReviewPageSchema)
     def get(self, state=None, kind=None, page=1, page_size=50):
         """List catalogue entries waiting for review

@@ -41,7 +41,7 @@ bp = Blueprint(
 
 @bp.route("/ingredients")
 class Ingredients(MethodView):
-    @bp.arguments(IngredientQuerySchema, location="query", as_kwargs=True)
+    @bp.arguments(IngredientQuerySchema(), location="query", as_kwargs=True)
     @bp.response(200, IngredientPageSchema)
     def get(self, q=None, category=None, purpose=None, origin=None, free_of=None, sort=None, page=1, page_size=20):
         """Search and filter ingredients
@@ -70,7 +70,7 @@ class Ingredients(MethodView):
         )
 
     @token_required(bp, write=True, curator=True)
-    @bp.arguments(IngredientCreateSchema)
+    @bp.arguments(IngredientCreateSchema())
     @bp.response(201, IngredientSchema)
     @bp.alt_response(409, response="DEFAULT_ERROR", description="The slug is taken.")
     @bp.alt_response(422, **INVALID)
@@ -102,7 +102,7 @@ class IngredientDetail(MethodView):
         return Response(body, mimetype="application/json", headers={"ETag": f'"{etag}"'})
 
     @token_required(bp, write=True, curator=True)
-    @bp.arguments(IngredientReplaceSchema)
+    @bp.arguments(IngredientReplaceSchema())
     @bp.response(200, IngredientSchema)
     @bp.alt_response(404, response="DEFAULT_ERROR", description="No ingredient has this slug.")
     @bp.alt_response(422, **INVALID)
@@ -120,7 +120,7 @@ class IngredientDetail(MethodView):
 @bp.route("/ingredients/<slug>/review")
 class IngredientReview(MethodView):
     @token_required(bp, write=True, curator=True)
-    @bp.arguments(ReviewInputSchema)
+    @bp.arguments(ReviewInputSchema())
     @bp.response(200, IngredientSchema)
     @bp.alt_response(404, response="DEFAULT_ERROR", description="No ingredient has this slug.")
     @bp.alt_response(422, **INVALID)

@@ -49,7 +49,7 @@ def _stale_revision(error: allergies.StaleRevision):
 @bp.route("")
 class Patients(MethodView):
     @token_required(bp)
-    @bp.arguments(PatientQuerySchema, location="query", as_kwargs=True)
+    @bp.arguments(PatientQuerySchema(), location="query", as_kwargs=True)
     @bp.response(200, PatientPageSchema)
     def get(self, q=None, page=1, page_size=20):
         """Search the clinic's patients
@@ -62,7 +62,7 @@ class Patients(MethodView):
         )
 
     @token_required(bp, write=True)
-    @bp.arguments(PatientCreateSchema)
+    @bp.arguments(PatientCreateSchema())
     @bp.response(201, PatientDetailSchema)
     @bp.alt_response(422, **INVALID)
     def post(self, data):
@@ -86,7 +86,7 @@ class PatientDetail(MethodView):
         return reading.read_patient(db.session, clinic_id=current_actor().clinic_id, patient_id=patient_id)
 
     @token_required(bp, write=True)
-    @bp.arguments(PatientUpdateSchema)
+    @bp.arguments(PatientUpdateSchema())
     @bp.response(200, PatientDetailSchema)
     @bp.alt_response(404, **NOT_FOUND)
     @bp.alt_response(409, response="DEFAULT_ERROR", description="'no known allergies' refused: active allergies.")
@@ -110,7 +110,7 @@ class ConditionRecords(MethodView):
         return service.list_conditions(db.session, clinic_id=current_actor().clinic_id, patient_id=patient_id)
 
     @token_required(bp, write=True)
-    @bp.arguments(ConditionRecordCreateSchema)
+    @bp.arguments(ConditionRecordCreateSchema())
     @bp.response(201, ConditionRecordSchema)
     @bp.alt_response(404, **NOT_FOUND)
     @bp.alt_response(422, **INVALID)
@@ -126,7 +126,7 @@ class ConditionRecords(MethodView):
 @bp.route("/<int:patient_id>/conditions/<int:record_id>")
 class ConditionRecordDetail(MethodView):
     @token_required(bp, write=True)
-    @bp.arguments(ConditionRecordUpdateSchema)
+    @bp.arguments(ConditionRecordUpdateSchema())
     @bp.response(200, ConditionRecordSchema)
     @bp.alt_response(404, **NOT_FOUND)
     @bp.alt_response(422, **INVALID)
@@ -147,7 +147,7 @@ class Weights(MethodView):
         return weights.list_weights(db.session, clinic_id=current_actor().clinic_id, patient_id=patient_id)
 
     @token_required(bp, write=True)
-    @bp.arguments(WeightCreateSchema)
+    @bp.arguments(WeightCreateSchema())
     @bp.response(201, WeightSchema)
     @bp.alt_response(404, **NOT_FOUND)
     @bp.alt_response(422, **INVALID)
@@ -170,7 +170,7 @@ class Allergies(MethodView):
         return reading.list_allergies(db.session, clinic_id=current_actor().clinic_id, patient_id=patient_id)
 
     @token_required(bp, write=True)
-    @bp.arguments(AllergyCreateSchema)
+    @bp.arguments(AllergyCreateSchema())
     @bp.response(201, AllergySchema)
     @bp.alt_response(404, **NOT_FOUND)
     @bp.alt_response(422, **INVALID)
@@ -199,7 +199,7 @@ class AllergyDetail(MethodView):
         return allergy, 200, {"ETag": revision_etag(allergy.record.revision)}
 
     @token_required(bp, write=True)
-    @bp.arguments(AllergyUpdateSchema)
+    @bp.arguments(AllergyUpdateSchema())
     @bp.response(200, AllergySchema)
     @bp.alt_response(404, **NOT_FOUND)
     @bp.alt_response(409, response="DEFAULT_ERROR", description="The record is entered-in-error and read-only.")

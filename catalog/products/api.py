@@ -29,14 +29,14 @@ bp = Blueprint(
 
 @bp.route("")
 class Products(MethodView):
-    @bp.arguments(ProductQuerySchema, location="query", as_kwargs=True)
+    @bp.arguments(ProductQuerySchema(), location="query", as_kwargs=True)
     @bp.response(200, ProductPageSchema)
     def get(self, q=None, ingredient=None, page=1, page_size=20):
         """Search products by name, or list those holding an ingredient"""
         return service.search_products(db.session, q=q, ingredient=ingredient, page=page, page_size=page_size)
 
     @token_required(bp, write=True, curator=True)
-    @bp.arguments(ProductCreateSchema)
+    @bp.arguments(ProductCreateSchema())
     @bp.response(201, ProductSchema)
     @bp.alt_response(409, response="DEFAULT_ERROR", description="The slug is taken.")
     @bp.alt_response(422, **INVALID)
@@ -59,7 +59,7 @@ class ProductDetail(MethodView):
         return service.get_product(db.session, slug=slug)
 
     @token_required(bp, write=True, curator=True)
-    @bp.arguments(ProductReplaceSchema)
+    @bp.arguments(ProductReplaceSchema())
     @bp.response(200, ProductSchema)
     @bp.alt_response(404, response="DEFAULT_ERROR", description="No product has this slug.")
     @bp.alt_response(422, **INVALID)
@@ -73,7 +73,7 @@ class ProductDetail(MethodView):
 @bp.route("/<slug>/review")
 class ProductReview(MethodView):
     @token_required(bp, write=True, curator=True)
-    @bp.arguments(ReviewInputSchema)
+    @bp.arguments(ReviewInputSchema())
     @bp.response(200, ProductSchema)
     @bp.alt_response(404, response="DEFAULT_ERROR", description="No product has this slug.")
     @bp.alt_response(422, **INVALID)

@@ -46,14 +46,14 @@ def _time_zone() -> str:
 @bp.route("/lots")
 class Lots(MethodView):
     @token_required(bp)
-    @bp.arguments(LotQuerySchema, location="query", as_kwargs=True)
+    @bp.arguments(LotQuerySchema(), location="query", as_kwargs=True)
     @bp.response(200, LotPageSchema)
     def get(self, **query):
         """List the clinic's lots, soonest expiry first"""
         return service.list_lots(db.session, clinic_id=current_actor().clinic_id, **query)
 
     @token_required(bp, write=True)
-    @bp.arguments(LotCreateSchema)
+    @bp.arguments(LotCreateSchema())
     @bp.response(201, LotSchema)
     @bp.alt_response(409, response="DEFAULT_ERROR", description="This lot number is already in stock for the item.")
     @bp.alt_response(422, **INVALID)
@@ -79,7 +79,7 @@ class LotDetail(MethodView):
 @bp.route("/sessions")
 class Sessions(MethodView):
     @token_required(bp)
-    @bp.arguments(SessionQuerySchema, location="query", as_kwargs=True)
+    @bp.arguments(SessionQuerySchema(), location="query", as_kwargs=True)
     @bp.response(200, SessionPageSchema)
     def get(self, patient=None, cocktail=None, include_amended=False, page=1, page_size=20):
         """List treatment sessions, newest first (by default only the records that count)"""
@@ -94,7 +94,7 @@ class Sessions(MethodView):
         )
 
     @token_required(bp, write=True)
-    @bp.arguments(SessionCreateSchema)
+    @bp.arguments(SessionCreateSchema())
     @bp.response(201, SessionSchema)
     @bp.alt_response(422, **INVALID)
     def post(self, data):
@@ -124,7 +124,7 @@ class SessionDetail(MethodView):
 @bp.route("/sessions/<int:session_id>/amendments")
 class SessionAmendments(MethodView):
     @token_required(bp, write=True)
-    @bp.arguments(SessionAmendSchema)
+    @bp.arguments(SessionAmendSchema())
     @bp.response(201, SessionSchema)
     @bp.alt_response(404, **NOT_FOUND)
     @bp.alt_response(409, response="DEFAULT_ERROR", description="This session was already amended: amend the newer.")
@@ -169,7 +169,7 @@ def _pdf_headers(session_id: int) -> dict:
 @bp.route("/recalls")
 class Recalls(MethodView):
     @token_required(bp)
-    @bp.arguments(RecallQuerySchema, location="query", as_kwargs=True)
+    @bp.arguments(RecallQuerySchema(), location="query", as_kwargs=True)
     @bp.response(200, RecallSchema)
     def get(self, lot, product=None):
         """Every session and patient that received a lot
@@ -184,7 +184,7 @@ class Recalls(MethodView):
 @bp.route("/recalls.csv")
 class RecallsCsv(MethodView):
     @token_required(bp)
-    @bp.arguments(RecallQuerySchema, location="query", as_kwargs=True)
+    @bp.arguments(RecallQuerySchema(), location="query", as_kwargs=True)
     @bp.response(200, description="The recall as CSV, one row per session.", content_type="text/csv")
     def get(self, lot, product=None):
         """A recall as CSV (for a spreadsheet or a regulator's form)"""
