@@ -2,10 +2,11 @@
 
 import re
 
+from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
 from catalog.allergens.schemas import PlacedAllergenSchema
-from catalog.core.fields import CodedTermRefSchema, ReviewSchema, code_field, slug_validator
+from catalog.core.fields import CodedTermRefSchema, Limit, ReviewSchema, code_field, slug_validator
 from catalog.core.refs import AllergenRefSchema, IngredientRefSchema
 from catalog.ingredients.models import CONCENTRATION_UNITS, Origin
 from catalog.vocabularies.schemas import SourceSchema
@@ -202,11 +203,17 @@ class IngredientSchema(IngredientSummarySchema):
     review = fields.Nested(ReviewSchema)
 
 
+# The longest search, in characters: the search box's maxlength says the same.
+MAX_QUERY_LENGTH = 200
+
+
 class IngredientQuerySchema(Schema):
     """Search and filter parameters of the ingredient list."""
 
     q = fields.String(
-        validate=validate.Length(max=200),
+        validate=Limit(
+            MAX_QUERY_LENGTH, message=_l("This search is too long: up to {max} characters; it has {length}.")
+        ),
         metadata={
             "description": "Words to find, case- and accent-insensitive; an ingredient must match every word. "
             "A word matches the start of a word of the name, INCI name or synonyms (as you type), or a "

@@ -12,11 +12,14 @@ import json
 import re
 
 from flask import Flask, abort, request
+from flask_babel import gettext
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter
 
 from catalog.clinics.auth import authenticate_token
 from catalog.core.db import MAX_ID
+from catalog.ingredients.schemas import MAX_QUERY_LENGTH
+from catalog.web.errors import wants_json
 
 # The largest request body: JSON and form posts are small; a FHIR bundle of a few hundred records fits.
 MAX_BODY_BYTES = 1024 * 1024
@@ -94,9 +97,21 @@ def _parse_json_body():
         abort(400, description=f"The body is not valid JSON: {error}.")
 
 
+def _too_long_address() -> str:
+    """Why an address is refused as too long: for a page's search, in the searcher's words and with its limit."""
+    if wants_json():
+        return f"The address is too long: up to {MAX_URL_LENGTH} characters, with its query."
+    if "q" in request.args:
+        return gettext(
+            "This search is too long: up to %(max)s characters. Shorten it and search again.",
+            max=f"{MAX_QUERY_LENGTH:,}",
+        )
+    return gettext("This address is too long: up to %(max)s characters.", max=f"{MAX_URL_LENGTH:,}")
+
+
 def refuse_unstorable_input():
     if len(request.full_path) > MAX_URL_LENGTH:
-        abort(414, description=f"The address is too long: up to {MAX_URL_LENGTH} characters, with its query.")
+        abort(414, description=_too_long_address())
     if request.url_rule is None:
         return  # no such route or method: Flask answers 404 or 405 without reading the body
     sources = [request.view_args or {}, request.args.to_dict(flat=False)]
