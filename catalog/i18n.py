@@ -8,9 +8,11 @@ sheet) is written inside `speaking(code)`.
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC
+from zoneinfo import ZoneInfo
 
 from babel.numbers import format_decimal
-from flask import Flask, g, has_request_context, request, session
+from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import Babel, force_locale, format_date, get_locale, get_translations, refresh
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -84,6 +86,8 @@ def init_app(app: Flask) -> None:
         grade_name=code_name,
         role_name=role_name,
         format_day=format_day,
+        format_time=format_time,
+        clinic_zone=clinic_zone,
     )
 
 
@@ -141,3 +145,26 @@ def format_day(moment) -> str:
     if current_language() == DEFAULT_LANGUAGE:
         return moment.strftime("%d %B %Y")
     return format_date(moment, "dd MMMM y")
+
+
+def clinic_zone() -> ZoneInfo:
+    """The signed-in person's clinic's time zone, else the server's (MESOCAT_TIME_ZONE, else UTC).
+
+    Nothing to cache: the clinic comes with the signed-in person, and ZoneInfo keeps each zone it has read.
+    """
+    clinic = getattr(current_user, "clinic", None) if has_request_context() else None
+    return ZoneInfo(getattr(clinic, "time_zone", None) or current_app.config.get("TIME_ZONE") or "UTC")
+
+
+def format_time(moment, *, seconds: bool = False, zone: bool = True) -> str:
+    """A moment as every page shows it: in the clinic's time zone, with the zone's abbreviation ("13:00 CET").
+
+    A naive datetime is taken as UTC, as the database stores it.
+    """
+    if moment is None:
+        return ""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    local = moment.astimezone(clinic_zone())
+    text = local.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+    return f"{text} {local.tzname()}" if zone else text

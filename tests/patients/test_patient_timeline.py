@@ -64,7 +64,7 @@ def test_the_patient_page_lists_what_happened_newest_first_in_plain_words(practi
     assert f'href="/patients/{patient["id"]}/allergies/{made["allergy"]["id"]}/history"' in section
     anchor = f"condition-{made['condition']['id']}"
     assert f'href="/patients/{patient["id"]}#{anchor}"' in section and f'id="{anchor}"' in page
-    assert re.search(r'<time datetime="\d{4}-\d\d-\d\dT[^"]+\+00:00">\d{4}-\d\d-\d\d \d\d:\d\d</time>', section)
+    assert re.search(r'<time datetime="\d{4}-\d\d-\d\dT[^"]+\+00:00">\d{4}-\d\d-\d\d \d\d:\d\d UTC</time>', section)
     assert "by API token" in section, "each event says who did it"
 
 
