@@ -6,31 +6,38 @@ changed, never quoted, so that an event can be shown or passed on without carryi
 
 from datetime import UTC, datetime
 
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalog.allergens import service as allergens_service
 from catalog.core.timeline import TimelineEvent
+from catalog.i18n import code_name
 from catalog.patients.models import AllergyRecord, AllergyRecordRevision, ConditionRecord, Patient
 from catalog.products import service as products_service
 
 ENTERED_IN_ERROR = "entered-in-error"
 # The coded fields of an allergy record, as a change names them (in the order a summary lists them).
 CODED_CHANGES = {
-    "criticality": "criticality",
-    "clinical_status": "clinical status",
-    "verification_status": "verification",
-    "reaction_severity": "reaction severity",
+    "criticality": _l("criticality"),
+    "clinical_status": _l("clinical status"),
+    "verification_status": _l("verification"),
+    "reaction_severity": _l("reaction severity"),
 }
 # Free-text fields: a summary says they changed, never what they say.
-PROSE_CHANGES = {"reaction_manifestation": "reaction changed", "note": "note changed"}
+PROSE_CHANGES = {"reaction_manifestation": _l("reaction changed"), "note": _l("note changed")}
 ALLERGEN_FIELDS = ("allergen", "allergen_text", "product")
 # A condition record carried over by migration 0008 started in this state, with no history written.
 CARRIED_OVER_STATE = {"status": "active", "onset_on": None, "resolved_on": None}
 
 
 def _words(code: str | None) -> str:
-    return code.replace("-", " ") if code else "none"
+    """A coded value in the request's language; English spells it without hyphens."""
+    if not code:
+        return gettext("none")
+    named = code_name(code)
+    return code.replace("-", " ") if named == code else named
 
 
 class _AllergenLabels:
@@ -54,27 +61,36 @@ class _AllergenLabels:
             return self.allergens.get(values["allergen"], values["allergen"])
         if values.get("product"):
             return self.products.get(values["product"], values["product"])
-        return values.get("allergen_text") or "an unnamed allergen"
+        return values.get("allergen_text") or gettext("an unnamed allergen")
 
 
 def _allergy_summary(revision: AllergyRecordRevision, before: dict | None, label: _AllergenLabels) -> str:
     after = revision.values
-    subject = f"{'Intolerance' if after.get('type') == 'intolerance' else 'Allergy'} to {label(after)}"
+    intolerance = after.get("type") == "intolerance"
+    subject = (gettext("Intolerance to %(allergen)s") if intolerance else gettext("Allergy to %(allergen)s")) % {
+        "allergen": label(after)
+    }
     if before is None:
-        criticality = _words(after.get("criticality"))
-        return f"{subject} recorded ({_words(after.get('verification_status'))}, criticality {criticality})"
+        return gettext(
+            "%(subject)s recorded (%(verification)s, criticality %(criticality)s)",
+            subject=subject,
+            verification=_words(after.get("verification_status")),
+            criticality=_words(after.get("criticality")),
+        )
     if after.get("verification_status") == ENTERED_IN_ERROR != before.get("verification_status"):
-        return f"{subject} marked entered in error"
+        return gettext("%(subject)s marked entered in error", subject=subject)
     changes = []
     if any(before.get(name) != after.get(name) for name in ALLERGEN_FIELDS):
-        changes.append(f"was recorded as {label(before)}")
+        changes.append(gettext("was recorded as %(allergen)s", allergen=label(before)))
     if before.get("type") != after.get("type"):
-        changes.append(f"now an {after.get('type')}")
+        changes.append(gettext("now an intolerance") if intolerance else gettext("now an allergy"))
     for name, words in CODED_CHANGES.items():
         if before.get(name) != after.get(name):
             changes.append(f"{words} {_words(before.get(name))} → {_words(after.get(name))}")
-    changes.extend(words for name, words in PROSE_CHANGES.items() if before.get(name) != after.get(name))
-    return f"{subject} changed: {', '.join(changes)}" if changes else f"{subject} saved again, unchanged"
+    changes.extend(str(words) for name, words in PROSE_CHANGES.items() if before.get(name) != after.get(name))
+    if not changes:
+        return gettext("%(subject)s saved again, unchanged", subject=subject)
+    return gettext("%(subject)s changed: %(changes)s", subject=subject, changes=", ".join(changes))
 
 
 def allergy_events(session: Session, *, patient: Patient) -> list[TimelineEvent]:
@@ -109,19 +125,25 @@ def allergy_events(session: Session, *, patient: Patient) -> list[TimelineEvent]
 
 def _condition_summary(name: str, state: dict, before: dict | None) -> str:
     if before is None:
-        since = f", since {state['onset_on']}" if state.get("onset_on") else ""
-        return f"Condition recorded: {name} (active{since})"
+        if state.get("onset_on"):
+            return gettext("Condition recorded: %(name)s (active, since %(day)s)", name=name, day=state["onset_on"])
+        return gettext("Condition recorded: %(name)s (active)", name=name)
     if state["status"] != before["status"]:
+        if state["status"] == "resolved" and state.get("resolved_on"):
+            return gettext("Condition resolved: %(name)s on %(day)s", name=name, day=state["resolved_on"])
         if state["status"] == "resolved":
-            return f"Condition resolved: {name}" + (f" on {state['resolved_on']}" if state.get("resolved_on") else "")
-        return f"Condition active again: {name}"
+            return gettext("Condition resolved: %(name)s", name=name)
+        return gettext("Condition active again: %(name)s", name=name)
+    none = gettext("none")
     dates = [
-        f"{words} {before.get(field) or 'none'} → {state.get(field) or 'none'}"
-        for field, words in (("onset_on", "onset"), ("resolved_on", "resolved"))
+        f"{words} {before.get(field) or none} → {state.get(field) or none}"
+        for field, words in (("onset_on", gettext("onset")), ("resolved_on", gettext("resolved")))
         if before.get(field) != state.get(field)
     ]
     # Otherwise only the note changed, which the history does not keep.
-    return f"Condition re-dated: {name} ({', '.join(dates)})" if dates else f"Condition record updated: {name}"
+    if dates:
+        return gettext("Condition re-dated: %(name)s (%(dates)s)", name=name, dates=", ".join(dates))
+    return gettext("Condition record updated: %(name)s", name=name)
 
 
 def _aware(moment: datetime) -> datetime:
@@ -140,7 +162,7 @@ def _condition_events(patient: Patient, record: ConditionRecord) -> list[Timelin
     if not history or history[0].get("revision", 1) > 1:
         # Carried over from the old list of conditions: recorded when the patient was last changed.
         label = record.recorded_by["label"] if record.recorded_by else None
-        events.append(event(record.recorded_at, f"Condition recorded: {name} (active)", label))
+        events.append(event(record.recorded_at, gettext("Condition recorded: %(name)s (active)", name=name), label))
         before = CARRIED_OVER_STATE
     for state in history:
         at = datetime.fromisoformat(state["at"])

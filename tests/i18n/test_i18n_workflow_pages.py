@@ -2,6 +2,9 @@
 
 import pytest
 
+from tests.treatments.conftest import setup  # noqa: F401
+from tests.treatments.test_sessions_pages import session_form
+
 FRENCH = {"Accept-Language": "fr-FR,fr;q=0.9,en;q=0.5"}
 ENGLISH = {"Accept-Language": "en-GB,en;q=0.9"}
 
@@ -109,3 +112,35 @@ def test_an_ingredients_origin_is_named_in_french(client):
     assert "Fermentation" in page
     english = client.get("/ingredients/sodium-hyaluronate-fermentation", headers=ENGLISH).get_data(as_text=True)
     assert "Fermentation origin" in english
+
+
+def test_the_session_form_record_and_pre_treatment_summary_are_in_french(french_pages, setup):  # noqa: F811
+    form = french_pages.get(f"/sessions/new?check={setup.check['id']}").get_data(as_text=True)
+    assert "Lot prélevé pour chaque composant" in form and "Enregistrer la séance" in form
+    assert "Record the session" not in form
+    summary = french_pages.get(f"/checks/{setup.check['id']}/sheet").get_data(as_text=True)
+    assert "<h1>Récapitulatif avant traitement</h1>" in summary and "Praticien :" in summary
+    recorded = french_pages.post("/sessions", session_form(setup))
+    assert recorded.status_code in (302, 303), recorded.get_data(as_text=True)[-1500:]
+    page = french_pages.get(recorded.headers["Location"]).get_data(as_text=True)
+    assert "Séance 1 enregistrée. Remettez sa fiche au patient." in page
+    assert "Intervenants et consentement" in page and "Lots prélevés" in page
+
+
+def test_lots_and_recalls_are_in_french(french_pages):
+    lots = french_pages.get("/lots").get_data(as_text=True)
+    assert "<h1>Lots en stock</h1>" in lots and "Ajouter le lot" in lots
+    recalls = french_pages.get("/recalls?lot=NOPE").get_data(as_text=True)
+    assert "<h1>Recherche de rappel</h1>" in recalls and "0 patient a reçu le lot NOPE" in recalls
+
+
+def test_a_patients_timeline_is_written_in_french(french_pages, api):
+    patient = api.post("/api/v1/patients", json={"reference": "FR-T", "display_name": "Thérèse"}).json
+    api.post(
+        f"/api/v1/patients/{patient['id']}/allergies",
+        json={"allergen": "amide-local-anaesthetics", "criticality": "high", "verification_status": "confirmed"},
+    )
+    page = french_pages.get(f"/patients/{patient['id']}").get_data(as_text=True)
+    assert "Allergie à Amide local anaesthetics enregistrée (confirmée, criticité élevée)" in page
+    english = api.get(f"/api/v1/patients/{patient['id']}").get_data(as_text=True)
+    assert "Allergie" not in english
