@@ -4,6 +4,7 @@ The work is done in `reading`, `listing` and `writing`; this module is their one
 """
 
 from catalog.ingredients.listing import IngredientPage, search_ingredients
+from catalog.ingredients.matching import MatchReason, match_reasons
 from catalog.ingredients.reading import (
     allergen_detail,
     get_ingredient,
@@ -22,6 +23,7 @@ from catalog.ingredients.writing import (
 
 __all__ = [
     "IngredientPage",
+    "MatchReason",
     "allergen_detail",
     "as_input",
     "comparable",
@@ -30,6 +32,7 @@ __all__ = [
     "get_ingredient_document",
     "ingredients_by_slug",
     "ingredients_flagged_with",
+    "match_reasons",
     "review_ingredient",
     "save_ingredient",
     "search_ingredients",

@@ -36,12 +36,21 @@ def browse():
         page=args["page"],
         page_size=args["page_size"],
     )
-    return _browse_page(args=args, errors={}, results=results)
+    # Why each row of this page matched, beyond its name: one query for the page.
+    slugs = [record["slug"] for record in results.records]
+    matches = service.match_reasons(db.session, slugs=slugs, q=args.get("q"))
+    return _browse_page(args=args, errors={}, results=results, matches=matches)
 
 
-def _browse_page(*, args: dict, errors: dict, results):
+def _browse_page(*, args: dict, errors: dict, results, matches=None):
     status = 400 if errors else 200
-    context = {"args": args or _raw_args(), "errors": errors, "results": results, "page_url": _page_url}
+    context = {
+        "args": args or _raw_args(),
+        "errors": errors,
+        "results": results,
+        "matches": matches or {},
+        "page_url": _page_url,
+    }
     if request.headers.get("HX-Request") and not request.headers.get("HX-History-Restore-Request"):
         response = render_template("ingredients/_results.html", **context)
     else:
