@@ -5,6 +5,7 @@ from functools import wraps
 
 from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError
 from webargs.multidictproxy import MultiDictProxy
 from werkzeug.datastructures import MultiDict
@@ -34,6 +35,30 @@ def ask_to_confirm(what: str, *, button: str, back: str):
     return render_template("confirm.html", what=what, button=button, back=back, action=request.path, fields=fields)
 
 
+# marshmallow's own messages, as a page shows them beside a field: in the page's language (the JSON API keeps
+# marshmallow's English unless it asks otherwise; English pages show them unchanged).
+FRAMEWORK_MESSAGES = {
+    "Missing data for required field.": _l("Missing data for required field."),
+    "Field may not be null.": _l("Field may not be null."),
+    "Invalid value.": _l("Invalid value."),
+    "Not a valid string.": _l("Not a valid string."),
+    "Not a valid integer.": _l("Not a valid integer."),
+    "Not a valid number.": _l("Not a valid number."),
+    "Number too large.": _l("Number too large."),
+    "Not a valid boolean.": _l("Not a valid boolean."),
+    "Not a valid date.": _l("Not a valid date."),
+    "Not a valid datetime.": _l("Not a valid datetime."),
+    "Not a valid list.": _l("Not a valid list."),
+    "Not a valid email address.": _l("Not a valid email address."),
+    "Unknown field.": _l("Unknown field."),
+}
+
+
+def in_page_words(message):
+    """A refusal's message in the page's language when it is one of marshmallow's own; any other as it is."""
+    return str(FRAMEWORK_MESSAGES[message]) if isinstance(message, str) and message in FRAMEWORK_MESSAGES else message
+
+
 def reasons(error: ValidationError | DomainError) -> str:
     """A refusal's field messages as one sentence, for a flash message."""
     messages = error.messages if isinstance(error, ValidationError) else (error.errors or {})
@@ -48,7 +73,7 @@ def flatten(messages: dict) -> dict[str, list[str]]:
             for inner, reasons in flatten(value).items():
                 flat[f"{field}_{inner}"] = reasons
         else:
-            flat[field] = value if isinstance(value, list) else [str(value)]
+            flat[field] = [in_page_words(message) for message in value] if isinstance(value, list) else [str(value)]
     return flat
 
 
@@ -99,4 +124,4 @@ def load_query(schema: Schema, args) -> tuple[dict, dict]:
 def _all_messages(problems) -> list[str]:
     if isinstance(problems, dict):
         return [message for inner in problems.values() for message in _all_messages(inner)]
-    return problems if isinstance(problems, list) else [str(problems)]
+    return [in_page_words(message) for message in problems] if isinstance(problems, list) else [str(problems)]

@@ -144,3 +144,11 @@ def test_a_patients_timeline_is_written_in_french(french_pages, api):
     assert "Allergie à Amide local anaesthetics enregistrée (confirmée, criticité élevée)" in page
     english = api.get(f"/api/v1/patients/{patient['id']}").get_data(as_text=True)
     assert "Allergie" not in english
+
+
+def test_marshmallows_own_message_is_in_french_beside_the_field(practitioner_pages):
+    form = {"reference": "R-1", "display_name": "Xavier", "birth_year": "abc"}
+    french = practitioner_pages.post("/patients/new", form, headers=FRENCH).get_data(as_text=True)
+    assert "Nombre entier non valide." in french and "Not a valid integer." not in french
+    english = practitioner_pages.post("/patients/new", form, headers=ENGLISH).get_data(as_text=True)
+    assert "Not a valid integer." in english
