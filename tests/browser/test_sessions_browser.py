@@ -29,6 +29,7 @@ def test_from_a_checked_version_to_the_patients_pdf_and_a_recall(page: Page, liv
     page.get_by_label("Cheeks").fill("2")
     page.get_by_label("Neck").fill("1")
     page.get_by_label(re.compile("^What the patient was told")).fill("Benefits, risks and aftercare explained.")
+    page.once("dialog", lambda dialog: dialog.accept())  # signing asks first
     page.get_by_role("button", name="Record the session").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Treatment session 1 of 3")

@@ -48,6 +48,7 @@ def test_from_composing_over_a_critical_finding_to_the_patient_s_timeline(page: 
     page.get_by_role("button", name="Check version 1 for this patient").click()
     expect(page.get_by_test_id("outcome")).to_contain_text("Contraindicated")
     page.get_by_label("Reason (recorded and audited)").fill("Patch test negative")
+    page.once("dialog", lambda dialog: dialog.accept())  # an override asks first
     page.get_by_role("button", name="Record the override").click()
 
     page.get_by_role("navigation", name="breadcrumb").get_by_role("link", name="DEMO-001").click()
