@@ -65,6 +65,19 @@ def test_signing_a_session_asks_first_then_records_it_when_confirmed(practitione
     assert db_session.query(TreatmentSession).count() == 1
 
 
+def test_a_long_observation_is_refused_with_its_length_and_the_boxes_do_not_cut_it(
+    practitioner_pages, setup, db_session
+):
+    page = practitioner_pages.get(f"/sessions/new?check={setup.check['id']}").get_data(as_text=True)
+    for box in ("consent_information", "observations", "immediate_reactions"):
+        tag = page[page.index(f'<textarea id="{box}"') :]
+        assert "maxlength" not in tag[: tag.index(">")]
+    response = practitioner_pages.post("/sessions", session_form(setup, observations="x" * 3000))
+    assert response.status_code == 422
+    assert "Up to 2,000 characters; this note has 3,000." in response.get_data(as_text=True)
+    assert db_session.query(TreatmentSession).count() == 0
+
+
 def test_a_refused_session_form_says_why_keeps_the_values_and_records_nothing(practitioner_pages, setup, db_session):
     response = practitioner_pages.post("/sessions", session_form(setup, **{"lot-1": "", "area-cheeks": "9"}))
     assert response.status_code == 422
