@@ -78,7 +78,7 @@ def detail(check_id: int):
 def _override_refused(error, check_id: int):
     """A reason that will not do is asked for again; a check that takes no override says why on its page."""
     if isinstance(error, ValidationError):
-        errors = {"reason": ["Give the reason for going ahead (up to 1000 characters)."]}
+        errors = {"reason": [_("Give the reason for going ahead (up to 1000 characters).")]}
         return render_template("checks/detail.html", **_page(check_id), can_write=True, errors=errors), 422
     return refused(error.message, url_for("checks.detail", check_id=check_id))
 

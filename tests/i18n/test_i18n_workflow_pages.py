@@ -7,6 +7,7 @@ from tests.treatments.test_sessions_pages import session_form
 
 FRENCH = {"Accept-Language": "fr-FR,fr;q=0.9,en;q=0.5"}
 ENGLISH = {"Accept-Language": "en-GB,en;q=0.9"}
+LIDOCAINE = {"ingredient": "lidocaine-hydrochloride", "concentration": 0.5, "unit": "%"}
 
 
 def composer_form(**overrides) -> dict:
@@ -152,3 +153,17 @@ def test_marshmallows_own_message_is_in_french_beside_the_field(practitioner_pag
     assert "Nombre entier non valide." in french and "Not a valid integer." not in french
     english = practitioner_pages.post("/patients/new", form, headers=ENGLISH).get_data(as_text=True)
     assert "Not a valid integer." in english
+
+
+def test_an_override_without_a_reason_is_refused_in_french(french_pages, api):
+    patient = api.post("/api/v1/patients", json={"reference": "FR-O", "display_name": "Odile"}).json
+    api.post(
+        f"/api/v1/patients/{patient['id']}/allergies",
+        json={"allergen": "amide-local-anaesthetics", "criticality": "high", "verification_status": "confirmed"},
+    )
+    body = {"name": "Anesthésique", "technique": "point-injection", "components": [LIDOCAINE]}
+    cocktail = api.post("/api/v1/cocktails", json=body).json
+    check = api.post("/api/v1/checks", json={"patient": patient["id"], "cocktail": cocktail["id"]}).json
+    refused = french_pages.post(f"/checks/{check['id']}/override", {"reason": "", "confirmed": "1"})
+    assert refused.status_code == 422
+    assert "Indiquez le motif pour poursuivre (1000 caractères au plus)." in refused.get_data(as_text=True)
