@@ -7,6 +7,7 @@ their order in the version. Numbers are left as typed: the schemas say what is w
 import re
 import secrets
 
+from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, Schema, fields, validate
 
 from catalog.cocktails.models import Technique
@@ -15,9 +16,9 @@ from catalog.core.db import MAX_ID
 ROW_FIELD = re.compile(r"^components-([a-z0-9]{1,16})-(ingredient|product|concentration|unit|volume_ml)$")
 SETTINGS = ("name", "description", "status")
 TECHNIQUES = [
-    (Technique.POINT_INJECTION.value, "Point injection"),
-    (Technique.NEEDLE_FREE.value, "Needle-free (high-pressure device)"),
-    (Technique.MICRONEEDLING_COMBINATION.value, "Micro-needling combination"),
+    (Technique.POINT_INJECTION.value, _l("Point injection")),
+    (Technique.NEEDLE_FREE.value, _l("Needle-free (high-pressure device)")),
+    (Technique.MICRONEEDLING_COMBINATION.value, _l("Micro-needling combination")),
 ]
 # A typed whole number, given to the schema (whose integers are strict) as one; anything else it refuses as typed.
 WHOLE_NUMBER = re.compile(r"[0-9]{1,5}")

@@ -43,6 +43,7 @@ def test_the_composer_is_in_french(practitioner_pages):
     assert "Ajouter un ingrédient ou un produit du catalogue" in page
     assert "Vérification au fil de la composition" in page and "Aucun patient : composition seule" in page
     assert "Enregistrer le cocktail" in page and "L’enregistrement crée la version 1." in page
+    assert ">Sans aiguille (injecteur haute pression)</option>" in page
     assert "Save cocktail" not in page and "Check as you compose" not in page
 
 
