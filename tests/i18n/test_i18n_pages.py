@@ -115,3 +115,9 @@ def test_a_patient_added_from_the_pages_takes_the_practitioners_language(practit
     assert found[0]["language"] == "fr"
     form = practitioner_pages.get("/patients/new").get_data(as_text=True)
     assert "Langue de la fiche du patient" in form
+
+
+def test_the_api_docs_page_speaks_the_browsers_language_and_leads_back(client):
+    html = client.get("/api/v1/docs", headers=FRENCH).get_data(as_text=True)
+    assert '<html lang="fr">' in html and "← Retour à Mesocat" in html
+    assert "← Back to Mesocat" in client.get("/api/v1/docs", headers=ENGLISH).get_data(as_text=True)
