@@ -55,9 +55,15 @@ def protect_forms() -> None:
 
 
 def finish_transaction(response: Response) -> Response:
-    if not db.session().in_transaction():
-        pass  # nothing was read or written: nothing to end
-    elif g.get("discard_writes"):
+    # A request that never touched the database has no transaction to end.
+    if db.session().in_transaction():
+        _end_transaction(response)
+    bookkeeping.run(db.session)
+    return response
+
+
+def _end_transaction(response: Response) -> None:
+    if g.get("discard_writes"):
         db.session.rollback()
     elif response.status_code < 400 or g.get("keep_writes"):
         try:
@@ -65,13 +71,11 @@ def finish_transaction(response: Response) -> Response:
         except OperationalError:
             # A read writes nothing (bookkeeping runs after it, see `Bookkeeping`); should one ever
             # flush a change on SQLite while another request writes, losing it beats failing the read.
-            if request.method not in {"GET", "HEAD", "OPTIONS"} or db.engine.dialect.name != "sqlite":
+            if request.method not in SAFE_METHODS or db.engine.dialect.name != "sqlite":
                 raise
             db.session.rollback()
     else:
         db.session.rollback()
-    bookkeeping.run(db.session)
-    return response
 
 
 # Per-request values kept on `g`. An app context can outlive one request (tests and scripts

@@ -2,12 +2,9 @@
 
 import pytest
 
+from tests.i18n.test_i18n_pages import ENGLISH, FRENCH, LIDOCAINE
 from tests.treatments.conftest import setup  # noqa: F401
 from tests.treatments.test_sessions_pages import session_form
-
-FRENCH = {"Accept-Language": "fr-FR,fr;q=0.9,en;q=0.5"}
-ENGLISH = {"Accept-Language": "en-GB,en;q=0.9"}
-LIDOCAINE = {"ingredient": "lidocaine-hydrochloride", "concentration": 0.5, "unit": "%"}
 
 
 def composer_form(**overrides) -> dict:
