@@ -56,6 +56,11 @@ class ProductFacts:
     # (ingredient slug, strength, unit) for every active and excipient, in the label's order.
     parts: tuple[tuple[str, float, str], ...]
 
+    @property
+    def ingredients(self) -> frozenset[str]:
+        """What an allergy to the product covers: every ingredient it holds."""
+        return frozenset(slug for slug, _, _ in self.parts)
+
 
 def product_facts(session: Session, *, slugs: list[str]) -> dict[str, ProductFacts]:
     """These products as the check reads them, by slug; kept in memory per catalogue version."""
@@ -121,6 +126,7 @@ def patient_profile(session: Session, patient: Patient) -> PatientProfile:
     age = youngest_age(patient.birth_year, date.today())
     conditions = _conditions(session, patient, age)
     hierarchy = allergens_service.load_hierarchy(session) if any(r.allergen_code for r in patient.allergies) else None
+    products = product_facts(session, slugs=[r.product.slug for r in patient.allergies if r.product is not None])
     return PatientProfile(
         allergy_status=patient.allergy_status.value,
         allergies=tuple(
@@ -134,7 +140,7 @@ def patient_profile(session: Session, patient: Patient) -> PatientProfile:
                 reaction_severity=record.reaction_severity.value if record.reaction_severity else None,
                 manifestation=record.reaction_manifestation,
                 product=Term(record.product.slug, record.product.name) if record.product is not None else None,
-                product_ingredients=frozenset(c.ingredient.slug for c in record.product.components)
+                product_ingredients=products[record.product.slug].ingredients
                 if record.product is not None
                 else frozenset(),
             )
@@ -161,8 +167,7 @@ def allergy_facts_from_values(session: Session, entries: list[tuple[int, dict]])
     criticality, clinical_status, verification_status and reaction {manifestation, severity}.
     """
     hierarchy = allergens_service.load_hierarchy(session) if any(v.get("allergen") for _, v in entries) else None
-    slugs = [v["product"] for _, v in entries if v.get("product")]
-    products = products_service.products_by_slug(session, slugs=slugs) if slugs else {}
+    products = product_facts(session, slugs=[v["product"] for _, v in entries if v.get("product")])
     facts = []
     for number, values in entries:
         reaction = values.get("reaction") or {}
@@ -178,9 +183,7 @@ def allergy_facts_from_values(session: Session, entries: list[tuple[int, dict]])
                 reaction_severity=reaction.get("severity"),
                 manifestation=reaction.get("manifestation"),
                 product=Term(product.slug, product.name) if product is not None else None,
-                product_ingredients=frozenset(c.ingredient.slug for c in product.components)
-                if product
-                else frozenset(),
+                product_ingredients=product.ingredients if product else frozenset(),
             )
         )
     return tuple(facts)
