@@ -5,6 +5,8 @@ more standing records. Its severity is the worst of them, its explanation follow
 and it lists every record behind it.
 """
 
+from operator import itemgetter
+
 from catalog.safety.graph import AllergenGraph, Match
 from catalog.safety.types import (
     AllergyFacts,
@@ -19,17 +21,23 @@ from catalog.safety.types import (
     contains_phrase,
 )
 
-SEVERITY_RANK = {Severity.CRITICAL: 0, Severity.WARNING: 1, Severity.INFO: 2}
-RELATION_RANK = {relation: rank for rank, relation in enumerate(Relation)}
+# Above any match's strength, so that severity decides first.
+SEVERITY_RANK = {Severity.CRITICAL: 0, Severity.WARNING: 100, Severity.INFO: 200}
 _new_tuple = tuple.__new__
 
 
 # One record reaching one ingredient, as a plain tuple (made many times per check):
-# (record, match, severity, flag, phrase). `flag` is the ingredient's allergen flag that was
-# reached, when the record is coded to an allergen; `phrase`, for a free-text record, the words
-# of the ingredient's name or synonym it names.
-Hit = tuple[AllergyFacts, Match, Severity, Term | None, tuple[str, ...]]
-_RECORD, _MATCH, _SEVERITY = 0, 1, 2
+# (strength, record id, record, match, severity, flag, phrase). The lower `strength` (worse
+# severity, then the better-known match) explains the finding. `flag` is the ingredient's allergen
+# flag that was reached, when the record is coded to an allergen; `phrase`, for a free-text record,
+# the words of the ingredient's name or synonym it names.
+Hit = tuple[int, int, AllergyFacts, Match, Severity, Term | None, tuple[str, ...]]
+_RECORD_ID, _RECORD = 1, 2
+_by_strength = itemgetter(0, 1)  # ties keep their order: two hits of one record compare no further
+
+
+def _hit(record: AllergyFacts, match: Match, severity: Severity, flag: Term | None, phrase: tuple[str, ...]) -> Hit:
+    return (SEVERITY_RANK[severity] + match.strength, record.id, record, match, severity, flag, phrase)
 
 
 def allergy_findings(
@@ -62,7 +70,7 @@ def allergy_findings(
             ingredient = component.ingredient
             if ingredient.slug in record.product_ingredients:
                 match = Match(Relation.PRODUCT, (ingredient.term, record.product))
-                _hits_on(component, causes).append((record, match, record.severity_established, None, ()))
+                _hits_on(component, causes).append(_hit(record, match, record.severity_established, None, ()))
     for record in free_text:
         if not _named_hits(record, drawn, causes):
             findings.append(_review_by_hand(record, drawn))
@@ -72,11 +80,12 @@ def allergy_findings(
             kind = FindingKind.ALLERGY if hits[0][_RECORD].active else FindingKind.PAST_ALLERGY
             findings.append(_finding(kind, ingredient, product, hits))
             continue
-        active = [hit for hit in hits if hit[_RECORD].active]
+        active, past = [], []
+        for hit in hits:
+            (active if hit[_RECORD].active else past).append(hit)
         if active:
             findings.append(_finding(FindingKind.ALLERGY, ingredient, product, active))
-        if len(active) < len(hits):
-            past = [hit for hit in hits if not hit[_RECORD].active]
+        if past:
             findings.append(_finding(FindingKind.PAST_ALLERGY, ingredient, product, past))
 
 
@@ -91,10 +100,10 @@ def _coded_hits(drawn, coded: dict[str, list[AllergyFacts]], graph: AllergenGrap
             hits = _hits_on(component, causes)
             flag_term = flag.path[-1]
             for code, match in entries:
-                established = match.established
+                established, strength = match.established, match.strength
                 for record in coded[code]:
                     severity = record.severity_established if established else record.severity_reported
-                    hits.append((record, match, severity, flag_term, ()))
+                    hits.append((SEVERITY_RANK[severity] + strength, record.id, record, match, severity, flag_term, ()))
 
 
 def _hits_on(component: Component, causes) -> list[Hit]:
@@ -116,25 +125,19 @@ def _named_hits(record: AllergyFacts, drawn, causes) -> bool:
         phrase = next((p for p in ingredient.phrases if contains_phrase(words, p)), None)
         if phrase is not None:
             match = Match(Relation.NAMED, (ingredient.term,))
-            _hits_on(component, causes).append((record, match, record.severity_established, None, phrase))
+            _hits_on(component, causes).append(_hit(record, match, record.severity_established, None, phrase))
             found = True
     return found
 
 
-def _strength(hit: Hit) -> tuple:
-    record, match, severity = hit[:3]
-    return (SEVERITY_RANK[severity], 0 if match.established else 1, RELATION_RANK[match.relation], record.id)
-
-
 def _finding(kind: FindingKind, ingredient: IngredientFacts, product: Term | None, hits: list[Hit]) -> Finding:
     if len(hits) > 1:
-        hits = sorted(hits, key=_strength)
-        records = tuple(dict.fromkeys(hit[_RECORD].id for hit in hits))
-        names = dict.fromkeys(_allergy_name(hit[_RECORD]) for hit in hits)
-        others = tuple(names)[1:]
+        hits.sort(key=_by_strength)
+        records = tuple(dict.fromkeys([hit[_RECORD_ID] for hit in hits]))
+        others = tuple(dict.fromkeys([hit[_RECORD].label for hit in hits]))[1:]
     else:
-        records, others = (hits[0][_RECORD].id,), ()
-    record, match, severity, _flag, phrase = hits[0]
+        records, others = (hits[0][_RECORD_ID],), ()
+    _strength, _id, record, match, severity, _flag, phrase = hits[0]
     if kind is FindingKind.PAST_ALLERGY:
         facts = (record.clinical_status, others)
     else:
@@ -167,14 +170,6 @@ def _finding(kind: FindingKind, ingredient: IngredientFacts, product: Term | Non
             match.steps,
         ),
     )
-
-
-def _allergy_name(record: AllergyFacts) -> str:
-    if record.allergen is not None:
-        return record.allergen.name
-    if record.product is not None:
-        return record.product.name
-    return f"“{record.text}”"
 
 
 def _review_by_hand(record: AllergyFacts, drawn) -> Finding:

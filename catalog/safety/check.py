@@ -18,11 +18,14 @@ from catalog.safety.types import (
     Term,
 )
 
-# Worst first, then by kind: one number, severity's rank above any kind's.
-RANK = {Severity.CRITICAL: 0, Severity.WARNING: 100, Severity.INFO: 200}
-KIND_RANK = {kind: rank for rank, kind in enumerate(FindingKind)}
+# Worst first, then by kind: one number per severity and kind, severity's rank above any kind's.
+_SEVERITY_RANK = {Severity.CRITICAL: 0, Severity.WARNING: 100, Severity.INFO: 200}
+RANK = {
+    severity: {kind: base + rank for rank, kind in enumerate(FindingKind)} for severity, base in _SEVERITY_RANK.items()
+}
 OUTCOMES = {Severity.CRITICAL: Outcome.CONTRAINDICATED, Severity.WARNING: Outcome.CAUTION, Severity.INFO: Outcome.CLEAR}
 _NONE = Term("", "")
+_UNIT_MISMATCH = FindingKind.UNIT_MISMATCH
 _UNREVIEWED = GAP_RANK[GapKind.UNREVIEWED]
 _UNREVIEWED_PRODUCT = GAP_RANK[GapKind.UNREVIEWED_PRODUCT]
 
@@ -114,17 +117,18 @@ def _paths(components, patient: PatientProfile):
 
 def _order(finding: Finding):
     # Positions, not names: sorting runs on every check, and a tuple's index is the cheapest read.
-    # The allergen is left out: an ingredient as drawn has at most one finding of each allergy kind.
+    # Terms compare by code first (one code, one name). The allergen is left out: an ingredient as
+    # drawn has at most one finding of each allergy kind.
     kind = finding[0]
     return (
-        RANK[finding[1]] + KIND_RANK[kind],  # severity, then kind
-        (finding[2] or _NONE)[0],  # ingredient
-        (finding[10] or _NONE)[0],  # product
+        RANK[finding[1]][kind],  # severity, then kind
+        finding[2] or _NONE,  # ingredient
+        finding[10] or _NONE,  # product
         finding[5] or 0,  # allergy record
-        (finding[6] or _NONE)[0],  # condition
-        (finding[7] or _NONE)[0],  # other ingredient
+        finding[6] or _NONE,  # condition
+        finding[7] or _NONE,  # other ingredient
         # Two components of one ingredient in units that do not fit: keep their order fixed too.
-        finding[8] if kind is FindingKind.UNIT_MISMATCH else (),
+        finding[8] if kind is _UNIT_MISMATCH else (),
     )
 
 

@@ -61,9 +61,18 @@ class Match:
     steps: tuple[Reach, ...] = ()
     # Graded like a direct match: the same allergen, a group or member, or an established cross-reaction.
     established: bool = field(init=False, compare=False)
+    # Between two ways one record reaches one ingredient, the lower explains the finding:
+    # established before reported, then by relation (the same allergen first).
+    strength: int = field(init=False, compare=False)
 
     def __post_init__(self):
-        object.__setattr__(self, "established", self.grade is None or self.grade is Grade.ESTABLISHED)
+        established = self.grade is None or self.grade is Grade.ESTABLISHED
+        object.__setattr__(self, "established", established)
+        unproven = 0 if established else len(_RELATION_ORDER)
+        object.__setattr__(self, "strength", unproven + _RELATION_ORDER[self.relation])
+
+
+_RELATION_ORDER = {relation: rank for rank, relation in enumerate(Relation)}
 
 
 # Preference between two ways of reaching the same flag: direct relations first, then the

@@ -262,6 +262,8 @@ class AllergyFacts:
     # Refuted and entered-in-error records are ignored; past (inactive, resolved) ones only inform.
     standing: bool = field(init=False, compare=False)
     active: bool = field(init=False, compare=False)
+    # What a finding citing this record beside another calls it: its allergen, its product, or its words.
+    label: str = field(init=False, compare=False)
 
     def __post_init__(self):
         text_words = significant_words(self.text)
@@ -281,6 +283,13 @@ class AllergyFacts:
         established = (Severity.CRITICAL if serious else Severity.WARNING) if active else Severity.INFO
         object.__setattr__(self, "severity_established", established)
         object.__setattr__(self, "severity_reported", Severity.WARNING if active else Severity.INFO)
+        if self.allergen is not None:
+            label = self.allergen.name
+        elif self.product is not None:
+            label = self.product.name
+        else:
+            label = f"“{self.text}”"
+        object.__setattr__(self, "label", label)
 
 
 @dataclass(frozen=True, slots=True)
