@@ -8,7 +8,7 @@ sheet) is written inside `speaking(code)`.
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from babel.numbers import format_decimal
@@ -87,6 +87,7 @@ def init_app(app: Flask) -> None:
         role_name=role_name,
         format_day=format_day,
         format_time=format_time,
+        format_count=format_count,
         clinic_zone=clinic_zone,
     )
 
@@ -140,11 +141,18 @@ def role_name(role: str) -> str:
     return str(ROLE_NAMES.get(role, role))
 
 
+def format_count(number) -> str:
+    """A number in the page's language, grouped by thousands ("2,000"; "2 000" in French)."""
+    return format_decimal(number, locale=get_locale() or DEFAULT_LANGUAGE)
+
+
 def format_day(moment) -> str:
-    """A date as the pages print it ("05 March 2024"); the one place to point at a clinic's time zone."""
-    if current_language() == DEFAULT_LANGUAGE:
-        return moment.strftime("%d %B %Y")
-    return format_date(moment, "dd MMMM y")
+    """A day in the page's language ("7 December 2026", "7 décembre 2026"); a moment is read on the clinic's clock."""
+    if moment is None:
+        return ""
+    if isinstance(moment, datetime):
+        moment = in_clinic_zone(moment).date()
+    return format_date(moment, "d MMMM y")
 
 
 def clinic_zone() -> ZoneInfo:
@@ -156,15 +164,20 @@ def clinic_zone() -> ZoneInfo:
     return ZoneInfo(getattr(clinic, "time_zone", None) or current_app.config.get("TIME_ZONE") or "UTC")
 
 
-def format_time(moment, *, seconds: bool = False, zone: bool = True) -> str:
-    """A moment as every page shows it: in the clinic's time zone, with the zone's abbreviation ("13:00 CET").
+def in_clinic_zone(moment: datetime) -> datetime:
+    """`moment` on the clinic's clock; a naive datetime is taken as UTC, as the database stores it."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(clinic_zone())
 
-    A naive datetime is taken as UTC, as the database stores it.
+
+def format_time(moment, *, seconds: bool = False, zone: bool = True) -> str:
+    """A moment as every page shows it: in the clinic's time zone, with its abbreviation ("2026-01-15 13:00 CET").
+
+    Digits only, the same in every language; `zone=False` where the page names the zone once (a heading, a header).
     """
     if moment is None:
         return ""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    local = moment.astimezone(clinic_zone())
+    local = in_clinic_zone(moment)
     text = local.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
     return f"{text} {local.tzname()}" if zone else text
