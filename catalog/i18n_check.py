@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "translations"
 LANGUAGES = ("fr",)
 # The gettext functions the code calls, besides pybabel's defaults (_, gettext, ngettext…).
-KEYWORDS = ("lazy_gettext", "_l", "lazy_ngettext:1,2")
+KEYWORDS = ("lazy_gettext", "_l", "lazy_ngettext:1,2", "N_", "phrase")
 
 
 def extract() -> Catalog:

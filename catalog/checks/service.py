@@ -4,6 +4,8 @@ import hashlib
 import json
 from dataclasses import dataclass
 
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -19,6 +21,7 @@ from catalog.core.db import utcnow
 from catalog.core.errors import Conflict, Invalid, NotFound
 from catalog.core.paging import Page, paginate
 from catalog.core.timeline import TimelineEvent
+from catalog.core.words import N_, phrase
 from catalog.patients import service as patients
 from catalog.patients.models import Patient
 from catalog.safety import CheckResult, Component, Outcome, PatientProfile, Severity, Term, check_composition
@@ -165,7 +168,7 @@ def check_version(
 def get_check(session: Session, *, clinic_id: int, check_id: int) -> Check:
     check = session.get(Check, check_id)
     if check is None or check.clinic_id != clinic_id:
-        raise NotFound("No check with this id in your clinic.")
+        raise NotFound(N_("No check with this id in your clinic."))
     return check
 
 
@@ -197,14 +200,17 @@ def override_check(session: Session, *, actor: Actor, check_id: int, reason: str
         select(Check).where(Check.id == check_id).with_for_update(of=Check).execution_options(populate_existing=True)
     )
     if check is None or check.clinic_id != actor.clinic_id:
-        raise NotFound("No check with this id in your clinic.")
+        raise NotFound(N_("No check with this id in your clinic."))
     if check.outcome != Outcome.CONTRAINDICATED:
         raise Conflict(
-            f"This check's outcome is {check.outcome.value}: only a critical finding needs an override.",
-            errors={"check": ["Nothing to override."]},
+            phrase(
+                "This check's outcome is %(outcome)s: only a critical finding needs an override.",
+                outcome=phrase(check.outcome.value),
+            ),
+            errors={"check": [N_("Nothing to override.")]},
         )
     if check.override is not None:
-        raise Conflict("This check was already overridden.", errors={"check": ["Already overridden."]})
+        raise Conflict(N_("This check was already overridden."), errors={"check": [N_("Already overridden.")]})
     override = CheckOverride(
         check_id=check.id,
         reason=reason,
@@ -267,17 +273,17 @@ def acknowledgement_key(live: LiveCheck) -> str | None:
 # --- A patient's timeline ------------------------------------------------------------------------
 
 OUTCOME_WORDS = {
-    Outcome.CONTRAINDICATED: "contraindicated (a critical finding)",
-    Outcome.CAUTION: "caution (warnings to review)",
-    Outcome.CLEAR: "no findings",
+    Outcome.CONTRAINDICATED: _l("contraindicated (a critical finding)"),
+    Outcome.CAUTION: _l("caution (warnings to review)"),
+    Outcome.CLEAR: _l("no findings"),
 }
 
 
 def _outcome_words(check: Check) -> str:
     # As the pages say it: a check without findings is never a bare "clear" while something went unchecked.
     if check.outcome == Outcome.CLEAR and check.unchecked:
-        return f"no findings; {len(check.unchecked)} not checked"
-    return OUTCOME_WORDS[check.outcome]
+        return gettext("no findings; %(count)s not checked", count=len(check.unchecked))
+    return str(OUTCOME_WORDS[check.outcome])
 
 
 def check_events(session: Session, *, clinic_id: int, patient_id: int, limit: int = 50) -> list[TimelineEvent]:
@@ -306,13 +312,14 @@ def check_events(session: Session, *, clinic_id: int, patient_id: int, limit: in
     names = cocktails.names(session, clinic_id=clinic_id, ids=ids)
 
     def checked(check: Check) -> str:
-        return f"{names.get(check.cocktail_id, 'A cocktail')}, version {check.version_number}"
+        name = names.get(check.cocktail_id) or gettext("A cocktail")
+        return gettext("%(name)s, version %(number)s", name=name, number=check.version_number)
 
     events = [
         TimelineEvent(
             at=check.checked_at,
             kind="check",
-            summary=f"Checked {checked(check)}: {_outcome_words(check)}",
+            summary=gettext("Checked %(what)s: %(outcome)s", what=checked(check), outcome=_outcome_words(check)),
             url_endpoint="checks.detail",
             url_values={"check_id": check.id},
             by=check.checked_by["label"] if check.checked_by else None,
@@ -323,7 +330,9 @@ def check_events(session: Session, *, clinic_id: int, patient_id: int, limit: in
         TimelineEvent(
             at=override.overridden_at,
             kind="override",
-            summary=f"Override recorded for {checked(check)}: going ahead despite the critical finding",
+            summary=gettext(
+                "Override recorded for %(what)s: going ahead despite the critical finding", what=checked(check)
+            ),
             url_endpoint="checks.detail",
             url_values={"check_id": check.id},
             by=override.by["label"] if override.by else None,

@@ -19,6 +19,7 @@ from catalog.clinics.service import audit_account, end_sessions, ending_sessions
 from catalog.core.actors import Actor
 from catalog.core.db import utcnow
 from catalog.core.errors import Invalid, NotFound
+from catalog.core.words import N_
 from catalog.extensions import bookkeeping
 
 # Wrong passwords in a row that cost nothing; each one after waits twice as long, up to BACKOFF_CAP.
@@ -166,9 +167,9 @@ def reset_password(session: Session, *, email: str, new: str) -> Practitioner:
     """The operator sets someone's password (forgotten, or a first one): their sessions end, any wait lifts."""
     practitioner = session.scalar(select(Practitioner).where(Practitioner.email == normalise_email(email)))
     if practitioner is None:
-        raise NotFound("No account has this email address.", errors={"email": ["Unknown account."]})
+        raise NotFound(N_("No account has this email address."), errors={"email": [N_("Unknown account.")]})
     if problem := passwords.password_problem(new):
-        raise Invalid("The new password is refused.", errors={"password": [problem]})
+        raise Invalid(N_("The new password is refused."), errors={"password": [problem]})
     practitioner.password_hash = passwords.hash_password(new)
     practitioner.failed_sign_ins = 0
     practitioner.locked_until = None
@@ -187,9 +188,9 @@ def change_password(session: Session, *, actor: Actor, current: str, new: str, s
     """Change one's own password; every other session of the account ends (`secret`: this one's)."""
     practitioner = get_practitioner(session, clinic_id=actor.clinic_id, practitioner_id=actor.practitioner_id)
     if not passwords.verify_password(practitioner.password_hash, current):
-        raise Invalid("The current password is wrong.", errors={"current_password": ["Wrong password."]})
+        raise Invalid(N_("The current password is wrong."), errors={"current_password": [N_("Wrong password.")]})
     if problem := passwords.password_problem(new):
-        raise Invalid("The new password is refused.", errors={"new_password": [problem]})
+        raise Invalid(N_("The new password is refused."), errors={"new_password": [problem]})
     practitioner.password_hash = passwords.hash_password(new)
     keep = _digest(secret) if secret else None
     end_sessions(session, practitioner_id=practitioner.id, reason="password-changed", keep_secret_hash=keep)

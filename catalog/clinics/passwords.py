@@ -9,6 +9,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from argon2.profiles import CHEAPEST, RFC_9106_LOW_MEMORY
 
+from catalog.core.words import N_, phrase
+
 _hasher = PasswordHasher.from_parameters(RFC_9106_LOW_MEMORY)
 # Verified when the email is unknown, so a wrong address takes as long as a wrong password.
 _DECOY_HASH = _hasher.hash("decoy password, never matches")
@@ -60,17 +62,19 @@ def password_problem(password: str, *, demo_allowed: bool = False) -> str | None
     `demo_allowed`: only the development demo may use its published password.
     """
     if len(password) < MIN_LENGTH:
-        return f"Use at least {MIN_LENGTH} characters (this one has {len(password)})."
+        return phrase(
+            "Use at least %(minimum)s characters (this one has %(length)s).", minimum=MIN_LENGTH, length=len(password)
+        )
     if len(password) > MAX_LENGTH:
-        return f"Use at most {MAX_LENGTH} characters."
+        return phrase("Use at most %(maximum)s characters.", maximum=MAX_LENGTH)
     if not password.strip():
-        return "A password cannot be only spaces."
+        return N_("A password cannot be only spaces.")
     if password == DEMO_PASSWORD and not demo_allowed:
-        return "This is the demo's published password: choose your own."
+        return N_("This is the demo's published password: choose your own.")
     if len(set(password.lower())) < 5 or _is_sequence(password):
-        return "Too repetitive or a run of keys: choose something less predictable, such as a few unrelated words."
+        return N_("Too repetitive or a run of keys: choose something less predictable, such as a few unrelated words.")
     if password.lower() in common_passwords() or password.lower().rstrip("0123456789!.") in common_passwords():
-        return "This password is among the most common or breached ones: choose another."
+        return N_("This password is among the most common or breached ones: choose another.")
     return None
 
 

@@ -15,10 +15,11 @@ from catalog.core.db import flush_unique, utcnow
 from catalog.core.errors import Conflict, Invalid, NotFound
 from catalog.core.languages import LANGUAGES
 from catalog.core.text import fold
+from catalog.core.words import N_, phrase
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 ROLES = {role.value for role in Role}
-ONE_OF_ROLES = f"Must be one of: {', '.join(role.value for role in Role)}."
+ONE_OF_ROLES = phrase("Must be one of: %(choices)s.", choices=", ".join(role.value for role in Role))
 
 
 # --- Clinics ------------------------------------------------------------------
@@ -31,7 +32,9 @@ def slugify(name: str) -> str:
 def create_clinic(session: Session, *, name: str) -> Clinic:
     name = name.strip()
     if not name or len(name) > 200:
-        raise Invalid("A clinic needs a name of 1 to 200 characters.", errors={"name": ["Length must be 1 to 200."]})
+        raise Invalid(
+            N_("A clinic needs a name of 1 to 200 characters."), errors={"name": [N_("Length must be 1 to 200.")]}
+        )
     base = slugify(name)
     taken = set(session.scalars(select(Clinic.slug).where(Clinic.slug.like(f"{base}%"))))
     slug, suffix = base, 2
@@ -54,7 +57,7 @@ def create_clinic(session: Session, *, name: str) -> Clinic:
 def get_clinic(session: Session, *, slug: str) -> Clinic:
     clinic = session.scalar(select(Clinic).where(Clinic.slug == slug))
     if clinic is None:
-        raise NotFound(f"No clinic has the slug {slug!r}.", errors={"clinic": ["Unknown clinic."]})
+        raise NotFound(f"No clinic has the slug {slug!r}.", errors={"clinic": [N_("Unknown clinic.")]})
     return clinic
 
 
@@ -81,7 +84,7 @@ def create_practitioner(
     email = normalise_email(email)
     problems = _account_problems(session, email, name, role, password, is_curator=is_curator, actor=actor, demo=demo)
     if errors := problems:
-        raise Invalid("The account cannot be created.", errors=errors)
+        raise Invalid(N_("The account cannot be created."), errors=errors)
     practitioner = Practitioner(
         clinic_id=clinic_id,
         email=email,
@@ -92,7 +95,7 @@ def create_practitioner(
         session_token=secrets.token_hex(16),
     )
     session.add(practitioner)
-    flush_unique(session, field="email", message="An account with this email address already exists.")
+    flush_unique(session, field="email", message=N_("An account with this email address already exists."))
     audit_account(
         session,
         practitioner,
@@ -114,17 +117,17 @@ def _account_problems(
     """Why a new account would be refused, field by field (nothing: it may be created)."""
     errors: dict[str, list[str]] = {}
     if not EMAIL.match(email) or len(email) > 254:
-        errors["email"] = ["Not a valid email address."]
+        errors["email"] = [N_("Not a valid email address.")]
     elif session.scalar(select(Practitioner.id).where(Practitioner.email == email)) is not None:
-        errors["email"] = ["An account with this email address already exists."]
+        errors["email"] = [N_("An account with this email address already exists.")]
     if not name.strip() or len(name.strip()) > 200:
-        errors["name"] = ["Length must be 1 to 200."]
+        errors["name"] = [N_("Length must be 1 to 200.")]
     if role not in ROLES:
         errors["role"] = [ONE_OF_ROLES]
     if problem := passwords.password_problem(password, demo_allowed=demo):
         errors["password"] = [problem]
     if is_curator and not actor.is_curator:
-        errors["is_curator"] = ["Only a curator can make another curator."]
+        errors["is_curator"] = [N_("Only a curator can make another curator.")]
     return errors
 
 
@@ -151,7 +154,7 @@ def list_practitioners(session: Session, *, clinic_id: int) -> list[Practitioner
 def get_practitioner(session: Session, *, clinic_id: int, practitioner_id: int) -> Practitioner:
     practitioner = session.get(Practitioner, practitioner_id)
     if practitioner is None or practitioner.clinic_id != clinic_id:
-        raise NotFound("No such practitioner in this clinic.")
+        raise NotFound(N_("No such practitioner in this clinic."))
     return practitioner
 
 
@@ -168,9 +171,9 @@ def update_practitioner(
     practitioner = get_practitioner(session, clinic_id=clinic_id, practitioner_id=practitioner_id)
     before = {"role": practitioner.role, "is_active": practitioner.is_active_account}
     if role is not None and role not in ROLES:
-        raise Invalid("Unknown role.", errors={"role": [ONE_OF_ROLES]})
+        raise Invalid(N_("Unknown role."), errors={"role": [ONE_OF_ROLES]})
     if practitioner.id == actor.practitioner_id and ((role is not None and role != Role.ADMIN) or is_active is False):
-        raise Conflict("You cannot remove your own admin access; ask another admin.")
+        raise Conflict(N_("You cannot remove your own admin access; ask another admin."))
     if role is not None:
         practitioner.role = Role(role)
     if is_active is not None and is_active != practitioner.is_active_account:
@@ -237,7 +240,7 @@ def create_token(
         session, clinic_id, name, scope, is_curator=is_curator, can_read_audit=can_read_audit, actor=actor
     )
     if errors:
-        raise Invalid("The token cannot be created.", errors=errors)
+        raise Invalid(N_("The token cannot be created."), errors=errors)
     secret = tokens.new_secret()
     token = ApiToken(
         clinic_id=clinic_id,
@@ -250,7 +253,7 @@ def create_token(
         created_by_id=actor.practitioner_id,
     )
     session.add(token)
-    flush_unique(session, field="name", message="This clinic already has a live token with this name.")
+    flush_unique(session, field="name", message=N_("This clinic already has a live token with this name."))
     audit.record(
         session,
         actor=actor,
@@ -272,15 +275,15 @@ def _token_problems(
     """Why a new token would be refused, field by field (nothing: it may be created)."""
     errors: dict[str, list[str]] = {}
     if not name or len(name) > 100:
-        errors["name"] = ["Length must be 1 to 100."]
+        errors["name"] = [N_("Length must be 1 to 100.")]
     elif _live_token(session, clinic_id=clinic_id, name=name) is not None:
-        errors["name"] = ["This clinic already has a live token with this name."]
+        errors["name"] = [N_("This clinic already has a live token with this name.")]
     if scope not in {s.value for s in TokenScope}:
-        errors["scope"] = [f"Must be one of: {', '.join(s.value for s in TokenScope)}."]
+        errors["scope"] = [phrase("Must be one of: %(choices)s.", choices=", ".join(s.value for s in TokenScope))]
     if is_curator and not actor.is_curator:
-        errors["is_curator"] = ["Only a curator can create a token that edits the catalogue."]
+        errors["is_curator"] = [N_("Only a curator can create a token that edits the catalogue.")]
     if can_read_audit and not actor.can_read_audit:
-        errors["can_read_audit"] = ["Only an admin can create a token that reads the audit trail."]
+        errors["can_read_audit"] = [N_("Only an admin can create a token that reads the audit trail.")]
     return errors
 
 
@@ -310,7 +313,7 @@ def revoke_token(
     else:
         token = _live_token(session, clinic_id=clinic_id, name=name or "")
     if token is None:
-        raise NotFound("No such live token in this clinic.", errors={"name": ["Unknown token."]})
+        raise NotFound(N_("No such live token in this clinic."), errors={"name": [N_("Unknown token.")]})
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         audit.record(
@@ -356,10 +359,10 @@ def update_clinic_details(session: Session, *, actor: Actor, details: dict) -> C
 def set_language(session: Session, *, actor: Actor, language: str | None) -> Practitioner:
     """One's own pages' language: a code of LANGUAGES, or None to follow the browser's."""
     if language is not None and language not in LANGUAGES:
-        raise Invalid("Choose English or French.", errors={"language": ["Choose English or French."]})
+        raise Invalid(N_("Choose English or French."), errors={"language": [N_("Choose English or French.")]})
     practitioner = session.get(Practitioner, actor.practitioner_id)
     if practitioner is None or practitioner.clinic_id != actor.clinic_id:
-        raise NotFound("No such person in this clinic.")
+        raise NotFound(N_("No such person in this clinic."))
     if practitioner.language != language:
         changes = [{"field": "language", "from": practitioner.language, "to": language}]
         practitioner.language = language

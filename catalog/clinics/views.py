@@ -20,9 +20,11 @@ from catalog.clinics.schemas import TIME_ZONES, ClinicDetailsSchema
 from catalog.core.actors import Actor, Role, TokenScope
 from catalog.core.db import utcnow
 from catalog.core.errors import Invalid
+from catalog.core.words import N_
 from catalog.extensions import db, limiter
 from catalog.web.forms import on_refusal, refused
 from catalog.web.transactions import keep_writes_on_error
+from catalog.web.words import in_page_words
 
 bp = Blueprint("clinics", __name__)
 
@@ -89,7 +91,9 @@ def _account_page(errors=None):
 def _new_password(form) -> str:
     """The new password, typed the same twice."""
     if form.get("new_password") != form.get("confirm_password"):
-        raise Invalid("The two new passwords differ.", errors={"confirm_password": ["The two new passwords differ."]})
+        raise Invalid(
+            N_("The two new passwords differ."), errors={"confirm_password": [N_("The two new passwords differ.")]}
+        )
     return form.get("new_password", "")
 
 
@@ -119,7 +123,7 @@ def language():
         try:
             service.set_language(db.session, actor=Actor.for_practitioner(current_user), language=chosen)
         except Invalid as error:
-            return refused(error.message, url_for("clinics.account"))
+            return refused(in_page_words(error.message), url_for("clinics.account"))
         flash(_("Language saved."), "success")
     elif chosen in i18n.LANGUAGES:
         session[i18n.SESSION_KEY] = chosen
@@ -213,7 +217,7 @@ def _account_change(form) -> dict:
     """What the people table's buttons ask: a new role, or the account enabled or disabled."""
     action = form.get("action")
     if action not in {"role", "enable", "disable"}:
-        raise Invalid("Unknown action.", errors={"action": ["Unknown action."]})
+        raise Invalid(N_("Unknown action."), errors={"action": [N_("Unknown action.")]})
     return {"role": form.get("role")} if action == "role" else {"is_active": action == "enable"}
 
 

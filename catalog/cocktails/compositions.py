@@ -9,6 +9,7 @@ from catalog.cocktails.models import CocktailComponent, CocktailVersion, Techniq
 from catalog.core.actors import Actor, actor_columns
 from catalog.core.db import utcnow
 from catalog.core.errors import Invalid
+from catalog.core.words import N_, phrase
 from catalog.ingredients.models import Ingredient
 from catalog.products import service as products_service
 from catalog.products.models import Product
@@ -31,16 +32,27 @@ def refuse_unusable(
     for index, component in enumerate(components):
         if component.get("product"):
             if component["product"] not in products:
-                errors[index] = {"product": [f"No product has the slug {component['product']!r}."]}
+                errors[index] = {"product": [phrase("No product has the slug %(slug)r.", slug=component["product"])]}
             continue
         found = ingredients.get(component["ingredient"])
         if found is None:
-            errors[index] = {"ingredient": [f"No ingredient has the slug {component['ingredient']!r}."]}
+            errors[index] = {
+                "ingredient": [phrase("No ingredient has the slug %(slug)r.", slug=component["ingredient"])]
+            }
         elif check_units and not units_fit(component["unit"], found[1]):
             name, unit = found
-            errors[index] = {"unit": [f"{name} is measured in {unit}; {component['unit']} cannot be compared with it."]}
+            errors[index] = {
+                "unit": [
+                    phrase(
+                        "%(name)s is measured in %(unit)s; %(given)s cannot be compared with it.",
+                        name=name,
+                        unit=unit,
+                        given=component["unit"],
+                    )
+                ]
+            }
     if errors:
-        raise Invalid("Some components cannot be used.", errors={"components": errors})
+        raise Invalid(N_("Some components cannot be used."), errors={"components": errors})
 
 
 def resolve_components(

@@ -1,6 +1,5 @@
 """The cocktails API's contract: compositions sent in, cocktails, versions and diffs sent back."""
 
-from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
 from catalog.cocktails.models import CocktailStatus, Technique
@@ -14,6 +13,7 @@ from catalog.core.refs import (
     Reference,
     version_ref,
 )
+from catalog.core.words import N_
 from catalog.safety import UNITS
 
 MAX_COMPONENTS = 30
@@ -24,11 +24,11 @@ MAX_CONCENTRATION = 1_000_000
 # In the clinic's words, with the limit and how long the text is: a long text is refused, never cut.
 NAME = {
     "max": 120,
-    "blank": _l("Give the cocktail a name."),
-    "too_long": _l("Up to {max} characters; this name has {length}."),
+    "blank": N_("Give the cocktail a name."),
+    "too_long": N_("Up to %(max)s characters; this name has %(length)s."),
 }
-DESCRIPTION = Limit(2000, message=_l("Up to {max} characters; this description has {length}."))
-NOTES = Limit(4000, message=_l("Up to {max} characters; these notes have {length}."))
+DESCRIPTION = Limit(2000, message=N_("Up to %(max)s characters; this description has %(length)s."))
+NOTES = Limit(4000, message=N_("Up to %(max)s characters; these notes have %(length)s."))
 
 
 def component_key(component: dict) -> str | None:
@@ -166,8 +166,8 @@ class VersionCreateSchema(CompositionSchema):
     change_note = Text(
         max=500,
         required=True,
-        blank=_l("Say what changed and why."),
-        too_long=_l("Up to {max} characters; this note has {length}."),
+        blank=N_("Say what changed and why."),
+        too_long=N_("Up to %(max)s characters; this note has %(length)s."),
         metadata={"description": "What changed and why."},
     )
 

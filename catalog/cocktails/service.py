@@ -17,15 +17,22 @@ from catalog.core.db import flush_unique, utcnow
 from catalog.core.errors import Conflict, Invalid, NotFound
 from catalog.core.paging import Page, paginate
 from catalog.core.text import LIKE_ESCAPE, fold, like_fragment
+from catalog.core.words import N_, phrase
 
-NAME_TAKEN = "Another cocktail of this clinic has this name."
+NAME_TAKEN = N_("Another cocktail of this clinic has this name.")
+# The fields a change can race on, as a sentence names them.
+FIELD_NAMES = {"name": N_("name"), "description": N_("description")}
 
 
 class ChangedMeanwhile(Conflict):
     """Someone else changed a cocktail's field since the form that changes it was shown (HTTP 409)."""
 
     def __init__(self, field: str, now: str):
-        message = f"Someone else changed the {field} meanwhile (it is now “{now}”). Look, then try again."
+        message = phrase(
+            "Someone else changed the %(field)s meanwhile (it is now “%(now)s”). Look, then try again.",
+            field=phrase(FIELD_NAMES.get(field, field)),
+            now=now,
+        )
         super().__init__(message, errors={field: [message]})
 
 
@@ -66,7 +73,7 @@ def get_cocktail(session: Session, *, clinic_id: int, cocktail_id: int) -> Cockt
     """The cocktail, if it belongs to this clinic; another clinic's does not exist here."""
     cocktail = session.get(Cocktail, cocktail_id)
     if cocktail is None or cocktail.clinic_id != clinic_id:
-        raise NotFound("No cocktail with this id in your clinic.")
+        raise NotFound(N_("No cocktail with this id in your clinic."))
     return cocktail
 
 
@@ -75,7 +82,13 @@ def get_version(session: Session, *, cocktail: Cocktail, number: int) -> Cocktai
         select(CocktailVersion).where(CocktailVersion.cocktail_id == cocktail.id, CocktailVersion.number == number)
     )
     if version is None:
-        raise NotFound(f"This cocktail has no version {number}; its current version is {cocktail.current_version}.")
+        raise NotFound(
+            phrase(
+                "This cocktail has no version %(number)s; its current version is %(current)s.",
+                number=number,
+                current=cocktail.current_version,
+            )
+        )
     return version
 
 

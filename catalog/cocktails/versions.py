@@ -16,6 +16,7 @@ from catalog.cocktails.service import get_cocktail, get_version
 from catalog.core.actors import Actor
 from catalog.core.db import utcnow
 from catalog.core.errors import Conflict, Invalid, NotFound
+from catalog.core.words import N_, phrase
 
 
 class StaleVersion(Conflict):
@@ -25,8 +26,11 @@ class StaleVersion(Conflict):
 
     def __init__(self, current: int):
         super().__init__(
-            f"The cocktail is now at version {current}: someone saved a version since the one you started "
-            f"from. Read version {current} and make your change on it."
+            phrase(
+                "The cocktail is now at version %(current)s: someone saved a version since the one you started "
+                "from. Read version %(current)s and make your change on it.",
+                current=current,
+            )
         )
         self.current = current
 
@@ -37,7 +41,11 @@ class BaseVersionRequired(Invalid):
     status = 428
 
     def __init__(self, current: int):
-        super().__init__(f"Say which version the change was made from: the current one is version {current}.")
+        super().__init__(
+            phrase(
+                "Say which version the change was made from: the current one is version %(current)s.", current=current
+            )
+        )
         self.current = current
 
 
@@ -59,7 +67,7 @@ def save_version(
         composition = {**composition_of(current), **{key: data[key] for key in COMPOSITION_FIELDS if key in data}}
     resolved = resolve_components(session, composition["components"])
     if same_composition(composition_of(current), composition):
-        message = f"Nothing would change: this is what version {based_on} already holds."
+        message = phrase("Nothing would change: this is what version %(number)s already holds.", number=based_on)
         raise Invalid(message, errors={"revert_to" if reverted_from else "components": [message]})
     number = _claim(session, cocktail, based_on)
     version = new_version(
@@ -91,7 +99,9 @@ def _base_version(session: Session, cocktail: Cocktail, based_on: int | None) ->
     if based_on != cocktail.current_version:
         raise StaleVersion(cocktail.current_version)
     if cocktail.status == CocktailStatus.ARCHIVED:
-        raise Conflict("This cocktail is archived: restore it before changing it.", errors={"status": ["archived"]})
+        raise Conflict(
+            N_("This cocktail is archived: restore it before changing it."), errors={"status": [N_("archived")]}
+        )
     return get_version(session, cocktail=cocktail, number=based_on)
 
 

@@ -9,6 +9,7 @@ from functools import wraps
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, Schema, ValidationError
 
 from catalog.checks import service as checks_service
@@ -431,9 +432,9 @@ def diff(cocktail):
 def _revert_refused(error, cocktail_id: int):
     """Back to the history, saying why nothing was reverted."""
     if isinstance(error, ValidationError):
-        message = "Choose a version to revert to."
+        message = _("Choose a version to revert to.")
     else:
-        message = f"Not reverted. {error.message} {reasons(error)}".strip()
+        message = _("Not reverted. %(why)s", why=f"{error.message} {reasons(error)}".strip())
     return refused(message, url_for("cocktails.history", cocktail_id=cocktail_id))
 
 
@@ -463,7 +464,7 @@ def revert(cocktail):
 
 @bp.post("/<int:cocktail_id>/clone")
 @role_required(Role.PRACTITIONER)
-@refuse_back_to("cocktails.detail", "Not cloned:")
+@refuse_back_to("cocktails.detail", _l("Not cloned:"))
 @with_cocktail
 def clone(source):
     data = schemas.CloneSchema().load({"name": request.form.get("name", "")})
@@ -474,7 +475,9 @@ def clone(source):
 
 def _settings_refused(error, cocktail_id: int):
     """Back to the cocktail: a change someone else made meanwhile is named as it is, other refusals field by field."""
-    message = error.message if isinstance(error, service.ChangedMeanwhile) else f"Not saved: {reasons(error)}"
+    message = (
+        error.message if isinstance(error, service.ChangedMeanwhile) else _("Not saved: %(why)s", why=reasons(error))
+    )
     return refused(message, url_for("cocktails.detail", cocktail_id=cocktail_id))
 
 

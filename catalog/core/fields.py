@@ -4,6 +4,8 @@ from enum import StrEnum
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from catalog.core.words import N_, Count, phrase
+
 CODE_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 CODE = validate.Regexp(CODE_PATTERN, error="Use lower-case letters, digits and single hyphens.")
 # Slugs and codes share one shape: lower-case words joined by single hyphens.
@@ -24,31 +26,36 @@ def code_field(**kwargs) -> fields.String:
     return fields.String(validate=[validate.Length(1, 64), CODE], metadata=metadata, **kwargs)
 
 
+TOO_LONG = N_("Up to %(max)s characters; this text has %(length)s.")
+
+
 class Limit(validate.Length):
     """At most `max` characters, saying how many the text has: a long text is refused, never cut.
 
-    `message` (lazy or not) is formatted with the limit and the length, written with thousands separators.
-    A Length still, so that the OpenAPI document states the limits (minLength, maxLength).
+    `message` (marked with N_) names the limit `%(max)s` and the length `%(length)s`: the API reads them
+    grouped by thousands, a page in its language. A Length still, so that the OpenAPI document states
+    the limits (minLength, maxLength).
     """
 
-    def __init__(self, max: int, *, min: int | None = None, message="Up to {max} characters; this text has {length}."):
+    def __init__(self, max: int, *, min: int | None = None, message: str = TOO_LONG):
         super().__init__(min=min, max=max)
         self.message = message
 
     def __call__(self, value):
         if value is not None and len(value) > self.max:
-            raise ValidationError(str(self.message).format(max=f"{self.max:,}", length=f"{len(value):,}"))
+            raise ValidationError(phrase(self.message, max=Count(self.max), length=Count(len(value))))
         return value
 
 
 class Text(fields.String):
     """A trimmed string that may not be blank; `max` counts characters after trimming.
 
-    `blank` says, in the clinic's words, what to write ("Give the cocktail a name."); `too_long` is Limit's message.
+    `blank` says, in the clinic's words, what to write ("Give the cocktail a name."; it may name the limit,
+    `%(max)s`); `too_long` is Limit's message. Both marked with N_.
     """
 
     def __init__(self, *, max: int, blank=None, too_long=None, **kwargs):
-        self.blank = blank or "Fill this in: up to {max} characters."
+        self.blank = blank or N_("Fill this in: up to %(max)s characters.")
         self.max = max
         limit = Limit(max, min=1, message=too_long) if too_long else Limit(max, min=1)
         super().__init__(validate=limit, **kwargs)
@@ -56,7 +63,7 @@ class Text(fields.String):
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs).strip()
         if not text:
-            raise ValidationError(str(self.blank).format(max=f"{self.max:,}"))
+            raise ValidationError(phrase(self.blank, max=Count(self.max)))
         return text
 
 

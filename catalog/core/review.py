@@ -18,6 +18,7 @@ from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 from catalog.core.actors import Actor, actor_columns, recorded_actor
 from catalog.core.db import UTCDateTime, utcnow
 from catalog.core.errors import Invalid
+from catalog.core.words import N_, phrase
 
 
 class ReviewState(StrEnum):
@@ -78,13 +79,21 @@ class ReviewMixin(recorded_actor("reviewed_by", optional=True)):
         not_cited = [code for code in sources if code not in cited]
         if not_cited:
             raise Invalid(
-                "A review is made against the sources the entry cites; cite a source first to review against it.",
-                errors={"json": {"sources": [f"Not cited by this entry: {', '.join(not_cited)}."]}},
+                N_("A review is made against the sources the entry cites; cite a source first to review against it."),
+                errors={
+                    "json": {"sources": [phrase("Not cited by this entry: %(sources)s.", sources=", ".join(not_cited))]}
+                },
             )
         if cited and not sources:
             raise Invalid(
-                "Name the sources you checked the entry against.",
-                errors={"json": {"sources": [f"Choose among the sources it cites: {', '.join(sorted(cited))}."]}},
+                N_("Name the sources you checked the entry against."),
+                errors={
+                    "json": {
+                        "sources": [
+                            phrase("Choose among the sources it cites: %(sources)s.", sources=", ".join(sorted(cited)))
+                        ]
+                    }
+                },
             )
         self.content_fingerprint = self.reviewed_fingerprint = fingerprint(content)
         self.reviewed_at = utcnow()

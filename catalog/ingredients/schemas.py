@@ -2,12 +2,12 @@
 
 import re
 
-from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
 from catalog.allergens.schemas import PlacedAllergenSchema
 from catalog.core.fields import CodedTermRefSchema, Limit, ReviewSchema, code_field, slug_validator
 from catalog.core.refs import AllergenRefSchema, IngredientRefSchema
+from catalog.core.words import N_
 from catalog.ingredients.models import CONCENTRATION_UNITS, Origin
 from catalog.vocabularies.schemas import SourceSchema
 
@@ -212,7 +212,7 @@ class IngredientQuerySchema(Schema):
 
     q = fields.String(
         validate=Limit(
-            MAX_QUERY_LENGTH, message=_l("This search is too long: up to {max} characters; it has {length}.")
+            MAX_QUERY_LENGTH, message=N_("This search is too long: up to %(max)s characters; it has %(length)s.")
         ),
         metadata={
             "description": "Words to find, case- and accent-insensitive; an ingredient must match every word. "

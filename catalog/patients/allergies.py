@@ -11,6 +11,7 @@ from catalog.core.actors import Actor, actor_columns
 from catalog.core.db import flush_unique, utcnow
 from catalog.core.errors import Conflict, Invalid, NotFound
 from catalog.core.text import fold
+from catalog.core.words import N_, phrase
 from catalog.patients import service as patients
 from catalog.patients.models import (
     AllergyRecord,
@@ -40,7 +41,7 @@ def get_allergy(session: Session, *, clinic_id: int, patient_id: int, allergy_id
     patient = patients.get_patient(session, clinic_id=clinic_id, patient_id=patient_id)
     record = next((r for r in patient.allergies if r.id == allergy_id), None)
     if record is None:
-        raise NotFound("This patient has no allergy record with this id.")
+        raise NotFound(N_("This patient has no allergy record with this id."))
     return record
 
 
@@ -64,12 +65,16 @@ def _check_allergen(session: Session, data: dict) -> None:
     """Unknown codes and products are refused; a product named by slug is put in `data` as the row."""
     code = data.get("allergen")
     if code and allergens_service.unknown_codes(session, codes=[code]):
-        raise Invalid("Unknown allergen code.", errors={"allergen": [f"No allergen has the code {code!r}."]})
+        raise Invalid(
+            N_("Unknown allergen code."), errors={"allergen": [phrase("No allergen has the code %(code)r.", code=code)]}
+        )
     slug = data.get("product")
     if slug:
         product = products_service.products_by_slug(session, slugs=[slug]).get(slug)
         if product is None:
-            raise Invalid("Unknown product.", errors={"product": [f"No product has the slug {slug!r}."]})
+            raise Invalid(
+                N_("Unknown product."), errors={"product": [phrase("No product has the slug %(slug)r.", slug=slug)]}
+            )
         data["product_row"] = product
 
 
@@ -88,8 +93,8 @@ def _check_duplicate(patient: Patient, record: AllergyRecord) -> None:
         if other is not record and other.is_active_standing and other.allergen_key == record.allergen_key:
             field = "allergen" if record.allergen_code else ("product" if record.product else "allergen_text")
             raise Invalid(
-                "This patient already has an active record for this allergen; change that one instead.",
-                errors={field: ["This patient already has an active record for this allergen: change that one."]},
+                N_("This patient already has an active record for this allergen; change that one instead."),
+                errors={field: [N_("This patient already has an active record for this allergen: change that one.")]},
             )
 
 
@@ -143,8 +148,8 @@ def record_allergy(session: Session, *, actor: Actor, patient_id: int, data: dic
     _check_allergen(session, data)
     if data.get("verification_status") == VerificationStatus.ENTERED_IN_ERROR:
         raise Invalid(
-            "A new record cannot be entered in error.",
-            errors={"verification_status": ["Use 'unconfirmed' or 'confirmed' (or 'refuted')."]},
+            N_("A new record cannot be entered in error."),
+            errors={"verification_status": [N_("Use 'unconfirmed' or 'confirmed' (or 'refuted').")]},
         )
     status_before = patient.allergy_status
     now = utcnow()
@@ -160,7 +165,7 @@ def record_allergy(session: Session, *, actor: Actor, patient_id: int, data: dic
     _check_duplicate(patient, record)
     if record.is_active_standing and patient.nka_asserted_at is not None:
         patients.clear_no_known_allergies(patient)
-    flush_unique(session, field="allergen", message="This patient already has an active record for this allergen.")
+    flush_unique(session, field="allergen", message=N_("This patient already has an active record for this allergen."))
     view = record_view(record)
     _write_revision(session, record, actor=actor, changed=list(view), at=now)
     audit.record(
@@ -194,8 +199,8 @@ def update_allergy(
         raise StaleRevision(record.revision)
     if record.verification_status == VerificationStatus.ENTERED_IN_ERROR:
         raise Conflict(
-            "This record was marked entered-in-error: it is kept read-only. Record the allergy anew if needed.",
-            errors={"verification_status": ["The record is entered-in-error."]},
+            N_("This record was marked entered-in-error: it is kept read-only. Record the allergy anew if needed."),
+            errors={"verification_status": [N_("The record is entered-in-error.")]},
         )
     _check_allergen(session, data)
     status_before = patient.allergy_status
@@ -212,7 +217,7 @@ def update_allergy(
     now = utcnow()
     record.revision += 1
     record.updated_at = now
-    flush_unique(session, field="allergen", message="This patient already has an active record for this allergen.")
+    flush_unique(session, field="allergen", message=N_("This patient already has an active record for this allergen."))
     _write_revision(session, record, actor=actor, changed=changed, at=now)
     audit.record(
         session,
@@ -245,7 +250,12 @@ class StaleRevision(Conflict):
     status = 412
 
     def __init__(self, current: int):
-        super().__init__(f"The record has changed since you read it: it is now at revision {current}. Read it again.")
+        super().__init__(
+            phrase(
+                "The record has changed since you read it: it is now at revision %(current)s. Read it again.",
+                current=current,
+            )
+        )
         self.current = current
 
 

@@ -9,6 +9,7 @@ from catalog.audit import service as audit
 from catalog.core.actors import Actor, actor_columns
 from catalog.core.db import utcnow
 from catalog.core.errors import Invalid, NotFound
+from catalog.core.words import N_, phrase
 from catalog.patients.models import ConditionRecord, ConditionStatus, Patient
 from catalog.vocabularies.models import Condition
 
@@ -17,7 +18,10 @@ def known_conditions(session: Session, codes: list[str]) -> list[Condition]:
     found = {c.code: c for c in session.scalars(select(Condition).where(Condition.code.in_(codes)))}
     unknown = [code for code in codes if code not in found]
     if unknown:
-        raise Invalid("Unknown condition code.", errors={"conditions": [f"Unknown code: {', '.join(unknown)}."]})
+        raise Invalid(
+            N_("Unknown condition code."),
+            errors={"conditions": [phrase("Unknown code: %(codes)s.", codes=", ".join(unknown))]},
+        )
     return [found[code] for code in dict.fromkeys(codes)]
 
 
@@ -38,8 +42,8 @@ def add_condition(
     """Record an active condition (the caller holds the patient's lock); refused if one is already active."""
     if condition.code in patient.condition_codes:
         raise Invalid(
-            "This condition is already recorded as active for this patient.",
-            errors={"condition": ["Already active: resolve that record, or leave it."]},
+            N_("This condition is already recorded as active for this patient."),
+            errors={"condition": [N_("Already active: resolve that record, or leave it.")]},
         )
     now = utcnow()
     record = ConditionRecord(
@@ -70,7 +74,9 @@ def change_condition(record: ConditionRecord, actor: Actor, changes: dict) -> Co
         if field in changes:
             setattr(record, field, changes[field])
     if record.resolved_on and record.onset_on and record.resolved_on < record.onset_on:
-        raise Invalid("A condition cannot resolve before its onset.", errors={"resolved_on": ["Before the onset."]})
+        raise Invalid(
+            N_("A condition cannot resolve before its onset."), errors={"resolved_on": [N_("Before the onset.")]}
+        )
     record.revision += 1
     record.updated_at = utcnow()
     record.history = [*record.history, _state(record, actor)]
@@ -92,7 +98,7 @@ def set_active(patient: Patient, conditions: list[Condition], actor: Actor) -> N
 def get_record(patient: Patient, record_id: int) -> ConditionRecord:
     record = next((r for r in patient.condition_records if r.id == record_id), None)
     if record is None:
-        raise NotFound("This patient has no condition record with this id.")
+        raise NotFound(N_("This patient has no condition record with this id."))
     return record
 
 

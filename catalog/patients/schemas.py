@@ -2,7 +2,6 @@
 
 from datetime import date
 
-from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, post_load, pre_dump, pre_load, validate, validates_schema
 
 from catalog.allergens.schemas import PlacedAllergenSchema
@@ -19,6 +18,7 @@ from catalog.core.fields import (
 from catalog.core.languages import LANGUAGES
 from catalog.core.paging import PageSchema
 from catalog.core.refs import API_ROOT, PatientRefSchema, ProductRefSchema, Reference
+from catalog.core.words import N_
 from catalog.patients.models import (
     AllergyStatus,
     AllergyType,
@@ -30,7 +30,7 @@ from catalog.patients.models import (
 )
 
 # A long note is refused with the limit and its length, never cut.
-NOTE = Limit(2000, message=_l("Up to {max} characters; this note has {length}."))
+NOTE = Limit(2000, message=N_("Up to %(max)s characters; this note has %(length)s."))
 
 
 def birth_year_field(*, strict: bool = True):

@@ -15,6 +15,7 @@ from catalog.core.errors import Conflict, Invalid, NotFound
 from catalog.core.languages import DEFAULT_LANGUAGE
 from catalog.core.paging import Page, paginate
 from catalog.core.text import LIKE_ESCAPE, fold, like_fragment
+from catalog.core.words import N_, phrase
 from catalog.patients import conditions as conditions_records
 from catalog.patients.models import AllergyStatus, ConditionRecord, ConditionStatus, Patient, PatientRevision
 
@@ -54,7 +55,7 @@ def get_patient(session: Session, *, clinic_id: int, patient_id: int) -> Patient
     """The patient, if it belongs to this clinic; another clinic's patient does not exist here."""
     patient = session.get(Patient, patient_id)
     if patient is None or patient.clinic_id != clinic_id:
-        raise NotFound("No patient with this id in your clinic.")
+        raise NotFound(N_("No patient with this id in your clinic."))
     return patient
 
 
@@ -72,7 +73,7 @@ def _patient_for_change(session: Session, *, clinic_id: int, patient_id: int) ->
         .execution_options(populate_existing=True)
     )
     if patient is None or patient.clinic_id != clinic_id:
-        raise NotFound("No patient with this id in your clinic.")
+        raise NotFound(N_("No patient with this id in your clinic."))
     return patient
 
 
@@ -82,8 +83,8 @@ def _check_reference_free(session: Session, *, clinic_id: int, reference: str, p
     )
     if clash is not None and clash != patient_id:
         raise Invalid(
-            "Another patient of this clinic has this reference.",
-            errors={"reference": ["Another patient of this clinic already has this reference."]},
+            N_("Another patient of this clinic has this reference."),
+            errors={"reference": [N_("Another patient of this clinic already has this reference.")]},
         )
 
 
@@ -150,7 +151,7 @@ def create_patient(
     )
     conditions_records.set_active(patient, conditions_records.known_conditions(session, list(conditions)), actor)
     session.add(patient)
-    flush_unique(session, field="reference", message="Another patient of this clinic already has this reference.")
+    flush_unique(session, field="reference", message=N_("Another patient of this clinic already has this reference."))
     _write_revision(session, patient, actor)
     audit.record(
         session,
@@ -198,7 +199,9 @@ def update_patient(
         if [getattr(patient, field) for field in IDENTITY_FIELDS] != identity_before:
             patient.revision += 1
             _write_revision(session, patient, actor)
-        flush_unique(session, field="reference", message="Another patient of this clinic already has this reference.")
+        flush_unique(
+            session, field="reference", message=N_("Another patient of this clinic already has this reference.")
+        )
         audit.record(
             session, actor=actor, action="patient.updated", object_type="patient", object_id=patient.id, changes=diff
         )
@@ -211,7 +214,11 @@ class StalePatient(Conflict):
     status = 412
 
     def __init__(self, current: int):
-        super().__init__(f"The patient has changed since you read them: now at revision {current}. Read again.")
+        super().__init__(
+            phrase(
+                "The patient has changed since you read them: now at revision %(current)s. Read again.", current=current
+            )
+        )
         self.current = current
 
 
@@ -222,9 +229,11 @@ def _set_allergy_status(patient: Patient, status: AllergyStatus, actor: Actor) -
             return  # already asserted: who asserted it, and when, stay as they were
         if active:
             raise Conflict(
-                "The patient has active allergies recorded: 'no known allergies' cannot be asserted. "
-                "Resolve, refute or mark them entered-in-error first.",
-                errors={"allergy_status": [f"{len(active)} active allergy record(s) on file."]},
+                N_(
+                    "The patient has active allergies recorded: 'no known allergies' cannot be asserted. "
+                    "Resolve, refute or mark them entered-in-error first."
+                ),
+                errors={"allergy_status": [phrase("%(count)s active allergy record(s) on file.", count=len(active))]},
             )
         patient.nka_asserted_at = utcnow()
         for column, value in actor_columns("nka_asserted_by", actor).items():
@@ -234,8 +243,8 @@ def _set_allergy_status(patient: Patient, status: AllergyStatus, actor: Actor) -
         clear_no_known_allergies(patient)
     else:
         raise Invalid(
-            "The status 'allergies-recorded' follows from the list: record an allergy instead.",
-            errors={"allergy_status": ["Must be 'no-known-allergies' or 'unknown'."]},
+            N_("The status 'allergies-recorded' follows from the list: record an allergy instead."),
+            errors={"allergy_status": [N_("Must be 'no-known-allergies' or 'unknown'.")]},
         )
 
 
@@ -269,9 +278,9 @@ def update_condition(
     record = conditions_records.get_record(patient, record_id)
     reactivating = changes.get("status") == ConditionStatus.ACTIVE.value and record.status != ConditionStatus.ACTIVE
     if reactivating and record.condition_code in patient.condition_codes:
-        raise Invalid("Another record of this condition is active.", errors={"status": ["Already active."]})
+        raise Invalid(N_("Another record of this condition is active."), errors={"status": [N_("Already active.")]})
     conditions_records.change_condition(record, actor, changes)
-    flush_unique(session, field="status", message="Another record of this condition is active.")
+    flush_unique(session, field="status", message=N_("Another record of this condition is active."))
     conditions_records.audit_condition(session, actor, patient, record, "changed")
     return record
 

@@ -9,6 +9,7 @@ from catalog.audit import service as audit
 from catalog.core.actors import Actor, actor_columns
 from catalog.core.db import utcnow
 from catalog.core.errors import Invalid
+from catalog.core.words import N_
 from catalog.patients.models import PatientWeight
 from catalog.patients.service import _patient_for_change, get_patient
 
@@ -17,7 +18,9 @@ def record_weight(session: Session, *, actor: Actor, patient_id: int, kg: float,
     """Add a measurement (a later correction is a new measurement; none is changed or deleted)."""
     patient = _patient_for_change(session, clinic_id=actor.clinic_id, patient_id=patient_id)
     if measured_on > date.today():
-        raise Invalid("A weight cannot be measured in the future.", errors={"measured_on": ["Not after today."]})
+        raise Invalid(
+            N_("A weight cannot be measured in the future."), errors={"measured_on": [N_("Not after today.")]}
+        )
     weight = PatientWeight(
         patient_id=patient.id,
         kg=kg,

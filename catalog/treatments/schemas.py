@@ -1,6 +1,5 @@
 """What the treatments API reads and returns: lots, sessions, recalls."""
 
-from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from catalog.cocktails.models import Technique
@@ -18,11 +17,12 @@ from catalog.core.refs import (
     SessionRefSchema,
     version_ref,
 )
+from catalog.core.words import N_
 from catalog.treatments.areas import TREATMENT_AREAS
 
 ID = validate.Range(1, MAX_ID)
 LOT_NUMBER = validate.Length(1, 64, error="A lot number has 1 to 64 characters.")
-NOTE = Limit(2000, message=_l("Up to {max} characters; this note has {length}."))
+NOTE = Limit(2000, message=N_("Up to %(max)s characters; this note has %(length)s."))
 
 
 class AwareDateTime(fields.AwareDateTime):

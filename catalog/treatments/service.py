@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -28,6 +29,7 @@ from catalog.core.db import utcnow
 from catalog.core.errors import Conflict, Invalid, NotFound
 from catalog.core.paging import Page, paginate
 from catalog.core.timeline import TimelineEvent
+from catalog.core.words import N_, phrase
 from catalog.ingredients.models import Ingredient
 from catalog.patients import service as patients
 from catalog.patients.models import Patient
@@ -57,15 +59,21 @@ def create_lot(session: Session, *, actor: Actor, data: dict) -> Lot:
     if data.get("product"):
         product = session.scalar(select(Product).where(Product.slug == data["product"]))
         if product is None:
-            raise Invalid("No product has this slug.", errors={"product": [f"Unknown product {data['product']!r}."]})
+            raise Invalid(
+                N_("No product has this slug."),
+                errors={"product": [phrase("Unknown product %(slug)r.", slug=data["product"])]},
+            )
     else:
         ingredient = session.scalar(select(Ingredient).where(Ingredient.slug == data["ingredient"]))
         if ingredient is None:
             raise Invalid(
-                "No ingredient has this slug.", errors={"ingredient": [f"Unknown ingredient {data['ingredient']!r}."]}
+                N_("No ingredient has this slug."),
+                errors={"ingredient": [phrase("Unknown ingredient %(slug)r.", slug=data["ingredient"])]},
             )
     if data.get("received_on") and data["received_on"] > data["expires_on"]:
-        raise Invalid("A lot cannot be received after it expires.", errors={"received_on": ["After the expiry date."]})
+        raise Invalid(
+            N_("A lot cannot be received after it expires."), errors={"received_on": [N_("After the expiry date.")]}
+        )
     item_key = f"product:{product.id}" if product else f"ingredient:{ingredient.id}"
     lot = Lot(
         clinic_id=actor.clinic_id,
@@ -86,7 +94,7 @@ def create_lot(session: Session, *, actor: Actor, data: dict) -> Lot:
             session.flush()
     except IntegrityError as error:
         raise Conflict(
-            "This lot number is already in your stock for this item.", errors={"number": ["Already recorded."]}
+            N_("This lot number is already in your stock for this item."), errors={"number": [N_("Already recorded.")]}
         ) from error
     audit.record(
         session,
@@ -106,7 +114,7 @@ def create_lot(session: Session, *, actor: Actor, data: dict) -> Lot:
 def get_lot(session: Session, *, clinic_id: int, lot_id: int) -> Lot:
     lot = session.get(Lot, lot_id)
     if lot is None or lot.clinic_id != clinic_id:
-        raise NotFound("No lot with this id in your clinic.")
+        raise NotFound(N_("No lot with this id in your clinic."))
     return lot
 
 
@@ -187,13 +195,13 @@ def amend_session(
     newer = session.scalar(select(TreatmentSession.id).where(TreatmentSession.amends_id == original.id))
     if newer is not None:
         raise Conflict(
-            f"This session was already amended by session {newer}: amend that one.",
-            errors={"session": [f"Amended by {newer}."]},
+            phrase("This session was already amended by session %(newer)s: amend that one.", newer=newer),
+            errors={"session": [phrase("Amended by %(newer)s.", newer=newer)]},
         )
     if data["patient"] != original.patient_id:
         raise Invalid(
-            "An amendment is of the same patient; record a new session for another.",
-            errors={"patient": ["Must be the amended session's patient."]},
+            N_("An amendment is of the same patient; record a new session for another."),
+            errors={"patient": [N_("Must be the amended session's patient.")]},
         )
     treatment = _valid_session(session, actor=actor, data=data, time_zone=time_zone, amends=original)
     treatment.amends_id = original.id
@@ -203,7 +211,7 @@ def amend_session(
             session.add(treatment)
             session.flush()
     except IntegrityError as error:  # two amendments of one session at once: the second loses
-        raise Conflict("This session was amended meanwhile: amend the newer record.") from error
+        raise Conflict(N_("This session was amended meanwhile: amend the newer record.")) from error
     _audit_session(session, actor, treatment, action="session.amended")
     return treatment
 
@@ -225,7 +233,8 @@ def _valid_session(
     performed_at = data["performed_at"]
     if performed_at > utcnow() + CLOCK_SLACK:
         raise Invalid(
-            "A session is recorded once given: its time is in the future.", errors={"performed_at": ["In the future."]}
+            N_("A session is recorded once given: its time is in the future."),
+            errors={"performed_at": [N_("In the future.")]},
         )
     day = performed_at.astimezone(zone).date()
     check = _relied_on_check(session, actor=actor, data=data, patient=patient, version=version, day=day, zone=zone)
@@ -236,7 +245,9 @@ def _valid_session(
         session, patient=patient, cocktail=cocktail, version=version, day=day, amends=amends
     )
     if data["consent"]["at"] > performed_at:
-        raise Invalid("Consent is recorded before the treatment.", errors={"consent": {"at": ["After the session."]}})
+        raise Invalid(
+            N_("Consent is recorded before the treatment."), errors={"consent": {"at": [N_("After the session.")]}}
+        )
     return TreatmentSession(
         clinic_id=actor.clinic_id,
         patient_id=patient.id,
@@ -269,32 +280,45 @@ def _relied_on_check(session, *, actor, data, patient, version, day: date, zone:
     except NotFound as error:
         raise Invalid(error.message, errors={"check": [error.message]}) from error
     if check.patient_id != patient.id:
-        raise Invalid("The check is of another patient.", errors={"check": ["Another patient's check."]})
+        raise Invalid(N_("The check is of another patient."), errors={"check": [N_("Another patient's check.")]})
     if (check.cocktail_id, check.version_number) != (version.cocktail_id, version.number):
         raise Invalid(
-            f"The check is of version {check.version_number} of another cocktail or version; check this version first.",
-            errors={"check": [f"Not of version {version.number} of this cocktail."]},
+            phrase(
+                "The check is of version %(number)s of another cocktail or version; check this version first.",
+                number=check.version_number,
+            ),
+            errors={"check": [phrase("Not of version %(number)s of this cocktail.", number=version.number)]},
         )
     if check.checked_at.astimezone(zone).date() != day:
         raise Invalid(
-            "The check was run on another day: check the version again today.",
-            errors={"check": [f"Run on {check.checked_at.astimezone(zone):%Y-%m-%d}, not {day:%Y-%m-%d}."]},
+            N_("The check was run on another day: check the version again today."),
+            errors={
+                "check": [
+                    phrase(
+                        "Run on %(run)s, not %(day)s.",
+                        run=f"{check.checked_at.astimezone(zone):%Y-%m-%d}",
+                        day=f"{day:%Y-%m-%d}",
+                    )
+                ]
+            },
         )
     if check.checked_at > data["performed_at"] + CLOCK_SLACK:
         raise Invalid(
-            "The check was run after the time given for the session: a session relies on a check made before it.",
-            errors={"check": ["Run after the session."]},
+            N_("The check was run after the time given for the session: a session relies on a check made before it."),
+            errors={"check": [N_("Run after the session.")]},
         )
     if check.outcome == Outcome.CONTRAINDICATED and check.override is None:
         raise Invalid(
-            "The check found a contraindication: record an override, with its reason, before the session.",
-            errors={"check": ["Contraindicated and not overridden."]},
+            N_("The check found a contraindication: record an override, with its reason, before the session."),
+            errors={"check": [N_("Contraindicated and not overridden.")]},
         )
     if check.patient_fingerprint != patient_fingerprint(session, patient):
         raise Invalid(
-            "The patient's allergy, condition or weight records changed after this check: run the check "
-            "again and review it before the session.",
-            errors={"check": ["The patient's records changed since the check."]},
+            N_(
+                "The patient's allergy, condition or weight records changed after this check: run the check "
+                "again and review it before the session."
+            ),
+            errors={"check": [N_("The patient's records changed since the check.")]},
         )
     return check
 
@@ -305,11 +329,13 @@ def _drawn_lots(session, *, actor, version: CocktailVersion, picks: list[dict], 
     errors: dict[str, list[str]] = {}
     unknown = sorted(set(chosen) - set(components))
     if unknown:
-        errors["lots"] = [f"The version has no component at position {', '.join(map(str, unknown))}."]
+        errors["lots"] = [
+            phrase("The version has no component at position %(positions)s.", positions=", ".join(map(str, unknown)))
+        ]
     missing = [components[p] for p in sorted(components) if p not in chosen]
     if missing:
         names = ", ".join((c.product or c.ingredient).name for c in missing)
-        errors.setdefault("lots", []).append(f"Name the lot drawn for: {names}.")
+        errors.setdefault("lots", []).append(phrase("Name the lot drawn for: %(names)s.", names=names))
     drawn = []
     for position, component in sorted(components.items()):
         if position not in chosen:
@@ -317,7 +343,9 @@ def _drawn_lots(session, *, actor, version: CocktailVersion, picks: list[dict], 
         lot = session.get(Lot, chosen[position])
         item = component.product or component.ingredient
         if lot is None or lot.clinic_id != actor.clinic_id:
-            errors.setdefault("lots", []).append(f"{item.name}: no lot {chosen[position]} in your clinic's stock.")
+            errors.setdefault("lots", []).append(
+                phrase("%(item)s: no lot %(lot)s in your clinic's stock.", item=item.name, lot=chosen[position])
+            )
             continue
         matches = (
             lot.product_id == component.product_id
@@ -325,28 +353,47 @@ def _drawn_lots(session, *, actor, version: CocktailVersion, picks: list[dict], 
             else lot.ingredient_id == component.ingredient_id
         )
         if not matches:
-            errors.setdefault("lots", []).append(f"{item.name}: lot {lot.number} is of {lot.item_name}.")
+            errors.setdefault("lots", []).append(
+                phrase("%(item)s: lot %(lot)s is of %(other)s.", item=item.name, lot=lot.number, other=lot.item_name)
+            )
         elif lot.expires_on < day:
             errors.setdefault("lots", []).append(
-                f"{item.name}: lot {lot.number} expired on {lot.expires_on:%Y-%m-%d}, before the session."
+                phrase(
+                    "%(item)s: lot %(lot)s expired on %(day)s, before the session.",
+                    item=item.name,
+                    lot=lot.number,
+                    day=f"{lot.expires_on:%Y-%m-%d}",
+                )
             )
         else:
             drawn.append((position, lot))
     if errors:
-        raise Invalid("A lot named for the session will not do.", errors=errors)
+        raise Invalid(N_("A lot named for the session will not do."), errors=errors)
     return drawn
 
 
 def _areas(areas: list[dict], version: CocktailVersion) -> list[dict]:
     codes = [area["area"] for area in areas]
     if len(set(codes)) != len(codes):
-        raise Invalid("Each area is listed once.", errors={"areas": ["An area is listed twice."]})
+        raise Invalid(N_("Each area is listed once."), errors={"areas": [N_("An area is listed twice.")]})
     total = sum(area["volume_ml"] for area in areas)
     volumes = [component.volume_ml for component in version.components]
     if volumes and all(volume is not None for volume in volumes) and total > sum(volumes) + 1e-9:
         raise Invalid(
-            f"The areas add up to {total:g} mL, more than the {sum(volumes):g} mL the version's components make.",
-            errors={"areas": [f"{total:g} mL given, {sum(volumes):g} mL prepared."]},
+            phrase(
+                "The areas add up to %(given)s mL, more than the %(prepared)s mL the version's components make.",
+                given=f"{total:g}",
+                prepared=f"{sum(volumes):g}",
+            ),
+            errors={
+                "areas": [
+                    phrase(
+                        "%(given)s mL given, %(prepared)s mL prepared.",
+                        given=f"{total:g}",
+                        prepared=f"{sum(volumes):g}",
+                    )
+                ]
+            },
         )
     return [{"area": area["area"], "volume_ml": area["volume_ml"]} for area in areas]
 
@@ -361,15 +408,15 @@ def _people(session, *, clinic: Clinic, data: dict) -> dict:
             continue
         person = session.get(Practitioner, practitioner_id)
         if person is None or person.clinic_id != clinic.id or not person.is_active_account:
-            errors[field] = ["No active practitioner with this id in your clinic."]
+            errors[field] = [N_("No active practitioner with this id in your clinic.")]
         found[field] = person
     if clinic.requires_second_check and data.get("second_checked_by") is None:
-        errors["second_checked_by"] = ["Your clinic requires a second person to check the preparation."]
+        errors["second_checked_by"] = [N_("Your clinic requires a second person to check the preparation.")]
     second = data.get("second_checked_by")
     if second is not None and second == data.get("prepared_by"):
-        errors["second_checked_by"] = ["The second check is by someone other than the person who prepared."]
+        errors["second_checked_by"] = [N_("The second check is by someone other than the person who prepared.")]
     if errors:
-        raise Invalid("Who prepared, gave or checked the treatment will not do.", errors=errors)
+        raise Invalid(N_("Who prepared, gave or checked the treatment will not do."), errors=errors)
     return found
 
 
@@ -417,7 +464,7 @@ def _audit_session(session: Session, actor: Actor, treatment: TreatmentSession, 
 def get_session(session: Session, *, clinic_id: int, session_id: int) -> TreatmentSession:
     treatment = session.get(TreatmentSession, session_id)
     if treatment is None or treatment.clinic_id != clinic_id:
-        raise NotFound("No treatment session with this id in your clinic.")
+        raise NotFound(N_("No treatment session with this id in your clinic."))
     return treatment
 
 
@@ -506,10 +553,17 @@ def events_for_patient(session: Session, *, clinic_id: int, patient_id: int, lim
         statement = statement.limit(limit)
     events = []
     for treatment, cocktail_name in session.execute(statement):
-        of = f" of {treatment.sessions_planned}" if treatment.sessions_planned else ""
-        what = f"Treatment session {treatment.session_number}{of}: {cocktail_name}, version {treatment.version_number}"
+        values = {"name": cocktail_name, "version": treatment.version_number, "number": treatment.session_number}
+        if treatment.sessions_planned:
+            what = gettext(
+                "Treatment session %(number)s of %(planned)s: %(name)s, version %(version)s",
+                planned=treatment.sessions_planned,
+                **values,
+            )
+        else:
+            what = gettext("Treatment session %(number)s: %(name)s, version %(version)s", **values)
         if treatment.amends_id:
-            what = f"{what} (amends session {treatment.amends_id})"
+            what = gettext("%(what)s (amends session %(amended)s)", what=what, amended=treatment.amends_id)
         events.append(
             TimelineEvent(
                 at=treatment.performed_at,

@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError, default_exce
 from werkzeug.http import HTTP_STATUS_CODES
 
 from catalog.core.errors import DomainError
+from catalog.web.words import in_page_words
 
 
 def wants_json() -> bool:
@@ -146,7 +147,7 @@ def handle_domain_error(error: DomainError):
         if errors and not set(errors) <= LOCATIONS:
             errors = {"json" if request.method in {"POST", "PUT", "PATCH"} else "query": errors}
         return json_error(error.status, error.message, errors)
-    exception = default_exceptions.get(error.status, InternalServerError)(error.message)
+    exception = default_exceptions.get(error.status, InternalServerError)(in_page_words(error.message))
     return error_page(exception, error.status)
 
 

@@ -5,13 +5,13 @@ from functools import wraps
 
 from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError
 from webargs.multidictproxy import MultiDictProxy
 from werkzeug.datastructures import MultiDict
 
 from catalog.core.errors import Conflict, DomainError, Invalid
 from catalog.web.transactions import discard_writes
+from catalog.web.words import in_page_language, in_page_words
 
 
 def refused(message: str, url: str):
@@ -33,30 +33,6 @@ def ask_to_confirm(what: str, *, button: str, back: str):
     """
     fields = [(name, value) for name, value in request.form.items(multi=True) if name != "confirmed"]
     return render_template("confirm.html", what=what, button=button, back=back, action=request.path, fields=fields)
-
-
-# marshmallow's own messages, as a page shows them beside a field: in the page's language (the JSON API keeps
-# marshmallow's English unless it asks otherwise; English pages show them unchanged).
-FRAMEWORK_MESSAGES = {
-    "Missing data for required field.": _l("Missing data for required field."),
-    "Field may not be null.": _l("Field may not be null."),
-    "Invalid value.": _l("Invalid value."),
-    "Not a valid string.": _l("Not a valid string."),
-    "Not a valid integer.": _l("Not a valid integer."),
-    "Not a valid number.": _l("Not a valid number."),
-    "Number too large.": _l("Number too large."),
-    "Not a valid boolean.": _l("Not a valid boolean."),
-    "Not a valid date.": _l("Not a valid date."),
-    "Not a valid datetime.": _l("Not a valid datetime."),
-    "Not a valid list.": _l("Not a valid list."),
-    "Not a valid email address.": _l("Not a valid email address."),
-    "Unknown field.": _l("Unknown field."),
-}
-
-
-def in_page_words(message):
-    """A refusal's message in the page's language when it is one of marshmallow's own; any other as it is."""
-    return str(FRAMEWORK_MESSAGES[message]) if isinstance(message, str) and message in FRAMEWORK_MESSAGES else message
 
 
 def reasons(error: ValidationError | DomainError) -> str:
@@ -95,7 +71,7 @@ def on_refusal(answer: Callable[..., ResponseReturnValue]):
                 return view(*args, **kwargs)
             except REFUSALS as error:
                 discard_writes()
-                return answer(error, **kwargs)
+                return answer(in_page_language(error), **kwargs)
 
         return wrapper
 

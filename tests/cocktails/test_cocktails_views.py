@@ -135,8 +135,18 @@ def test_a_clash_on_the_same_component_keeps_mine_and_names_it(practitioner_page
     practitioner_pages.post(f"/cocktails/{cocktail_id}/compose", theirs)
     mine = composer_form(name=None, based_on="1", change_note="Mine", **{"components-bbbb-concentration": "0.4"})
     page = practitioner_pages.post(f"/cocktails/{cocktail_id}/compose", mine).get_data(as_text=True)
-    assert "You both changed lidocaine-hydrochloride" in page
+    # Named as the practitioner knows it, not by its slug.
+    assert "You both changed Lidocaine hydrochloride:" in page and "lidocaine-hydrochloride:" not in page
     assert 'value="0.4"' in page
+
+
+def test_a_clash_on_a_field_names_the_field_by_its_label(practitioner_pages, cocktail_url):
+    cocktail_id = cocktail_url.rstrip("/").split("/")[-1]
+    theirs = composer_form(name=None, based_on="1", change_note="Theirs", technique="needle-free")
+    practitioner_pages.post(f"/cocktails/{cocktail_id}/compose", theirs)
+    mine = composer_form(name=None, based_on="1", change_note="Mine", technique="microneedling-combination")
+    page = practitioner_pages.post(f"/cocktails/{cocktail_id}/compose", mine).get_data(as_text=True)
+    assert "You both changed technique:" in page
 
 
 def test_revert_from_the_history(practitioner_pages, cocktail_url):

@@ -1,7 +1,5 @@
 """The working pages in French: the composer, a cocktail's history, the audit trail, flashes and the allergy form."""
 
-import pytest
-
 from tests.i18n.test_i18n_pages import ENGLISH, FRENCH, LIDOCAINE
 from tests.treatments.conftest import setup  # noqa: F401
 from tests.treatments.test_sessions_pages import session_form
@@ -18,20 +16,6 @@ def composer_form(**overrides) -> dict:
         "components-aaaa-unit": "%",
     }
     return {**form, **overrides}
-
-
-@pytest.fixture
-def french_pages(practitioner_pages):
-    """The practitioner, who chose French on their account."""
-    practitioner_pages.post("/language", {"language": "fr", "next": "/account"})
-    return practitioner_pages
-
-
-@pytest.fixture
-def cocktail_url(french_pages):
-    response = french_pages.post("/cocktails/new", composer_form())
-    assert response.status_code == 302
-    return response.headers["Location"]
 
 
 def test_the_composer_is_in_french(practitioner_pages):

@@ -1,0 +1,66 @@
+"""What services and marshmallow say, written again in the page's language when a page shows it.
+
+The JSON API keeps their English; pages pass refusals through `in_page_language` (the error pages,
+`on_refusal` and the views that catch a refusal themselves) and field messages through
+`in_page_words`. A message with no French yet stays English rather than disappear.
+"""
+
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from marshmallow import ValidationError
+
+from catalog.core.errors import DomainError
+from catalog.core.words import Count, Phrase
+from catalog.i18n import format_count
+
+# marshmallow's own messages, as a page shows them beside a field (listed here to be extracted).
+FRAMEWORK_MESSAGES = {
+    "Missing data for required field.": _l("Missing data for required field."),
+    "Field may not be null.": _l("Field may not be null."),
+    "Invalid value.": _l("Invalid value."),
+    "Not a valid string.": _l("Not a valid string."),
+    "Not a valid integer.": _l("Not a valid integer."),
+    "Not a valid number.": _l("Not a valid number."),
+    "Number too large.": _l("Number too large."),
+    "Not a valid boolean.": _l("Not a valid boolean."),
+    "Not a valid date.": _l("Not a valid date."),
+    "Not a valid datetime.": _l("Not a valid datetime."),
+    "Not a valid list.": _l("Not a valid list."),
+    "Not a valid email address.": _l("Not a valid email address."),
+    "Unknown field.": _l("Unknown field."),
+}
+
+
+def in_page_words(message):
+    """One message in the page's language: a Phrase from its template, a plain one through the catalogue."""
+    if isinstance(message, Phrase):
+        return gettext(message.template, **{name: _in_page_value(value) for name, value in message.values.items()})
+    if isinstance(message, str):
+        framework = FRAMEWORK_MESSAGES.get(message)
+        return str(framework) if framework is not None else gettext(message)
+    return message
+
+
+def _in_page_value(value):
+    if isinstance(value, Phrase):
+        return in_page_words(value)
+    return format_count(int(value)) if isinstance(value, Count) else value
+
+
+def in_page_messages(messages):
+    """Field messages (nested dicts and lists of them, as services and schemas give them) in the page's language."""
+    if isinstance(messages, dict):
+        return {field: in_page_messages(value) for field, value in messages.items()}
+    if isinstance(messages, list | tuple):
+        return [in_page_messages(value) for value in messages]
+    return in_page_words(messages)
+
+
+def in_page_language(error: DomainError | ValidationError):
+    """The same refusal, its message and field messages in the page's language (for a page, never for the API)."""
+    if isinstance(error, DomainError):
+        error.message = in_page_words(error.message)
+        error.errors = in_page_messages(error.errors) if error.errors else error.errors
+    else:
+        error.messages = in_page_messages(error.messages)
+    return error

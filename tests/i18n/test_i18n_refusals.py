@@ -1,0 +1,114 @@
+"""A service's refusal in the page's language: the pages say it in French, the API keeps its English."""
+
+import pickle
+
+from catalog.core.words import N_, phrase
+from tests.factories import PASSWORD
+from tests.i18n.test_i18n_pages import FRENCH
+from tests.i18n.test_i18n_workflow_pages import composer_form
+
+
+def test_a_phrase_is_its_english_sentence_and_keeps_what_it_was_made_from():
+    sentence = phrase(
+        "This cocktail has no version %(number)s; its current version is %(current)s.", number=7, current=2
+    )
+    assert sentence == "This cocktail has no version 7; its current version is 2."
+    assert sentence.template.startswith("This cocktail has no version %(number)s")
+    assert sentence.values == {"number": 7, "current": 2}
+    again = pickle.loads(pickle.dumps(sentence))
+    assert again == sentence and again.values == sentence.values
+    assert N_("Already active.") == "Already active."
+
+
+def test_in_page_words_translates_a_phrase_and_the_phrases_inside_it(app):
+    from catalog.web.words import in_page_words
+
+    field = phrase("name")
+    changed = phrase(
+        "Someone else changed the %(field)s meanwhile (it is now “%(now)s”). Look, then try again.",
+        field=field,
+        now="name",
+    )
+    with app.test_request_context(headers=FRENCH):
+        said = in_page_words(changed)
+        # The field's name is translated; the value someone typed ("name") is not.
+        assert said.startswith("Quelqu’un d’autre a changé le champ « nom » entre-temps (c’est maintenant « name »).")
+        assert in_page_words("Not a valid number.") == "Nombre non valide."  # marshmallow's own
+        # A message the catalogue does not know stays as it is rather than disappear.
+        assert in_page_words("Something never translated.") == "Something never translated."
+    with app.test_request_context():
+        assert in_page_words(changed) == str(changed)
+
+
+def test_a_refused_patient_form_says_why_in_french_beside_the_field(french_pages):
+    french_pages.post("/patients/new", {"reference": "P-DOUBLE", "display_name": "Paul"})
+    page = french_pages.post("/patients/new", {"reference": "P-DOUBLE", "display_name": "Pierre"})
+    text = page.get_data(as_text=True)
+    assert page.status_code == 422
+    assert "Un autre patient de cette clinique a déjà cette référence." in text
+    assert "Another patient of this clinic already has this reference." not in text
+
+
+def test_the_api_keeps_the_refusal_in_english_whatever_the_browser_asks(api):
+    api.post("/api/v1/patients", json={"reference": "P-API", "display_name": "Paul"})
+    answer = api.post("/api/v1/patients", json={"reference": "P-API", "display_name": "Pierre"}, headers=FRENCH)
+    assert answer.status_code == 422
+    body = answer.get_json()
+    assert body["message"] == "Another patient of this clinic has this reference."
+    assert body["errors"]["json"]["reference"] == ["Another patient of this clinic already has this reference."]
+
+
+def test_a_revert_that_changes_nothing_is_refused_in_french_with_the_version(french_pages, cocktail_url):
+    cocktail_id = cocktail_url.rstrip("/").split("/")[-1]
+    french_pages.post(
+        f"{cocktail_url}/compose", composer_form(name=None, based_on="1", change_note="Autre", technique="needle-free")
+    )
+    french_pages.post(f"/cocktails/{cocktail_id}/revert", {"revert_to": "1", "based_on": "2", "confirmed": "1"})
+    # Version 3 now holds what version 1 held: reverting to 1 again would change nothing.
+    answer = french_pages.post(
+        f"/cocktails/{cocktail_id}/revert", {"revert_to": "1", "based_on": "3", "confirmed": "1"}
+    )
+    assert answer.status_code == 303
+    history = french_pages.get(answer.headers["Location"]).get_data(as_text=True)
+    assert "Non rétabli. Rien ne changerait : c’est déjà ce que contient la version 3." in history
+
+
+def test_a_missing_cocktail_page_is_in_french(french_pages):
+    page = french_pages.get("/cocktails/999999")
+    assert page.status_code == 404
+    assert "Aucun cocktail de votre clinique n’a cet identifiant." in page.get_data(as_text=True)
+
+
+def test_a_refused_new_password_is_explained_in_french_with_its_length(french_pages):
+    from catalog.clinics.passwords import MIN_LENGTH
+
+    page = french_pages.post(
+        "/account", {"current_password": PASSWORD, "new_password": "court", "confirm_password": "court"}
+    )
+    text = page.get_data(as_text=True)
+    assert f"Utilisez au moins {MIN_LENGTH} caractères (celui-ci en a 5)." in text
+    assert "Use at least" not in text
+
+
+def test_a_too_long_description_names_its_limit_grouped_the_french_way(french_pages):
+    page = french_pages.post("/cocktails/new", composer_form(description="é" * 2001))
+    text = page.get_data(as_text=True)
+    assert page.status_code == 422
+    # French groups thousands with a narrow no-break space (CLDR), never a comma.
+    assert "Jusqu’à 2\u202f000 caractères ; cette description en compte 2\u202f001." in text
+    assert "2,000" not in text
+    # Beside its field, which has no maxlength to cut a pasted text short.
+    assert 'id="description-error"' in text and 'aria-describedby="description-error"' in text
+    assert 'maxlength="2000"' not in text
+
+
+def test_the_api_names_the_same_limit_in_english_with_commas(api):
+    from tests.i18n.test_i18n_pages import LIDOCAINE
+
+    answer = api.post(
+        "/api/v1/cocktails",
+        json={"name": "Long", "description": "x" * 2001, "technique": "point-injection", "components": [LIDOCAINE]},
+        headers=FRENCH,
+    )
+    assert answer.status_code == 422
+    assert answer.get_json()["errors"]["json"]["description"] == ["Up to 2,000 characters; this description has 2,001."]
