@@ -70,6 +70,15 @@ CODE_NAMES = {
     "excipient": _l("excipient"),
 }
 ROLE_NAMES = {"admin": _l("admin"), "practitioner": _l("practitioner"), "viewer": _l("viewer")}
+# Each technique as a page names it once chosen (the composer's choices say a little more).
+TECHNIQUE_NAMES = {
+    "point-injection": _l("Point injection"),
+    "needle-free": _l("Needle-free"),
+    "microneedling-combination": _l("Micro-needling combination"),
+}
+# What an ingredient is to the product it comes in. Not CODE_NAMES' "active": an allergy is active
+# ("active" in French), a substance is the product's active ingredient ("principe actif").
+COMPONENT_ROLES = {"active": _l("active ingredient"), "excipient": _l("excipient")}
 
 
 def init_app(app: Flask) -> None:
@@ -78,13 +87,17 @@ def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_language)
     # Flask-Babel keeps the language on `g`, which outlives a request when an app context was already
     # pushed (tests, CLI): each request chooses again.
-    app.before_request(refresh)
+    # First of all hooks: the request guard's refusals (a too-long address) speak the request's language too.
+    app.before_request_funcs.setdefault(None, []).insert(0, refresh)
     app.jinja_env.globals.update(
         languages=LANGUAGES,
         current_language=current_language,
         code_name=code_name,
         grade_name=code_name,
         role_name=role_name,
+        technique_names=TECHNIQUE_NAMES,
+        technique_name=technique_name,
+        component_role=component_role,
         format_day=format_day,
         format_time=format_time,
         format_count=format_count,
@@ -139,6 +152,14 @@ def code_name(code) -> str:
 
 def role_name(role: str) -> str:
     return str(ROLE_NAMES.get(role, role))
+
+
+def technique_name(technique) -> str:
+    return str(TECHNIQUE_NAMES.get(str(technique), technique))
+
+
+def component_role(role: str) -> str:
+    return str(COMPONENT_ROLES.get(role, role))
 
 
 def format_count(number) -> str:

@@ -26,7 +26,7 @@ def test_pages_outside_the_api_get_html_errors(client):
     response = client.get("/no-such-page")
     assert response.status_code == 404
     assert response.mimetype == "text/html"
-    assert b"Not Found" in response.data
+    assert b"Not found" in response.data
 
 
 def test_openapi_describes_every_route_and_parameter(client, app):

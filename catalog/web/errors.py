@@ -73,23 +73,24 @@ def _with_string_keys(errors):
 
 # The error page's titles, and werkzeug's default descriptions, in the page's language (a specific
 # description, given where the error is raised, is shown as written).
+# Titles in the clinic's words, not HTTP's reason phrases (the status code is on the page too).
 PAGE_TITLES = {
-    400: _l("Bad Request"),
-    401: _l("Unauthorized"),
-    403: _l("Forbidden"),
-    404: _l("Not Found"),
-    405: _l("Method Not Allowed"),
-    409: _l("Conflict"),
-    410: _l("Gone"),
-    412: _l("Precondition Failed"),
-    413: _l("Request Entity Too Large"),
-    414: _l("Request URI Too Long"),
-    415: _l("Unsupported Media Type"),
-    422: _l("Unprocessable Entity"),
-    428: _l("Precondition Required"),
-    429: _l("Too Many Requests"),
-    500: _l("Internal Server Error"),
-    503: _l("Service Unavailable"),
+    400: _l("This request cannot be read"),
+    401: _l("Sign in first"),
+    403: _l("Not allowed"),
+    404: _l("Not found"),
+    405: _l("Not possible here"),
+    409: _l("Not possible as things stand"),
+    410: _l("No longer here"),
+    412: _l("Changed since you read it"),
+    413: _l("Too large"),
+    414: _l("Address too long"),
+    415: _l("Format not accepted"),
+    422: _l("Please correct this"),
+    428: _l("Say which version you started from"),
+    429: _l("Too many attempts"),
+    500: _l("Something went wrong"),
+    503: _l("Unavailable for a moment"),
 }
 PAGE_DESCRIPTIONS = {
     400: _l("The browser (or proxy) sent a request that this server could not understand."),

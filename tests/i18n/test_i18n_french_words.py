@@ -1,4 +1,4 @@
-"""A service's refusal in the page's language: the pages say it in French, the API keeps its English."""
+"""French where a page once showed English: refusals (the API keeps its English), limits, roles and techniques."""
 
 import pickle
 
@@ -112,3 +112,25 @@ def test_the_api_names_the_same_limit_in_english_with_commas(api):
     )
     assert answer.status_code == 422
     assert answer.get_json()["errors"]["json"]["description"] == ["Up to 2,000 characters; this description has 2,001."]
+
+
+def test_a_products_active_ingredient_and_the_technique_are_named_in_french(api, french_pages):
+    vial = {"product": "xylocaine-1-multi-dose", "volume_ml": 2}
+    cocktail = api.post(
+        "/api/v1/cocktails", json={"name": "Flacon", "technique": "needle-free", "components": [vial]}
+    ).json
+    page = french_pages.get(f"/cocktails/{cocktail['id']}/versions/1").get_data(as_text=True)
+    # The lidocaine of the vial is its "principe actif", not "active" as an allergy is.
+    assert "<td>Principe actif</td>" in page and "<td>Excipient</td>" in page
+    assert "<td>Active</td>" not in page
+    assert "Sans aiguille" in page
+
+
+def test_error_pages_are_titled_in_plain_words_not_http_reason_phrases(client):
+    long_address = "/ingredients?page=1&x=" + "a" * 5000
+    english = client.get(long_address).get_data(as_text=True)
+    assert "Address too long" in english and "Request URI Too Long" not in english
+    french = client.get(long_address, headers=FRENCH).get_data(as_text=True)
+    assert "Adresse trop longue" in french
+    missing = client.get("/ingredients/no-such-ingredient").get_data(as_text=True)
+    assert "<h1>Not found</h1>" in missing or "Not found</h1>" in missing
