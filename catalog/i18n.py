@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, get_decimal_symbol
 from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import Babel, force_locale, format_date, get_locale, get_translations, refresh
 from flask_babel import lazy_gettext as _l
@@ -101,6 +101,7 @@ def init_app(app: Flask) -> None:
         format_day=format_day,
         format_time=format_time,
         format_count=format_count,
+        figure=figure,
         clinic_zone=clinic_zone,
     )
 
@@ -141,7 +142,7 @@ def words() -> Words:
     return Words(
         gettext=translations.gettext,
         ngettext=translations.ngettext,
-        number=lambda value: format_decimal(value, format="#,##0.###", locale=locale),
+        number=lambda value: figure(value, locale=locale),
     )
 
 
@@ -160,6 +161,15 @@ def technique_name(technique) -> str:
 
 def component_role(role: str) -> str:
     return str(COMPONENT_ROLES.get(role, role))
+
+
+def figure(value, digits: int = 6, *, locale=None) -> str:
+    """A measured figure to `digits` significant digits, as '%g' writes it, with the language's decimal mark.
+
+    Not rounded to a fixed number of decimals: a concentration of 0.0005 % must not read "0 %".
+    """
+    text = f"{value:.{digits}g}"
+    return text.replace(".", get_decimal_symbol(locale or get_locale() or DEFAULT_LANGUAGE))
 
 
 def format_count(number) -> str:

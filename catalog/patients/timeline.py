@@ -4,7 +4,7 @@ Summaries name coded values and catalogue names only; notes and reactions are sa
 changed, never quoted, so that an event can be shown or passed on without carrying clinical prose.
 """
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from catalog.allergens import service as allergens_service
 from catalog.core.timeline import TimelineEvent
-from catalog.i18n import code_name
+from catalog.i18n import code_name, format_day
 from catalog.patients.models import AllergyRecord, AllergyRecordRevision, ConditionRecord, Patient
 from catalog.products import service as products_service
 
@@ -126,17 +126,19 @@ def allergy_events(session: Session, *, patient: Patient) -> list[TimelineEvent]
 def _condition_summary(name: str, state: dict, before: dict | None) -> str:
     if before is None:
         if state.get("onset_on"):
-            return gettext("Condition recorded: %(name)s (active, since %(day)s)", name=name, day=state["onset_on"])
+            return gettext(
+                "Condition recorded: %(name)s (active, since %(day)s)", name=name, day=_day(state["onset_on"])
+            )
         return gettext("Condition recorded: %(name)s (active)", name=name)
     if state["status"] != before["status"]:
         if state["status"] == "resolved" and state.get("resolved_on"):
-            return gettext("Condition resolved: %(name)s on %(day)s", name=name, day=state["resolved_on"])
+            return gettext("Condition resolved: %(name)s on %(day)s", name=name, day=_day(state["resolved_on"]))
         if state["status"] == "resolved":
             return gettext("Condition resolved: %(name)s", name=name)
         return gettext("Condition active again: %(name)s", name=name)
     none = gettext("none")
     dates = [
-        f"{words} {before.get(field) or none} → {state.get(field) or none}"
+        f"{words} {_day(before.get(field)) or none} → {_day(state.get(field)) or none}"
         for field, words in (("onset_on", gettext("onset")), ("resolved_on", gettext("resolved")))
         if before.get(field) != state.get(field)
     ]
@@ -144,6 +146,11 @@ def _condition_summary(name: str, state: dict, before: dict | None) -> str:
     if dates:
         return gettext("Condition re-dated: %(name)s (%(dates)s)", name=name, dates=", ".join(dates))
     return gettext("Condition record updated: %(name)s", name=name)
+
+
+def _day(iso: str | None) -> str | None:
+    """A day the history keeps as ISO text, as the page writes days ("1 March 2026", "1 mars 2026")."""
+    return format_day(date.fromisoformat(iso)) if iso else None
 
 
 def _aware(moment: datetime) -> datetime:

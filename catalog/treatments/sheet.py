@@ -8,11 +8,12 @@ grade or an override's reason: those belong to the practitioner's record.
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from flask_babel import format_date, get_locale, gettext
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
 from catalog.checks.advice import advice_for
 from catalog.cocktails.models import Technique
+from catalog.i18n import format_day
 from catalog.treatments.areas import TREATMENT_AREAS
 from catalog.treatments.service import SessionRecord
 
@@ -46,13 +47,6 @@ class PatientSheet:
     given_by: str
 
 
-def _day(value) -> str:
-    """A day in the sheet's language ("5 March 2025", "5 mars 2025")."""
-    if str(get_locale() or "en") == "en":
-        return f"{value.day} {value:%B %Y}"
-    return format_date(value, "d MMMM y")
-
-
 def patient_sheet(record: SessionRecord, *, advice: dict, default_zone: str) -> PatientSheet:
     treatment, clinic, version = record.session, record.clinic, record.version
     zone = ZoneInfo(clinic.time_zone or default_zone)
@@ -73,7 +67,7 @@ def patient_sheet(record: SessionRecord, *, advice: dict, default_zone: str) -> 
         clinic_address=clinic.address,
         emergency_number=clinic.emergency_number or "112",
         patient_name=record.patient.display_name,
-        date=_day(local),
+        date=format_day(local.date()),
         time=f"{local:%H:%M}",
         zone=zone.key,
         technique=str(TECHNIQUE_WORDS[treatment.technique]),
@@ -82,7 +76,7 @@ def patient_sheet(record: SessionRecord, *, advice: dict, default_zone: str) -> 
         session_of=gettext("%(number)d of %(planned)d", number=treatment.session_number, planned=planned)
         if planned
         else f"{treatment.session_number}",
-        next_session=_day(treatment.next_due_on) if treatment.next_due_on else None,
+        next_session=format_day(treatment.next_due_on) if treatment.next_due_on else None,
         after=lines["after"],
         emergency=lines["reaction"]["emergency"],
         given_by=treatment.administered_by.name,

@@ -114,7 +114,6 @@ def _form_context(check_id: int, *, values=None, errors=None, amending=None):
         ],
         "clinic": _clinic(),
         "zone": zone.key,
-        "zone_info": zone,
     }
 
 

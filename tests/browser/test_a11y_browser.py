@@ -6,7 +6,15 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.browser.test_layout_browser import DESK, cocktail_page, every_page, linked, open_page, sign_in_as
+from tests.browser.test_layout_browser import (
+    DESK,
+    LANGUAGES,
+    cocktail_page,
+    every_page,
+    linked,
+    open_page,
+    sign_in_as,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -21,9 +29,10 @@ RUN_AXE = """async () => {
 }"""
 
 
-def test_no_page_has_a_serious_accessibility_violation(browser: Browser, live_server):
+@pytest.mark.parametrize("locale", LANGUAGES.values(), ids=LANGUAGES.keys())
+def test_no_page_has_a_serious_accessibility_violation(browser: Browser, live_server, locale):
     # The app's Content-Security-Policy would refuse the injected axe script; the test's own context sets it aside.
-    page = browser.new_context(viewport=DESK, bypass_csp=True).new_page()
+    page = browser.new_context(viewport=DESK, bypass_csp=True, locale=locale).new_page()
     found = {}
     for name in every_page(page, live_server):
         page.add_script_tag(path=AXE)

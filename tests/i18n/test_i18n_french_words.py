@@ -134,3 +134,21 @@ def test_error_pages_are_titled_in_plain_words_not_http_reason_phrases(client):
     assert "Adresse trop longue" in french
     missing = client.get("/ingredients/no-such-ingredient").get_data(as_text=True)
     assert "<h1>Not found</h1>" in missing or "Not found</h1>" in missing
+
+
+def test_figures_keep_their_significant_digits_and_take_the_languages_decimal_mark(app):
+    from catalog.i18n import figure
+
+    with app.test_request_context(headers=FRENCH):
+        assert figure(0.5) == "0,5" and figure(0.0005) == "0,0005"  # never rounded to "0"
+        assert figure(2000) == "2000" and figure(0.123456, 3) == "0,123"
+    with app.test_request_context():
+        assert figure(0.5) == "0.5" and figure(0.0005) == "0.0005"
+
+
+def test_a_french_ingredient_page_writes_its_figures_with_a_decimal_comma(client):
+    page = client.get("/ingredients/lidocaine-hydrochloride", headers=FRENCH).get_data(as_text=True)
+    english = client.get("/ingredients/lidocaine-hydrochloride").get_data(as_text=True)
+    # The dose limit's figure; the catalogue's own text (its descriptions, sources) stays as written.
+    assert "4.5 mg/kg, at most" in english
+    assert "4,5 mg/kg, au plus" in page and "4.5 mg/kg, au plus" not in page

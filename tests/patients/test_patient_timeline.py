@@ -51,8 +51,8 @@ def test_the_patient_page_lists_what_happened_newest_first_in_plain_words(practi
     assert timeline_of(page) == [
         ("override", "Override recorded for Timeline mix, version 1: going ahead despite the critical finding"),
         ("check", "Checked Timeline mix, version 1: contraindicated (a critical finding)"),
-        ("condition", "Condition resolved: Pregnancy on 2026-11-20"),
-        ("condition", "Condition recorded: Pregnancy (active, since 2026-03-01)"),
+        ("condition", "Condition resolved: Pregnancy on 20 November 2026"),
+        ("condition", "Condition recorded: Pregnancy (active, since 1 March 2026)"),
         ("allergy", "Allergy to Lidocaine changed: criticality low → high, verification unconfirmed → confirmed"),
         ("allergy", "Allergy to Lidocaine recorded (unconfirmed, criticality low)"),
     ]
