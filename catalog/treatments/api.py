@@ -231,9 +231,13 @@ def recall_csv(hits) -> str:
     return out.getvalue()
 
 
+# What makes a spreadsheet read a cell as a formula (OWASP's CSV injection list): = + - @, tab and CR.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _cell(value: str) -> str:
-    # A cell starting with = + - @ is a formula to a spreadsheet: quote it as text.
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@") else value
+    # Quoted as text: a patient's name or a lot number is never run as a formula.
+    return f"'{value}" if value[:1] in FORMULA_STARTS else value
 
 
 def _safe(value: str) -> str:

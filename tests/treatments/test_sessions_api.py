@@ -1,13 +1,16 @@
 """Treatment sessions over the API: recorded from a check with the lots drawn, refused with a reason, amended."""
 
+import csv
 import io
 from datetime import UTC, date, datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 from pypdf import PdfReader
 from sqlalchemy import update
 
 from catalog.checks.models import Check
+from catalog.treatments.api import recall_csv
 from catalog.treatments.models import TreatmentSession
 from tests.treatments.conftest import add_lot
 
@@ -344,3 +347,18 @@ def test_a_session_before_its_check_is_refused(api, setup, db_session):
     earlier = (datetime.now(UTC) - timedelta(hours=3)).isoformat()
     body = setup.body(performed_at=earlier, consent={"at": earlier, "information": "Told."})
     refused(api, db_session, body, "check", "Run after the session")
+
+
+def test_a_recall_csv_never_hands_a_spreadsheet_a_formula():
+    names = ["=HYPERLINK(1)", "+1", "-1", "@SUM(A1)", "\tcmd", "\rcmd", "Ana Lopes"]
+    hits = [
+        SimpleNamespace(
+            session=SimpleNamespace(id=index, performed_at=datetime(2026, 1, 1, tzinfo=UTC)),
+            patient=SimpleNamespace(id=index, reference=f"R-{index}", display_name=name),
+            lot=SimpleNamespace(item_name="Lidocaine", number="L1", expires_on=date(2027, 1, 1)),
+            amended=False,
+        )
+        for index, name in enumerate(names, start=1)
+    ]
+    rows = list(csv.reader(io.StringIO(recall_csv(hits))))[1:]
+    assert [row[4] for row in rows] == [f"'{name}" for name in names[:-1]] + ["Ana Lopes"]
