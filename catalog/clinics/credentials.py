@@ -19,7 +19,7 @@ from catalog.clinics.service import audit_account, end_sessions, ending_sessions
 from catalog.core.actors import Actor
 from catalog.core.db import utcnow
 from catalog.core.errors import Invalid, NotFound
-from catalog.core.words import N_
+from catalog.core.words import N_, phrase
 from catalog.extensions import bookkeeping
 
 # Wrong passwords in a row that cost nothing; each one after waits twice as long, up to BACKOFF_CAP.
@@ -184,13 +184,54 @@ def reset_password(session: Session, *, email: str, new: str) -> Practitioner:
     return practitioner
 
 
-def change_password(session: Session, *, actor: Actor, current: str, new: str, secret: str | None) -> Practitioner:
-    """Change one's own password; every other session of the account ends (`secret`: this one's)."""
-    practitioner = get_practitioner(session, clinic_id=actor.clinic_id, practitioner_id=actor.practitioner_id)
+class WrongCurrentPassword(Invalid):
+    """The current password was wrong, or tried again too soon: refused, and the failure counted.
+
+    The caller keeps this request's writes (the count), as a failed sign-in's are kept.
+    """
+
+
+def change_password(
+    session: Session, *, actor: Actor, current: str, new: str, secret: str | None, now: datetime | None = None
+) -> Practitioner:
+    """Change one's own password; every other session of the account ends (`secret`: this one's).
+
+    A wrong current password counts as a failed sign-in and waits as long: a stolen session cannot
+    guess the password at leisure to take the account over.
+    """
+    now = now or utcnow()
+    get_practitioner(session, clinic_id=actor.clinic_id, practitioner_id=actor.practitioner_id)
+    practitioner = session.scalar(
+        select(Practitioner)
+        .where(Practitioner.id == actor.practitioner_id)
+        .with_for_update(of=Practitioner)
+        .execution_options(populate_existing=True)
+    )
+    if practitioner.locked_until is not None and practitioner.locked_until > now:
+        passwords.verify_password(None, current)  # the same time as a real check
+        wait = max(1, int((practitioner.locked_until - now).total_seconds() + 0.999))
+        raise WrongCurrentPassword(
+            N_("Too many wrong passwords in a row: wait a little, then try again."),
+            errors={"current_password": [phrase("Try again in %(seconds)s s.", seconds=wait)]},
+        )
     if not passwords.verify_password(practitioner.password_hash, current):
-        raise Invalid(N_("The current password is wrong."), errors={"current_password": [N_("Wrong password.")]})
+        practitioner.failed_sign_ins += 1
+        delay = backoff(practitioner.failed_sign_ins)
+        practitioner.locked_until = now + delay if delay else None
+        audit_account(
+            session,
+            practitioner,
+            "password_change_failed",
+            actor=actor,
+            changes=[{"field": "failed_sign_ins", "from": None, "to": practitioner.failed_sign_ins}],
+        )
+        raise WrongCurrentPassword(
+            N_("The current password is wrong."), errors={"current_password": [N_("Wrong password.")]}
+        )
     if problem := passwords.password_problem(new):
         raise Invalid(N_("The new password is refused."), errors={"new_password": [problem]})
+    practitioner.failed_sign_ins = 0
+    practitioner.locked_until = None
     practitioner.password_hash = passwords.hash_password(new)
     keep = _digest(secret) if secret else None
     end_sessions(session, practitioner_id=practitioner.id, reason="password-changed", keep_secret_hash=keep)

@@ -24,7 +24,7 @@ from catalog.core.words import N_
 from catalog.extensions import db, limiter
 from catalog.web.forms import on_refusal, refused
 from catalog.web.transactions import keep_writes_on_error
-from catalog.web.words import in_page_words
+from catalog.web.words import in_page_language, in_page_words
 
 bp = Blueprint("clinics", __name__)
 
@@ -106,9 +106,13 @@ def account():
         return _account_page()
     new = _new_password(request.form)
     current = request.form.get("current_password", "")
-    practitioner = credentials.change_password(
-        db.session, actor=current_actor(), current=current, new=new, secret=current_user.session_secret
-    )
+    try:
+        practitioner = credentials.change_password(
+            db.session, actor=current_actor(), current=current, new=new, secret=current_user.session_secret
+        )
+    except credentials.WrongCurrentPassword as error:
+        keep_writes_on_error()  # the failure is counted
+        return _account_page(in_page_language(error).errors)
     practitioner.session_secret = current_user.session_secret
     login_user(practitioner)  # this session continues; the others end
     flash(_("Password changed. Other sessions of your account are signed out."), "success")

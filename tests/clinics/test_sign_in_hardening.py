@@ -21,7 +21,7 @@ from catalog.core.actors import Actor
 from catalog.core.db import utcnow
 from catalog.extensions import db
 from tests.conftest import make_test_app, migrate_and_seed
-from tests.factories import PageClient, committed_clinic_token
+from tests.factories import PASSWORD, PageClient, committed_clinic_token
 
 
 def open_session(db_session, practitioner_id: int) -> SignInSession:
@@ -272,3 +272,55 @@ def test_sign_in_never_sends_on_to_another_site(pages, clinic, target):
         },
     )
     assert response.headers["Location"] == "/patients"
+
+
+# --- Changing one's password: the current one cannot be guessed at leisure -------------------
+
+
+def change_password_form(current: str) -> dict:
+    return {
+        "current_password": current,
+        "new_password": "a new, long uncommon phrase",
+        "confirm_password": "a new, long uncommon phrase",
+    }
+
+
+def test_wrong_current_passwords_are_counted_and_then_must_wait(pages, clinic, db_session):
+    pages.sign_in(clinic.practitioner.email)
+    for _ in range(credentials.FREE_FAILURES):
+        page = pages.post("/account", change_password_form("not my password"))
+        assert page.status_code == 422 and "Wrong password." in page.get_data(as_text=True)
+    practitioner = db_session.get(Practitioner, clinic.practitioner.id)
+    db_session.refresh(practitioner)
+    # Counted and kept, though each answer was a refusal; the last one set a wait.
+    assert practitioner.failed_sign_ins == credentials.FREE_FAILURES
+    assert practitioner.locked_until is not None
+    # While it lasts, even the right password is refused, saying how long to wait.
+    waiting = pages.post("/account", change_password_form(PASSWORD))
+    assert waiting.status_code == 422 and "Try again in " in waiting.get_data(as_text=True)
+    db_session.refresh(practitioner)
+    assert passwords.verify_password(practitioner.password_hash, PASSWORD)
+    actions = db_session.scalars(
+        select(AuditEntry.action).where(
+            AuditEntry.object_id == str(practitioner.id), AuditEntry.action.like("%password%")
+        )
+    ).all()
+    assert actions.count("practitioner.password_change_failed") == credentials.FREE_FAILURES
+
+
+def test_once_the_wait_has_passed_the_right_password_changes_it_and_clears_the_count(db_session, clinic):
+    actor = Actor.for_practitioner(clinic.practitioner)
+    now = utcnow()
+    for _ in range(credentials.FREE_FAILURES):
+        with pytest.raises(credentials.WrongCurrentPassword):
+            credentials.change_password(db_session, actor=actor, current="wrong", new="x" * 20, secret=None, now=now)
+    with pytest.raises(credentials.WrongCurrentPassword):  # too soon
+        credentials.change_password(
+            db_session, actor=actor, current=PASSWORD, new="a new, long uncommon phrase", secret=None, now=now
+        )
+    later = now + credentials.BACKOFF_CAP
+    changed = credentials.change_password(
+        db_session, actor=actor, current=PASSWORD, new="a new, long uncommon phrase", secret=None, now=later
+    )
+    assert changed.failed_sign_ins == 0 and changed.locked_until is None
+    assert passwords.verify_password(changed.password_hash, "a new, long uncommon phrase")
