@@ -29,6 +29,8 @@ from catalog.patients.models import (
     VerificationStatus,
 )
 
+EARLIEST_BIRTH_YEAR = 1900
+MAX_NAME_LENGTH = 200
 # A long note is refused with the limit and its length, never cut.
 NOTE = Limit(2000, message=N_("Up to %(max)s characters; this note has %(length)s."))
 
@@ -38,7 +40,7 @@ def birth_year_field(*, strict: bool = True):
     return fields.Integer(
         allow_none=True,
         strict=strict,
-        validate=validate.Range(1900, date.today().year, error="Must be between {min} and {max}."),
+        validate=validate.Range(EARLIEST_BIRTH_YEAR, date.today().year, error="Must be between {min} and {max}."),
     )
 
 
@@ -56,7 +58,7 @@ def language_field(**kwargs) -> fields.String:
 
 class PatientCreateSchema(Schema):
     reference = Text(max=64, required=True, metadata={"description": "The clinic's own record number."})
-    display_name = Text(max=200, required=True)
+    display_name = Text(max=MAX_NAME_LENGTH, required=True)
     birth_year = birth_year_field()
     conditions = fields.List(
         code_field(), load_default=list, metadata={"description": "Condition codes (see /api/v1/conditions)."}
@@ -66,7 +68,7 @@ class PatientCreateSchema(Schema):
 
 class PatientUpdateSchema(PatchSchema):
     reference = Text(max=64)
-    display_name = Text(max=200)
+    display_name = Text(max=MAX_NAME_LENGTH)
     birth_year = birth_year_field()
     conditions = fields.List(code_field(), metadata={"description": "Replaces the patient's conditions."})
     language = language_field()

@@ -203,6 +203,35 @@ def test_a_batch_keeps_the_entries_it_could_import(api, clinic, db_session):
     assert len(imported_patient(db_session, clinic).allergies) == 2
 
 
+@pytest.mark.parametrize(
+    ("change", "expression", "why"),
+    [
+        (
+            {"name": [{"text": "   "}, {"given": ["Ada"], "family": "Martin"}]},
+            None,
+            None,
+        ),  # a blank text is passed over
+        ({"name": [{"text": " "}]}, "Bundle.entry[0].resource.name", "needs a name"),
+        ({"name": [{"text": "A" * 201}]}, "Bundle.entry[0].resource.name", "not cut"),
+        ({"birthDate": "1850-01-01"}, "Bundle.entry[0].resource.birthDate", "between 1900 and today"),
+        ({"birthDate": "2999-01-01"}, "Bundle.entry[0].resource.birthDate", "between 1900 and today"),
+    ],
+    ids=["blank text then given and family", "only a blank name", "a name too long", "born 1850", "born in 2999"],
+)
+def test_an_imported_patient_is_held_to_what_the_patient_form_allows(api, clinic, db_session, change, expression, why):
+    bundle = ehr_bundle("batch")
+    bundle["entry"][0]["resource"].update(change)
+    entry = fhir_post(api, "/fhir/R4", bundle).json["entry"][0]["response"]
+    if expression is None:
+        assert entry["status"] == "201 Created"
+        assert imported_patient(db_session, clinic).display_name == "Ada Martin"
+        return
+    assert entry["status"].startswith("400")
+    issue = entry["outcome"]["issue"][0]
+    assert issue["expression"] == [expression] and why in issue["diagnostics"]
+    assert db_session.query(Patient).filter_by(clinic_id=clinic.clinic.id, reference="MRN-4411").count() == 0
+
+
 def test_an_invalid_resource_is_refused_with_the_model_s_reasons(api):
     bundle = ehr_bundle()
     bundle["entry"][1]["resource"]["reaction"] = [{"severity": "severe"}]  # manifestation is required

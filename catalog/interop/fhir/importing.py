@@ -6,6 +6,7 @@ identifiers, so importing the same Bundle twice changes nothing the second time.
 """
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from fhir.resources.R4B import get_fhir_model_class
 from marshmallow import ValidationError
@@ -22,7 +23,7 @@ from catalog.interop.models import ExternalIdentifier
 from catalog.patients import allergies as allergies_service
 from catalog.patients import service as patients_service
 from catalog.patients.models import AllergyRecord, Patient, VerificationStatus
-from catalog.patients.schemas import AllergyCreateSchema
+from catalog.patients.schemas import EARLIEST_BIRTH_YEAR, MAX_NAME_LENGTH, AllergyCreateSchema
 from catalog.products import service as products_service
 
 SUPPORTED = ("Patient", "AllergyIntolerance")
@@ -69,8 +70,9 @@ def validate_resource(resource: dict, where: str) -> None:
 
 
 def _display_name(resource: dict) -> str | None:
+    """The first name that says something: its text, else given and family names (blank ones are passed over)."""
     for name in resource.get("name") or []:
-        if name.get("text"):
+        if (name.get("text") or "").strip():
             return name["text"].strip()
         parts = [*(name.get("given") or []), name.get("family") or ""]
         text = " ".join(part for part in parts if part).strip()
@@ -122,6 +124,21 @@ def import_patient(session: Session, *, actor: Actor, resource: dict, where: str
     name = _display_name(resource)
     birth = resource.get("birthDate")
     birth_year = int(birth[:4]) if birth else None
+    # As the patient form takes them: never a name cut short, never a birth year no patient can have.
+    if name is not None and len(name) > MAX_NAME_LENGTH:
+        raise EntryRefused(
+            [_issue(f"The patient's name is longer than {MAX_NAME_LENGTH} characters; it is not cut.", f"{where}.name")]
+        )
+    if birth_year is not None and not EARLIEST_BIRTH_YEAR <= birth_year <= date.today().year:
+        raise EntryRefused(
+            [
+                _issue(
+                    f"The birth date must fall between {EARLIEST_BIRTH_YEAR} and today.",
+                    f"{where}.birthDate",
+                    code="value",
+                )
+            ]
+        )
     if local_id is None:
         local_id = _known(session, clinic_id, "Patient", external)
     if local_id is None:
@@ -141,7 +158,7 @@ def import_patient(session: Session, *, actor: Actor, resource: dict, where: str
         )
     if name is None:
         raise EntryRefused([_issue("A Patient needs a name (text, or given and family).", f"{where}.name")])
-    changes = {"display_name": name[:200]}
+    changes = {"display_name": name}
     if birth_year is not None:
         changes["birth_year"] = birth_year
     if local_id is not None:
