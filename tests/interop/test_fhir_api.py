@@ -477,3 +477,20 @@ def test_recorded_checks_are_detected_issues(api, checked):
     assert allergy["implicated"] == [{"reference": f"Medication/cocktail-{cocktail['id']}-v1"}]
     assert any("reference" in item for item in allergy["evidence"][0]["detail"])
     assert api.get(f"/fhir/R4/DetectedIssue/{allergy['id']}").json == allergy
+
+
+def test_detected_issues_are_paged_by_check_with_links_and_never_repeated(api, checked):
+    patient, cocktail, _check = checked
+    for _ in range(2):  # three checks in all
+        assert api.post("/api/v1/checks", json={"patient": patient.id, "cocktail": cocktail["id"]}).status_code == 201
+    first = valid(api.get(f"/fhir/R4/DetectedIssue?patient={patient.id}&_count=2").json)
+    links = {link["relation"]: link["url"] for link in first["link"]}
+    assert "next" in links and "previous" not in links
+    second = valid(api.get("/fhir/R4" + links["next"].split("/fhir/R4", 1)[1]).json)
+    later = {link["relation"] for link in second["link"]}
+    assert "previous" in later and "next" not in later
+
+    ids = [entry["resource"]["id"] for bundle in (first, second) for entry in bundle["entry"]]
+    assert len(ids) == len(set(ids))  # no finding on two pages
+    everything = api.get(f"/fhir/R4/DetectedIssue?patient={patient.id}&_count=50").json
+    assert sorted(ids) == sorted(entry["resource"]["id"] for entry in everything["entry"])

@@ -136,9 +136,12 @@ def _local_id(value: str, field: str, kind: str) -> int:
 
 def _searchset(resource_type: str, found: list[dict], params: service.SearchParams, extra=()) -> Response:
     """A page of `found` (fetched one past the page, to tell whether there is more), `extra` before it."""
-    more = len(found) > params.count
-    found = [*extra, *found[: params.count]]
-    bundle = fhir.searchset(base=_base(), self_link=request.url, resources=found)
+    return _page_of([*extra, *found[: params.count]], more=len(found) > params.count, params=params)
+
+
+def _page_of(resources: list[dict], *, more: bool, params: service.SearchParams) -> Response:
+    """A searchset of one page, with links to the next page (when `more`) and the previous one."""
+    bundle = fhir.searchset(base=_base(), self_link=request.url, resources=resources)
     bundle.pop("total")  # counting every match is not worth it; the links say whether there is more
     page = params.offset // params.count + 1
     query = request.args.to_dict()
@@ -274,11 +277,10 @@ def read_medication(resource_id: str):
 def search_detected_issues():
     actor = authenticate_token()
     params = _search_params("DetectedIssue")
-    found = service.search_detected_issues(db.session, clinic_id=actor.clinic_id, params=params)
-    # Paged by check: a page holds the findings of up to `_count` checks.
-    bundle = fhir.searchset(base=_base(), self_link=request.url, resources=found)
-    bundle.pop("total")
-    return fhir_response(bundle)
+    by_check = service.search_detected_issues(db.session, clinic_id=actor.clinic_id, params=params)
+    # Paged by check: a page holds the findings of up to `_count` checks, a check never split across two.
+    page = [issue for issues in by_check[: params.count] for issue in issues]
+    return _page_of(page, more=len(by_check) > params.count, params=params)
 
 
 @bp.get("/DetectedIssue/<resource_id>")

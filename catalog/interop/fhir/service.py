@@ -295,14 +295,15 @@ def read_detected_issue(session: Session, *, clinic_id: int, resource_id: str) -
     raise NotFound("No DetectedIssue with this id.")
 
 
-def search_detected_issues(session: Session, *, clinic_id: int, params: "SearchParams") -> list[dict]:
+def search_detected_issues(session: Session, *, clinic_id: int, params: "SearchParams") -> list[list[dict]]:
+    """The DetectedIssues of each check matching, a list per check: one check more than a page, to tell if more."""
     statement = select(Check).where(Check.clinic_id == clinic_id)
     if params.patient is not None:
         statement = statement.where(Check.patient_id == params.patient)
     for op, moment in params.last_updated:
         statement = statement.where(_compare(Check.checked_at, op, moment))
     statement = statement.order_by(Check.id).limit(params.count + 1).offset(params.offset)
-    return [issue for check in session.scalars(statement) for issue in check_issues(session, check)]
+    return [check_issues(session, check) for check in session.scalars(statement)]
 
 
 def _allergies_and_nka(session: Session, *, clinic_id: int, params: "SearchParams") -> list[dict]:
@@ -317,7 +318,7 @@ def everything(session: Session, *, clinic_id: int, patient_id: int) -> list[dic
     return [
         patient_resource(session, patient),
         *_allergies_and_nka(session, clinic_id=clinic_id, params=params),
-        *search_detected_issues(session, clinic_id=clinic_id, params=params),
+        *(issue for issues in search_detected_issues(session, clinic_id=clinic_id, params=params) for issue in issues),
     ]
 
 
