@@ -89,6 +89,14 @@ def search_products(
     return paginate(session, statement, page=page, page_size=page_size)
 
 
+def product_choices(session: Session) -> list[tuple[str, str]]:
+    """Every product as (slug, name), by name: what a form offers to choose from (a few hundred at most)."""
+    return [
+        (slug, name)
+        for slug, name in session.execute(select(Product.slug, Product.name).order_by(Product.name, Product.id))
+    ]
+
+
 def products_by_slug(session: Session, *, slugs: list[str]) -> dict[str, Product]:
     """Products with their components loaded (for composing and checking)."""
     if not slugs:

@@ -45,7 +45,7 @@ def _zone():
 def _lots_page(*, errors=None, form=None, status=200):
     args, query_errors = load_query(LotQuerySchema(only=("product", "ingredient", "number", "page")), request.args)
     lots = None if query_errors else service.list_lots(db.session, clinic_id=current_actor().clinic_id, **args)
-    products = products_service.search_products(db.session, page_size=100).items
+    products = products_service.product_choices(db.session)
     return (
         render_template(
             "treatments/lots.html",

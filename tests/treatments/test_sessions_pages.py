@@ -1,8 +1,12 @@
 """Treatment sessions in the pages: the form from a check, the record, the patient's sheet, lots, recalls,
 and the clinic's details."""
 
+import re
 from datetime import UTC, datetime
 
+from sqlalchemy import func, select
+
+from catalog.products.models import Product, ProductForm
 from catalog.treatments.models import TreatmentSession
 
 
@@ -173,3 +177,16 @@ def test_the_patients_timeline_shows_sessions_and_the_check_page_leads_to_one(pr
     practitioner_pages.post("/sessions", session_form(setup))
     page = practitioner_pages.get(f"/patients/{setup.patient['id']}").get_data(as_text=True)
     assert "Treatment session 1 of 4: Radiance protocol, version 1" in page
+
+
+def test_the_lots_form_offers_every_product_however_many(practitioner_pages, setup, db_session):
+    label = db_session.scalars(select(Product.label_source)).first()
+    db_session.add_all(
+        Product(slug=f"zz-vial-{n:03}", name=f"Zz vial {n:03}", form=ProductForm.SINGLE_DOSE_VIAL, label_source=label)
+        for n in range(120)
+    )
+    db_session.flush()
+    page = practitioner_pages.get("/lots").get_data(as_text=True)
+    offered = re.findall(r'<option value="product:([^"]+)"', page)
+    assert len(offered) == db_session.scalar(select(func.count(Product.id))) > 100
+    assert "zz-vial-119" in offered
