@@ -2,6 +2,7 @@
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
@@ -34,6 +35,26 @@ def _time_zone(name: str | None) -> str:
     return name
 
 
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+def _fhir_servers(listed: str) -> list[str]:
+    """MESOCAT_CDS_FHIR_SERVERS: base URLs over HTTPS (plain HTTP on this machine only), refused otherwise.
+
+    The service sends the caller's access token to them: never in clear across a network.
+    """
+    servers = listed.split()
+    for server in servers:
+        parts = urlsplit(server)
+        secure = parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS)
+        if not parts.hostname or not secure:
+            raise ConfigurationError(
+                "MESOCAT_CDS_FHIR_SERVERS lists base URLs such as https://ehr.example.org/fhir "
+                f"(http only for this machine), not {server!r}"
+            )
+    return servers
+
+
 def settings_from_environment(instance_path: str) -> dict:
     """Build the Flask config from environment variables."""
     environment = os.environ.get("MESOCAT_ENV", "development")
@@ -57,7 +78,7 @@ def settings_from_environment(instance_path: str) -> dict:
         "TIME_ZONE": _time_zone(os.environ.get("MESOCAT_TIME_ZONE")),
         # FHIR servers the CDS Hooks service may fetch a patient's allergies from (space-separated
         # base URLs); none by default: a caller's fhirServer could otherwise point inside the network.
-        "CDS_FHIR_SERVERS": os.environ.get("MESOCAT_CDS_FHIR_SERVERS", "").split(),
+        "CDS_FHIR_SERVERS": _fhir_servers(os.environ.get("MESOCAT_CDS_FHIR_SERVERS", "")),
         # Sign-in attempts per address are counted here: memory (one process) by default, Redis in
         # production so that every worker and server counts together (e.g. redis://127.0.0.1:6379/0).
         "RATELIMIT_STORAGE_URI": os.environ.get("MESOCAT_RATELIMIT_STORAGE", "memory://"),

@@ -28,6 +28,21 @@ def test_unknown_environment_is_refused(monkeypatch):
         create_app()
 
 
+@pytest.mark.parametrize(
+    "listed", ["http://ehr.example.org/fhir", "ftp://ehr.example.org", "ehr.example.org/fhir", "https:///fhir"]
+)
+def test_fhir_servers_the_cds_service_fetches_from_are_https(monkeypatch, listed):
+    # The caller's access token goes to them: never in clear across a network.
+    monkeypatch.setenv("MESOCAT_CDS_FHIR_SERVERS", f"https://ok.example.org/fhir {listed}")
+    with pytest.raises(ConfigurationError, match="MESOCAT_CDS_FHIR_SERVERS"):
+        create_app()
+
+
+def test_https_fhir_servers_and_plain_http_on_this_machine_are_listed(monkeypatch):
+    monkeypatch.setenv("MESOCAT_CDS_FHIR_SERVERS", "https://ehr.example.org/fhir http://127.0.0.1:8080/fhir")
+    assert create_app().config["CDS_FHIR_SERVERS"] == ["https://ehr.example.org/fhir", "http://127.0.0.1:8080/fhir"]
+
+
 @pytest.mark.parametrize("prefix", ["postgres://", "postgresql://"])
 def test_plain_postgresql_urls_use_psycopg_3(prefix):
     assert normalise_database_url(prefix + "u@h/db") == "postgresql+psycopg://u@h/db"
