@@ -8,6 +8,7 @@ from pathlib import Path
 from flask import Flask, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from catalog import i18n
 from catalog.config import API_SETTINGS, REPOSITORY_ROOT, settings_from_environment
@@ -38,6 +39,9 @@ def create_app(config: dict | None = None) -> Flask:
     register_commands(app)
     assets.init_app(app)
     security.init_app(app)
+    if hops := app.config.get("PROXY_HOPS"):
+        # Outermost: sign-in throttling counts the client's address, links use the client's scheme.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
     return app
 
 

@@ -35,6 +35,12 @@ def _time_zone(name: str | None) -> str:
     return name
 
 
+def _whole_number(name: str, value: str) -> int:
+    if not value.isdigit():
+        raise ConfigurationError(f"{name} must be a whole number, not {value!r}")
+    return int(value)
+
+
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 
 
@@ -83,6 +89,9 @@ def settings_from_environment(instance_path: str) -> dict:
         # production so that every worker and server counts together (e.g. redis://127.0.0.1:6379/0).
         "RATELIMIT_STORAGE_URI": os.environ.get("MESOCAT_RATELIMIT_STORAGE", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Reverse proxies in front of the app (0: none). Behind one, each request's address, scheme and
+        # host are read from the X-Forwarded-* headers the last `n` proxies set, and from nothing else.
+        "PROXY_HOPS": _whole_number("MESOCAT_PROXY_HOPS", os.environ.get("MESOCAT_PROXY_HOPS", "0")),
         "SESSION_COOKIE_SECURE": environment == "production",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

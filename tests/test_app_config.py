@@ -75,3 +75,31 @@ def test_an_unhandled_error_is_logged_without_its_message(app, client, api, monk
     assert "RuntimeError on POST /api/v1/patients" in caplog.text
     assert "Jo Example" not in caplog.text
     assert "MRN-42" not in caplog.text
+
+
+def seen_by(app) -> dict:
+    """The client's address and scheme as the app sees them, for a request that says it was forwarded."""
+    from flask import request
+
+    @app.get("/_seen")
+    def seen():
+        return {"address": request.remote_addr, "scheme": request.scheme}
+
+    forwarded = {"X-Forwarded-For": "198.51.100.7", "X-Forwarded-Proto": "https"}
+    return app.test_client().get("/_seen", headers=forwarded).json
+
+
+def test_behind_a_proxy_the_clients_address_and_scheme_are_read_from_its_headers(monkeypatch):
+    monkeypatch.setenv("MESOCAT_PROXY_HOPS", "1")
+    assert seen_by(create_app()) == {"address": "198.51.100.7", "scheme": "https"}
+
+
+def test_without_a_proxy_forwarded_headers_are_not_believed(monkeypatch):
+    monkeypatch.delenv("MESOCAT_PROXY_HOPS", raising=False)
+    assert seen_by(create_app()) == {"address": "127.0.0.1", "scheme": "http"}
+
+
+def test_proxy_hops_must_be_a_whole_number(monkeypatch):
+    monkeypatch.setenv("MESOCAT_PROXY_HOPS", "two")
+    with pytest.raises(ConfigurationError, match="MESOCAT_PROXY_HOPS"):
+        create_app()
