@@ -12,8 +12,13 @@ def keep_writes_on_error() -> None:
 
 
 def discard_writes() -> None:
-    """Roll this request back even though it answers with success (a page redirecting after a refusal)."""
+    """Roll this request back even though it answers with success (a page redirecting after a refusal).
+
+    At once: the answer (the form again, with its reasons) reads what is stored, and a refused
+    record still pending in the session must not be flushed by that read (it would fail again).
+    """
     g.discard_writes = True
+    db.session.rollback()
 
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

@@ -40,3 +40,14 @@ def test_the_concentration_box_refuses_what_the_server_refuses(practitioner_page
     box = rows[rows.index('name="components-aaaa-concentration"') :]
     box = box[: box.index(">")]
     assert 'min="0.000001"' in box and 'min="0"' not in box
+
+
+def test_recording_an_allergy_already_on_file_shows_the_form_again_with_why(practitioner_pages, patient_url):  # noqa: F811
+    soy = {"allergen": "soy", "criticality": "low", "verification_status": "confirmed"}
+    assert practitioner_pages.post(f"{patient_url}/allergies/new", soy).status_code in (302, 303)
+    again = practitioner_pages.post(f"{patient_url}/allergies/new", soy)
+    # Not the error page: the refused record is not written while the form is shown again.
+    assert again.status_code == 422
+    assert "already has an active record for this allergen" in _field_error(again.get_data(as_text=True), "allergen")
+    page = practitioner_pages.get(patient_url).get_data(as_text=True)
+    assert page.count('data-allergen="soy"') <= 1
