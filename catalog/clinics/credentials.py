@@ -30,7 +30,7 @@ SESSION_LIFETIME = timedelta(hours=12)
 # Activity is written at most this often, so that reads do not each cost a write.
 LAST_SEEN_RESOLUTION = timedelta(minutes=1)
 LAST_USED_RESOLUTION = timedelta(minutes=1)
-REFUSAL = (
+REFUSAL = N_(
     "Wrong email or password. After several failed attempts in a row, each new attempt must wait "
     "a little longer (up to a minute)."
 )

@@ -48,7 +48,7 @@ def _sign_in_page(*, error=None, email="", status=200):
 @bp.errorhandler(credentials.SignInRefused)
 def _sign_in_refused(refusal: credentials.SignInRefused):
     keep_writes_on_error()  # the failure count is kept even though the answer is an error
-    return _sign_in_page(error=str(refusal), email=request.form.get("email", "").strip(), status=401)
+    return _sign_in_page(error=in_page_words(str(refusal)), email=request.form.get("email", "").strip(), status=401)
 
 
 # Per address, across workers: enough for a clinic behind one address, too few to guess passwords.
@@ -57,7 +57,7 @@ SIGN_IN_LIMITS = "30 per minute; 300 per hour"
 
 @bp.errorhandler(429)
 def _too_many_sign_ins(error):
-    message = "Too many sign-in attempts from your network: wait a minute, then try again."
+    message = _("Too many sign-in attempts from your network: wait a minute, then try again.")
     return _sign_in_page(error=message, email=request.form.get("email", "").strip(), status=429)
 
 

@@ -12,6 +12,8 @@ from marshmallow import EXCLUDE, Schema, fields, validate
 
 from catalog.cocktails.models import Technique
 from catalog.core.db import MAX_ID
+from catalog.core.text import typed_decimal
+from catalog.core.words import N_
 
 ROW_FIELD = re.compile(r"^components-([a-z0-9]{1,16})-(ingredient|product|concentration|unit|volume_ml)$")
 SETTINGS = ("name", "description", "status")
@@ -24,7 +26,7 @@ TECHNIQUES = [
 WHOLE_NUMBER = re.compile(r"[0-9]{1,5}")
 # The composer's box acknowledging a critical finding for the chosen patient; its value names what was seen.
 ACKNOWLEDGEMENT = "acknowledge_critical"
-NO_SUCH_PATIENT = "Choose one of the clinic's patients, or none."
+NO_SUCH_PATIENT = N_("Choose one of the clinic's patients, or none.")
 
 
 class FormNumbersSchema(Schema):
@@ -62,9 +64,6 @@ def new_product_row(product) -> dict:
 def composition_input(form, rows: list[dict]) -> dict:
     """The form as CompositionSchema input (numbers left as typed: the schema says what is wrong)."""
 
-    def number(value: str | None):
-        return value if value not in (None, "") else None
-
     def whole(value: str | None):
         value = (value or "").strip()
         return int(value) if WHOLE_NUMBER.fullmatch(value) else (value or None)
@@ -76,12 +75,12 @@ def composition_input(form, rows: list[dict]) -> dict:
 
     def component(row: dict) -> dict:
         if row.get("product"):
-            return {"product": row["product"], "volume_ml": number(row.get("volume_ml"))}
+            return {"product": row["product"], "volume_ml": typed_decimal(row.get("volume_ml"))}
         return {
             "ingredient": row.get("ingredient", ""),
-            "concentration": number(row.get("concentration")),
+            "concentration": typed_decimal(row.get("concentration")),
             "unit": row.get("unit", ""),
-            "volume_ml": number(row.get("volume_ml")),
+            "volume_ml": typed_decimal(row.get("volume_ml")),
         }
 
     return {
@@ -160,15 +159,15 @@ def live_problems(
         reasons = by_row[row["key"]]
         if row.get("product"):
             if not row.get("volume_ml"):
-                reasons["volume_ml"] = ["enter the volume drawn."]
+                reasons["volume_ml"] = [_l("enter the volume drawn.")]
             product = (products or {}).get(row["product"])
-            problems.append((product.name if product else "A product", reasons))
+            problems.append((product.name if product else _l("A product"), reasons))
             continue
         if not row.get("concentration"):
             # A row still being typed has no concentration yet: say so, rather than "may not be null".
-            reasons["concentration"] = ["enter its concentration."]
+            reasons["concentration"] = [_l("enter its concentration.")]
         ingredient = ingredients.get(row.get("ingredient"))
-        problems.append((ingredient.name if ingredient else "A component", reasons))
+        problems.append((ingredient.name if ingredient else _l("A component"), reasons))
     return problems
 
 

@@ -78,7 +78,7 @@ class ComponentInputSchema(Schema):
         allow_none=True,
         allow_nan=False,
         validate=[
-            validate.Range(min=0, min_inclusive=False, error="Must be more than 0."),
+            validate.Range(min=0, min_inclusive=False, error=N_("Must be more than 0.")),
             validate.Range(max=MAX_CONCENTRATION, error="Must be at most {max:,}."),
         ],
         metadata={"description": "Of an ingredient row: the concentration of what is drawn."},
@@ -88,7 +88,9 @@ class ComponentInputSchema(Schema):
         load_default=None,
         allow_none=True,
         allow_nan=False,
-        validate=validate.Range(min=0, min_inclusive=False, max=1000, error="Must be more than 0 and at most 1000 mL."),
+        validate=validate.Range(
+            min=0, min_inclusive=False, max=1000, error=N_("Must be more than 0 and at most 1000 mL.")
+        ),
         metadata={"description": "The volume drawn; with every volume given, the check totals each dose."},
     )
 

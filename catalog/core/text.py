@@ -1,5 +1,6 @@
-"""Text folding shared by every search: case- and accent-insensitive comparison."""
+"""Text as people type it: folding shared by every search (case- and accent-insensitive), typed decimals."""
 
+import re
 import unicodedata
 
 
@@ -15,3 +16,20 @@ LIKE_ESCAPE = "\\"
 def like_fragment(text: str) -> str:
     """`text` folded and escaped for use inside a LIKE pattern (with escape=LIKE_ESCAPE)."""
     return fold(text).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+# One comma between digits, as a French keyboard writes a decimal ("0,5").
+_DECIMAL_COMMA = re.compile(r"[+-]?[0-9]*,[0-9]+")
+
+
+def typed_decimal(value: str | None) -> str | None:
+    """A number typed in a page's text box, for a schema: blank is None, "0,5" reads as "0.5".
+
+    The boxes are text, not type=number: a browser's number box may drop a comma it does not
+    expect and send "05" for "0,5", ten times the dose. Anything else is left as typed, for the
+    schema to accept or refuse with its reason.
+    """
+    text = (value or "").strip()
+    if not text:
+        return None
+    return text.replace(",", ".") if _DECIMAL_COMMA.fullmatch(text) else text

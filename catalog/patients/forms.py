@@ -4,6 +4,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from marshmallow import fields
 
+from catalog.core.text import typed_decimal
 from catalog.i18n import code_name
 from catalog.patients.allergies import record_view
 from catalog.patients.models import (
@@ -143,7 +144,7 @@ def submitted_values(form) -> dict:
 
 def weight_input(form) -> dict:
     """The weight form as WeightCreateSchema input (a blank day means today)."""
-    data = {"kg": form.get("kg", "").strip() or None}
+    data = {"kg": typed_decimal(form.get("kg"))}
     if form.get("measured_on", "").strip():
         data["measured_on"] = form["measured_on"].strip()
     return data

@@ -200,7 +200,7 @@ def record_weight(patient_id: int):
 
 def _product_choices() -> list[tuple[str, str]]:
     listed = products_service.search_products(db.session, page_size=100).items
-    return [("", "No product"), *((product.slug, product.name) for product in listed)]
+    return [("", _("No product")), *((product.slug, product.name) for product in listed)]
 
 
 def _allergy_form(patient, record=None, *, values=None, errors=None, conflict=None, status=200):
@@ -213,7 +213,7 @@ def _allergy_form(patient, record=None, *, values=None, errors=None, conflict=No
             record=record,
             values=values,
             choices=forms.CHOICES,
-            products=[("", "No product")]
+            products=[("", _("No product"))]
             + [
                 (product.slug, product.name)
                 for product in products_service.search_products(db.session, page_size=100).items

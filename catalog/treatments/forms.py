@@ -3,6 +3,7 @@
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from catalog.core.text import typed_decimal
 from catalog.treatments.areas import TREATMENT_AREAS
 
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
@@ -25,8 +26,8 @@ def _aware(text: str, zone: ZoneInfo) -> str | None:
 
 
 def _number(text: str):
-    text = (text or "").strip().replace(",", ".")
-    if not text:
+    text = typed_decimal(text)
+    if text is None:
         return None
     try:
         return float(text) if "." in text else int(text)

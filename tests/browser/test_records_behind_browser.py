@@ -121,7 +121,7 @@ def test_in_french_the_live_checks_finding_names_the_record_behind_it_in_french(
     expect(live.get_by_test_id("live-outcome")).to_contain_text("Contre-indiqué")
     finding = live.locator(".finding.severity-critical", has_text=f"patient allergique à {ALLERGEN}")
     expect(finding).to_be_visible()
-    record = the_record_behind(finding, "L'antécédent en cause")
+    record = the_record_behind(finding, "La fiche en cause")
     expect(record).to_contain_text(
         f"{ALLERGEN}: criticité élevée, confirmée ; réaction : {REACTION} (sévère). Enregistré par {RECORDER}, "
     )

@@ -152,3 +152,17 @@ def test_a_french_ingredient_page_writes_its_figures_with_a_decimal_comma(client
     # The dose limit's figure; the catalogue's own text (its descriptions, sources) stays as written.
     assert "4.5 mg/kg, at most" in english
     assert "4,5 mg/kg, au plus" in page and "4.5 mg/kg, au plus" not in page
+
+
+def test_the_sign_in_page_states_the_real_wait_and_refuses_in_french(pages):
+    page = pages.get("/sign-in", headers=FRENCH).get_data(as_text=True)
+    assert "jusqu’à une minute" in page and "15 minutes" not in page
+    refused = pages.post("/sign-in", {"email": "nobody@example.test", "password": "x"}, headers=FRENCH)
+    assert "E-mail ou mot de passe erroné." in refused.get_data(as_text=True)
+
+
+def test_the_composers_own_reasons_and_a_first_version_note_are_in_french(french_pages, cocktail_url):
+    zero = french_pages.post("/cocktails/new", composer_form(**{"components-aaaa-concentration": "0"}))
+    assert "Doit être supérieur à 0." in zero.get_data(as_text=True)
+    history = french_pages.get(f"{cocktail_url}/versions").get_data(as_text=True)
+    assert "Première version." in history and "First version." not in history

@@ -33,13 +33,23 @@ def test_an_empty_cocktail_name_is_asked_for_in_words(practitioner_pages):
     assert "Length must be" not in page
 
 
-def test_the_concentration_box_refuses_what_the_server_refuses(practitioner_pages):
+def test_the_concentration_box_takes_a_decimal_comma_and_the_server_refuses_zero(practitioner_pages):
     response = practitioner_pages.post("/cocktails/new", composer_form(**{"components-aaaa-concentration": "0"}))
     assert "Must be more than 0." in response.get_data(as_text=True)
     rows = practitioner_pages.post("/cocktails/new", composer_form(name="")).get_data(as_text=True)
-    box = rows[rows.index('name="components-aaaa-concentration"') :]
+    box = rows[rows.index('name="components-aaaa-concentration"') - 80 :]
     box = box[: box.index(">")]
-    assert 'min="0.000001"' in box and 'min="0"' not in box
+    # A text box: a number box may drop the comma of "0,5" and send "05".
+    assert 'type="text"' in box and 'inputmode="decimal"' in box and 'type="number"' not in box
+
+
+def test_a_decimal_comma_is_read_as_a_decimal_never_dropped(practitioner_pages, patient_url):  # noqa: F811
+    saved = practitioner_pages.post("/cocktails/new", composer_form(**{"components-aaaa-concentration": "1,5"}))
+    assert saved.status_code == 302
+    version = practitioner_pages.get(f"{saved.headers['Location']}/versions/1").get_data(as_text=True)
+    assert "<td>1.5 %</td>" in version
+    practitioner_pages.post(f"{patient_url}/weights", {"kg": "65,5"})
+    assert "65.5 kg" in practitioner_pages.get(patient_url).get_data(as_text=True)
 
 
 def test_recording_an_allergy_already_on_file_shows_the_form_again_with_why(practitioner_pages, patient_url):  # noqa: F811

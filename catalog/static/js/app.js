@@ -27,7 +27,7 @@ document.addEventListener("htmx:afterSwap", (event) => {
   if (event.detail.target.id !== "component-rows") return;
   document.body.dispatchEvent(new Event("rowsChanged"));
   const rows = event.detail.target.querySelectorAll("tr[data-row]");
-  const input = rows.length ? rows[rows.length - 1].querySelector("input[type=number]") : null;
+  const input = rows.length ? rows[rows.length - 1].querySelector("input[inputmode=decimal]") : null;
   if (input) input.focus();
 });
 
