@@ -11,13 +11,14 @@ from sqlalchemy.orm import Session
 from catalog.audit import service as audit
 from catalog.cocktails.compositions import composition_of, new_version, resolve_components
 from catalog.cocktails.diffing import diff
-from catalog.cocktails.models import Cocktail, CocktailStatus, CocktailVersion
+from catalog.cocktails.models import Cocktail, CocktailComponent, CocktailStatus, CocktailVersion
 from catalog.core.actors import Actor, actor_columns
 from catalog.core.db import flush_unique, utcnow
 from catalog.core.errors import Conflict, Invalid, NotFound
 from catalog.core.paging import Page, paginate
 from catalog.core.text import LIKE_ESCAPE, fold, like_fragment
 from catalog.core.words import N_, phrase
+from catalog.ingredients.models import Ingredient
 
 NAME_TAKEN = N_("Another cocktail of this clinic has this name.")
 # The fields a change can race on, as a sentence names them.
@@ -61,6 +62,20 @@ def search_cocktails(
         )
     statement = select(Cocktail).where(*conditions).order_by(Cocktail.status, Cocktail.name_key, Cocktail.id)
     return paginate(session, statement, page=page, page_size=page_size)
+
+
+def plain_ingredients_used(session: Session, *, clinic_id: int) -> list[tuple[str, str]]:
+    """Every ingredient the clinic's cocktails (any version) use on its own, not from a product: (slug, name)."""
+    statement = (
+        select(Ingredient.slug, Ingredient.name)
+        .join(CocktailComponent, CocktailComponent.ingredient_id == Ingredient.id)
+        .join(CocktailVersion, CocktailVersion.id == CocktailComponent.version_id)
+        .join(Cocktail, Cocktail.id == CocktailVersion.cocktail_id)
+        .where(Cocktail.clinic_id == clinic_id)
+        .distinct()
+        .order_by(Ingredient.name, Ingredient.slug)
+    )
+    return [(slug, name) for slug, name in session.execute(statement)]
 
 
 def names(session: Session, *, clinic_id: int, ids: set[int]) -> dict[int, str]:

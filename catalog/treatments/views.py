@@ -10,6 +10,7 @@ from catalog.checks.advice import load_advice
 from catalog.clinics import service as clinics_service
 from catalog.clinics.auth import current_actor, role_required
 from catalog.clinics.models import Clinic
+from catalog.cocktails import service as cocktails_service
 from catalog.core.actors import Role
 from catalog.core.db import utcnow
 from catalog.core.errors import DomainError
@@ -46,12 +47,15 @@ def _lots_page(*, errors=None, form=None, status=200):
     args, query_errors = load_query(LotQuerySchema(only=("product", "ingredient", "number", "page")), request.args)
     lots = None if query_errors else service.list_lots(db.session, clinic_id=current_actor().clinic_id, **args)
     products = products_service.product_choices(db.session)
+    # A solution prepared from a plain ingredient has lots too: those the clinic's cocktails use.
+    ingredients = cocktails_service.plain_ingredients_used(db.session, clinic_id=current_actor().clinic_id)
     return (
         render_template(
             "treatments/lots.html",
             lots=lots,
             args=args,
             products=products,
+            ingredients=ingredients,
             errors=errors or {},
             query_errors=query_errors,
             form=form or {},

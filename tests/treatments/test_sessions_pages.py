@@ -190,3 +190,15 @@ def test_the_lots_form_offers_every_product_however_many(practitioner_pages, set
     offered = re.findall(r'<option value="product:([^"]+)"', page)
     assert len(offered) == db_session.scalar(select(func.count(Product.id))) > 100
     assert "zz-vial-119" in offered
+
+
+def test_a_lot_of_an_ingredient_the_clinics_cocktails_use_can_be_added_from_the_page(practitioner_pages, setup):
+    page = practitioner_pages.get("/lots").get_data(as_text=True)
+    offered = re.findall(r'<option value="ingredient:([^"]+)"', page)
+    # The set-up's cocktail holds ascorbic acid on its own: its solution's lots are recorded too.
+    assert "ascorbic-acid" in offered
+    added = practitioner_pages.post(
+        "/lots", {"item": "ingredient:ascorbic-acid", "number": "VC-PAGE-1", "expires_on": "2030-01-31"}
+    )
+    assert added.status_code == 303
+    assert "VC-PAGE-1" in practitioner_pages.get("/lots").get_data(as_text=True)
