@@ -166,3 +166,9 @@ def test_the_composers_own_reasons_and_a_first_version_note_are_in_french(french
     assert "Doit être supérieur à 0." in zero.get_data(as_text=True)
     history = french_pages.get(f"{cocktail_url}/versions").get_data(as_text=True)
     assert "Première version." in history and "First version." not in history
+
+
+def test_the_cocktail_list_labels_its_cells_and_says_a_cocktail_is_actif(french_pages, cocktail_url):
+    page = french_pages.get("/cocktails").get_data(as_text=True)
+    assert 'data-label="Statut">actif</td>' in page
+    assert 'data-label="Version">1</td>' in page
