@@ -20,6 +20,8 @@ class AllergenNode:
     description: str
     parent_code: str | None
     position: int = 0
+    # The words an allergy to it is commonly written with, in English and French ("bee sting", "abeille").
+    synonyms: tuple[str, ...] = ()
     children: list["AllergenNode"] = field(default_factory=list)
     # Every group it sits in directly: its parent first, then its other groups (resolved by the hierarchy).
     parents: list["AllergenNode"] = field(default_factory=list, repr=False, compare=False)
@@ -103,11 +105,12 @@ class AllergenHierarchy:
         return ordered
 
     def search(self, text: str, *, limit: int = 40) -> list[AllergenNode]:
-        """Allergens whose name, code or group names contain every word of `text`, in tree order."""
+        """Allergens whose name, code, synonyms or group names contain every word of `text`, in tree order."""
         words = fold(text).split()
         matches = []
         for node in self.in_tree_order():
-            haystack = " ".join(fold(n.name) + " " + n.code for n in self.path(node.code))
+            names = " ".join(fold(n.name) + " " + n.code for n in self.path(node.code))
+            haystack = " ".join((names, *(fold(synonym) for synonym in node.synonyms)))
             if all(word in haystack for word in words):
                 matches.append(node)
                 if len(matches) == limit:

@@ -35,13 +35,14 @@ def _read_hierarchy(session: Session) -> AllergenHierarchy:
             Allergen.description,
             Allergen.parent_code,
             Allergen.position,
+            Allergen.synonyms,
             allergen_groups.c.group_code,
         ).outerjoin(allergen_groups, allergen_groups.c.allergen_code == Allergen.code)
     )
     nodes: dict[str, AllergenNode] = {}
     also_in: dict[str, list[str]] = {}
-    for *columns, group in rows:
-        nodes.setdefault(columns[0], AllergenNode(*columns))
+    for *columns, synonyms, group in rows:
+        nodes.setdefault(columns[0], AllergenNode(*columns, synonyms=tuple(synonyms or ())))
         if group is not None:
             also_in.setdefault(columns[0], []).append(group)
     return AllergenHierarchy(nodes.values(), also_in)

@@ -131,3 +131,28 @@ def test_free_of_a_group_leaves_out_an_allergen_sitting_in_it_as_another_group(c
 def test_ancestors_follow_every_parent_broadest_first(client, graph_data):
     detail = client.get("/api/v1/allergens/t-polysorbate-80").json
     assert [group["code"] for group in detail["ancestors"]] == ["t-polysorbates", "t-peg"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("abeille", "bee-venom"),
+        ("soja", "soy"),
+        ("parabènes", "parabens"),
+        ("bee sting", "bee-venom"),
+        ("Tween", "polysorbate-80"),
+    ],
+)
+def test_the_allergy_forms_picker_finds_an_allergen_by_its_synonyms_french_ones_too(
+    practitioner_pages, typed, expected
+):
+    options = practitioner_pages.get("/allergens/picker", query_string={"allergen_search": typed}).get_data(
+        as_text=True
+    )
+    assert f'value="{expected}"' in options
+
+
+def test_a_french_sulfa_allergy_is_never_suggested_as_sulfites(db_session):
+    codes = [s["code"] for s in service.suggest(db_session, text="allergie aux sulfamides")]
+    assert codes[0] == "sulfonamide-antibiotics"
+    assert not {"sulfites", "sodium-metabisulfite", "sodium-bisulfite"} & set(codes)
