@@ -19,6 +19,7 @@ from catalog.core.refs import (
     read,
     version_ref,
 )
+from catalog.core.words import N_
 from catalog.safety import FindingKind, Outcome, Severity
 from catalog.safety.types import GapKind, Grade, Reach, Relation
 
@@ -53,7 +54,11 @@ class CheckRequestSchema(Schema):
 
 class OverrideSchema(Schema):
     reason = Text(
-        max=1000, required=True, metadata={"description": "Why the treatment goes ahead despite the finding."}
+        max=1000,
+        required=True,
+        blank=N_("Give the reason for going ahead: up to %(max)s characters."),
+        too_long=N_("Up to %(max)s characters; this reason has %(length)s."),
+        metadata={"description": "Why the treatment goes ahead despite the finding."},
     )
 
 

@@ -19,7 +19,7 @@ from catalog.clinics.models import Clinic
 from catalog.cocktails import service as cocktails_service
 from catalog.core.actors import Role
 from catalog.extensions import db
-from catalog.web.forms import ask_to_confirm, confirmed, load_query, on_refusal, reasons, refused
+from catalog.web.forms import ask_to_confirm, confirmed, flatten, load_query, on_refusal, reasons, refused
 
 bp = Blueprint("checks", __name__, url_prefix="/checks")
 # Findings and gaps are shown in the reader's language, wherever a page lists them.
@@ -78,7 +78,8 @@ def detail(check_id: int):
 def _override_refused(error, check_id: int):
     """A reason that will not do is asked for again; a check that takes no override says why on its page."""
     if isinstance(error, ValidationError):
-        errors = {"reason": [_("Give the reason for going ahead (up to 1000 characters).")]}
+        # The schema's own words: blank, or too long with its length.
+        errors = {"reason": flatten(error.messages).get("reason") or [_("Give the reason for going ahead.")]}
         return render_template("checks/detail.html", **_page(check_id), can_write=True, errors=errors), 422
     return refused(error.message, url_for("checks.detail", check_id=check_id))
 

@@ -123,7 +123,7 @@ def test_in_french_the_live_checks_finding_names_the_record_behind_it_in_french(
     expect(finding).to_be_visible()
     record = the_record_behind(finding, "La fiche en cause")
     expect(record).to_contain_text(
-        f"{ALLERGEN}: criticité élevée, confirmée ; réaction : {REACTION} (sévère). Enregistré par {RECORDER}, "
+        f"{ALLERGEN} : criticité élevée, confirmée ; réaction : {REACTION} (sévère). Enregistré par {RECORDER}, "
     )
     recorded_at(record, f"Enregistré par {RECORDER}")
     expect(record).not_to_contain_text("Recorded by")

@@ -148,4 +148,6 @@ def test_an_override_without_a_reason_is_refused_in_french(french_pages, api):
     check = api.post("/api/v1/checks", json={"patient": patient["id"], "cocktail": cocktail["id"]}).json
     refused = french_pages.post(f"/checks/{check['id']}/override", {"reason": "", "confirmed": "1"})
     assert refused.status_code == 422
-    assert "Indiquez le motif pour poursuivre (1000 caractères au plus)." in refused.get_data(as_text=True)
+    assert "Indiquez le motif pour poursuivre : jusqu’à 1\u202f000 caractères." in refused.get_data(as_text=True)
+    long = french_pages.post(f"/checks/{check['id']}/override", {"reason": "x" * 1001, "confirmed": "1"})
+    assert "Jusqu’à 1\u202f000 caractères ; ce motif en compte 1\u202f001." in long.get_data(as_text=True)
