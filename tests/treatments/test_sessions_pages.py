@@ -202,3 +202,12 @@ def test_a_lot_of_an_ingredient_the_clinics_cocktails_use_can_be_added_from_the_
     )
     assert added.status_code == 303
     assert "VC-PAGE-1" in practitioner_pages.get("/lots").get_data(as_text=True)
+
+
+def test_a_session_time_in_the_future_is_refused_beside_the_time_not_the_technique(practitioner_pages, setup):
+    response = practitioner_pages.post("/sessions", session_form(setup, performed_at="2999-01-01T10:00"))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    error = page.index('id="performed_at-error"')
+    assert page.index('id="performed_at"') < error < page.index('id="technique"')
+    assert "In the future." in page[error : page.index("</small>", error)]
