@@ -39,7 +39,7 @@ demo: seed
 	@if [ "$${MESOCAT_ENV:-development}" = development ]; then $(FLASK) demo; fi
 
 run: demo
-	@echo "Mesocat is starting on http://127.0.0.1:8000 (Ctrl-C to stop)"
+	@echo "Mesocat is starting on http://127.0.0.1:$${PORT:-8000} (Ctrl-C to stop)"
 	$(BIN)/gunicorn wsgi:app
 
 # Browser tests need Debian's chromium; install it when we can, say so when we cannot.
