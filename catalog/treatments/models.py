@@ -19,6 +19,8 @@ class Lot(recorded_actor("recorded_by"), db.Model):
         CheckConstraint("(product_id IS NULL) <> (ingredient_id IS NULL)", name="product_or_ingredient"),
         # "product:12" or "ingredient:7": one lot number per item and clinic, whichever the item is.
         UniqueConstraint("clinic_id", "item_key", "number", name="uq_lots_clinic_item_number"),
+        # The same, as people type the number: "xl 2291 a" is the lot "XL-2291-A".
+        Index("uq_lots_clinic_item_number_key", "clinic_id", "item_key", "number_key", unique=True),
         Index("ix_lots_clinic_number", "clinic_id", "number_key"),
     )
 

@@ -121,6 +121,11 @@ def test_lots_are_added_from_the_lots_page_and_a_duplicate_is_refused(practition
     )
     assert duplicate.status_code == 422
     assert "Already recorded." in duplicate.get_data(as_text=True)
+    # The same lot typed another way (case, spaces, hyphens) is the same lot.
+    retyped = practitioner_pages.post(
+        "/lots", {"item": "product:xylocaine-1-multi-dose", "number": "xl new 9", "expires_on": "2030-06-30"}
+    )
+    assert retyped.status_code == 422 and "Already recorded." in retyped.get_data(as_text=True)
     missing = practitioner_pages.post("/lots", {"item": "", "number": "X", "expires_on": ""})
     assert missing.status_code == 422
 
