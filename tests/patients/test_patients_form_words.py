@@ -50,6 +50,9 @@ def test_a_decimal_comma_is_read_as_a_decimal_never_dropped(practitioner_pages, 
     assert "<td>1.5 %</td>" in version
     practitioner_pages.post(f"{patient_url}/weights", {"kg": "65,5"})
     assert "65.5 kg" in practitioner_pages.get(patient_url).get_data(as_text=True)
+    # One thousand, or one? Refused rather than guessed.
+    unclear = practitioner_pages.post("/cocktails/new", composer_form(**{"components-aaaa-concentration": "1,000"}))
+    assert unclear.status_code == 422 and "Not a valid number." in unclear.get_data(as_text=True)
 
 
 def test_recording_an_allergy_already_on_file_shows_the_form_again_with_why(practitioner_pages, patient_url):  # noqa: F811
