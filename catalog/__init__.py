@@ -32,6 +32,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options)
 
     configure_logging(app)
+    warn_of_weak_production_settings(app)
     request_guard.init_app(app)
     register_extensions(app)
     register_blueprints(app)
@@ -50,6 +51,18 @@ def configure_logging(app: Flask) -> None:
     logging.basicConfig(level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app.logger.setLevel(app.config["LOG_LEVEL"])
     app.log_exception = lambda exc_info: log_exception_safely(app, exc_info)
+
+
+def warn_of_weak_production_settings(app: Flask) -> None:
+    """Say at start what a production deployment runs with that it should not (it still runs)."""
+    if app.config.get("MESOCAT_ENV") != "production":
+        return
+    if str(app.config.get("RATELIMIT_STORAGE_URI", "")).startswith("memory://"):
+        # Each worker then counts sign-in attempts alone: N workers allow N times the limit.
+        app.logger.warning(
+            "Sign-in attempts are counted per worker (memory://): set MESOCAT_RATELIMIT_STORAGE to a Redis URL "
+            "so that every worker and server counts together."
+        )
 
 
 def log_exception_safely(app: Flask, exc_info) -> None:

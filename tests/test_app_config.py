@@ -103,3 +103,18 @@ def test_proxy_hops_must_be_a_whole_number(monkeypatch):
     monkeypatch.setenv("MESOCAT_PROXY_HOPS", "two")
     with pytest.raises(ConfigurationError, match="MESOCAT_PROXY_HOPS"):
         create_app()
+
+
+def test_production_warns_when_sign_in_attempts_are_counted_per_worker(monkeypatch, tmp_path, caplog):
+    monkeypatch.setenv("MESOCAT_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "a-real-secret")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'x.db'}")
+    monkeypatch.delenv("MESOCAT_RATELIMIT_STORAGE", raising=False)
+    with caplog.at_level("WARNING"):
+        create_app()
+    assert "MESOCAT_RATELIMIT_STORAGE" in caplog.text
+    caplog.clear()
+    monkeypatch.setenv("MESOCAT_RATELIMIT_STORAGE", "redis://127.0.0.1:6379/0")
+    with caplog.at_level("WARNING"):
+        create_app()
+    assert "MESOCAT_RATELIMIT_STORAGE" not in caplog.text
