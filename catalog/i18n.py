@@ -169,6 +169,8 @@ def figure(value, digits: int = 6, *, locale=None) -> str:
     Not rounded to a fixed number of decimals: a concentration of 0.0005 % must not read "0 %".
     """
     text = f"{value:.{digits}g}"
+    if "e" in text:  # never "1.5e-06": a reader, or a form sent back, would not take it
+        text = f"{float(text):.{digits + 12}f}".rstrip("0").rstrip(".")
     return text.replace(".", get_decimal_symbol(locale or get_locale() or DEFAULT_LANGUAGE))
 
 

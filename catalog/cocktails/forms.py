@@ -174,14 +174,15 @@ def live_problems(
 def rows_from_composition(composition: dict) -> list[dict]:
     """A composition's components as the composer's rows, each with a new key."""
 
+    # Figures stay numbers: the page writes them its language's way (a French page "0,5"), and takes them back.
     def row(c: dict) -> dict:
-        volume = f"{c['volume_ml']:g}" if c.get("volume_ml") is not None else ""
+        volume = c["volume_ml"] if c.get("volume_ml") is not None else ""
         if c.get("product"):
             return {"key": secrets.token_hex(4), "product": c["product"], "volume_ml": volume}
         return {
             "key": secrets.token_hex(4),
             "ingredient": c["ingredient"],
-            "concentration": f"{c['concentration']:g}",
+            "concentration": c["concentration"],
             "unit": c["unit"],
             "volume_ml": volume,
         }

