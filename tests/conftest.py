@@ -17,7 +17,7 @@ from flask_sqlalchemy.session import Session as FlaskSession
 from catalog import create_app
 from catalog.clinics.passwords import use_cheap_hashing_for_tests
 from catalog.config import REPOSITORY_ROOT, normalise_database_url
-from catalog.extensions import db
+from catalog.extensions import db, limiter
 from catalog.seeding import load_seed
 from tests.factories import ApiClient, ClinicFactory, IngredientFactory, PageClient
 
@@ -109,6 +109,17 @@ def db_session(app):
             db.session = original
             transaction.rollback()
             connection.close()
+
+
+@pytest.fixture(autouse=True)
+def sign_in_throttling_stays_off():
+    """Throttling is off for the suite (tests sign in far more often than people do).
+
+    The one Limiter takes its switch from the last app made: a test that makes its own app
+    (create_app(), a throttled app) would otherwise leave it on for every test after it.
+    """
+    yield
+    limiter.enabled = False
 
 
 @pytest.fixture
