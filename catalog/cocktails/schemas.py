@@ -3,7 +3,7 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
 from catalog.cocktails.models import CocktailStatus, Technique
-from catalog.core.fields import ActorSchema, Limit, PatchSchema, Text, enum_field, slug_validator
+from catalog.core.fields import ActorSchema, Between, Limit, ListLength, PatchSchema, Text, enum_field, slug_validator
 from catalog.core.paging import PageSchema
 from catalog.core.refs import (
     CocktailRefSchema,
@@ -79,7 +79,7 @@ class ComponentInputSchema(Schema):
         allow_nan=False,
         validate=[
             validate.Range(min=0, min_inclusive=False, error=N_("Must be more than 0.")),
-            validate.Range(max=MAX_CONCENTRATION, error="Must be at most {max:,}."),
+            Between(max=MAX_CONCENTRATION, error=N_("Must be at most %(max)s.")),
         ],
         metadata={"description": "Of an ingredient row: the concentration of what is drawn."},
     )
@@ -133,7 +133,7 @@ class CompositionSchema(Schema):
     components = fields.List(
         fields.Nested(ComponentInputSchema),
         required=True,
-        validate=validate.Length(1, MAX_COMPONENTS, error="A cocktail has 1 to {max} components."),
+        validate=ListLength(1, MAX_COMPONENTS, error=N_("A cocktail has 1 to %(max)s components.")),
     )
     technique = enum_field(Technique, required=True)
     indication = fields.String(load_default="", validate=validate.Length(max=200))
@@ -159,7 +159,7 @@ class VersionCreateSchema(CompositionSchema):
 
     components = fields.List(
         fields.Nested(ComponentInputSchema),
-        validate=validate.Length(1, MAX_COMPONENTS, error="A cocktail has 1 to {max} components."),
+        validate=ListLength(1, MAX_COMPONENTS, error=N_("A cocktail has 1 to %(max)s components.")),
     )
     technique = enum_field(Technique)
     revert_to = fields.Integer(

@@ -26,6 +26,28 @@ def code_field(**kwargs) -> fields.String:
     return fields.String(validate=[validate.Length(1, 64), CODE], metadata=metadata, **kwargs)
 
 
+def _figure(value):
+    # Whole numbers as integers ("1900", not "1900.0"), grouped from five digits ("1,000,000"); a page
+    # writes them, and decimals, its own way.
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return Count(value) if isinstance(value, int) and abs(value) >= 10_000 else value
+
+
+class Between(validate.Range):
+    """A Range whose refusal keeps its template (`%(min)s`, `%(max)s`, marked with N_) for the page's language."""
+
+    def _format_error(self, value, message: str) -> str:
+        return phrase(self.error or message, min=_figure(self.min), max=_figure(self.max))
+
+
+class ListLength(validate.Length):
+    """A Length of a list whose refusal keeps its template (`%(min)s`, `%(max)s`) for the page's language."""
+
+    def _format_error(self, value, message: str) -> str:
+        return phrase(self.error or message, min=self.min, max=self.max)
+
+
 TOO_LONG = N_("Up to %(max)s characters; this text has %(length)s.")
 
 

@@ -7,6 +7,7 @@ from marshmallow import Schema, ValidationError, fields, post_load, pre_dump, pr
 from catalog.allergens.schemas import PlacedAllergenSchema
 from catalog.core.fields import (
     ActorSchema,
+    Between,
     CodedTermRefSchema,
     Limit,
     PatchSchema,
@@ -40,7 +41,7 @@ def birth_year_field(*, strict: bool = True):
     return fields.Integer(
         allow_none=True,
         strict=strict,
-        validate=validate.Range(EARLIEST_BIRTH_YEAR, date.today().year, error="Must be between {min} and {max}."),
+        validate=Between(EARLIEST_BIRTH_YEAR, date.today().year, error=N_("Must be between %(min)s and %(max)s.")),
     )
 
 
@@ -125,7 +126,7 @@ class WeightCreateSchema(Schema):
     kg = fields.Float(
         required=True,
         allow_nan=False,
-        validate=validate.Range(0.5, 500, error="A body weight is between {min} and {max} kg."),
+        validate=Between(0.5, 500, error=N_("A body weight is between %(min)s and %(max)s kg.")),
         metadata={"description": "Body weight in kg."},
     )
     measured_on = fields.Date(

@@ -11,7 +11,7 @@ from marshmallow import ValidationError
 
 from catalog.core.errors import DomainError
 from catalog.core.words import Count, Phrase
-from catalog.i18n import format_count
+from catalog.i18n import figure, format_count
 
 # marshmallow's own messages, as a page shows them beside a field (listed here to be extracted).
 FRAMEWORK_MESSAGES = {
@@ -44,7 +44,9 @@ def in_page_words(message):
 def _in_page_value(value):
     if isinstance(value, Phrase):
         return in_page_words(value)
-    return format_count(int(value)) if isinstance(value, Count) else value
+    if isinstance(value, Count):
+        return format_count(int(value))
+    return figure(value) if isinstance(value, float) else value
 
 
 def in_page_messages(messages):

@@ -188,3 +188,29 @@ def test_the_composer_shows_a_saved_concentration_the_french_way_and_takes_it_ba
     assert changed.status_code == 302
     again = french_pages.get(f"{cocktail_url}/compose").get_data(as_text=True)
     assert 'value="1,25"' in again
+
+
+def test_range_refusals_keep_their_figures_in_english_for_the_api_and_in_french_on_a_page(api, french_pages):
+    from datetime import date
+
+    from catalog.cocktails.schemas import MAX_CONCENTRATION
+
+    year = date.today().year
+    too_old = api.post("/api/v1/patients", json={"reference": "R-1850", "display_name": "Old", "birth_year": 1850})
+    assert too_old.json["errors"]["json"]["birth_year"] == [f"Must be between 1900 and {year}."]
+    strong = {"ingredient": "lidocaine-hydrochloride", "concentration": MAX_CONCENTRATION * 2, "unit": "%"}
+    cocktail = api.post(
+        "/api/v1/cocktails", json={"name": "Too strong", "technique": "point-injection", "components": [strong]}
+    )
+    assert f"Must be at most {MAX_CONCENTRATION:,}." in str(cocktail.json["errors"])
+    page = french_pages.post("/patients/new", {"reference": "R-1850", "display_name": "Vieux", "birth_year": "1850"})
+    assert f"Doit être compris entre 1900 et {year}." in page.get_data(as_text=True)
+
+
+def test_a_decimal_figure_in_a_refusal_takes_the_pages_decimal_mark(app):
+    from catalog.web.words import in_page_words
+
+    weight = phrase("A body weight is between %(min)s and %(max)s kg.", min=0.5, max=500)
+    assert weight == "A body weight is between 0.5 and 500 kg."
+    with app.test_request_context(headers=FRENCH):
+        assert in_page_words(weight) == "Un poids corporel est compris entre 0,5 et 500 kg."
