@@ -267,3 +267,10 @@ def test_a_number_of_sessions_that_is_not_a_plain_number_is_refused_on_its_field
     response = practitioner_pages.post("/cocktails/new", composer_form(sessions="²"))
     assert response.status_code == 422
     assert 'id="protocol_sessions-error"' in response.get_data(as_text=True)
+
+
+def test_a_rows_catalogue_range_names_its_unit_once_with_each_figure(practitioner_pages):
+    row = practitioner_pages.get("/cocktails/composer/row", query_string={"ingredient": "lidocaine-hydrochloride"})
+    text = " ".join(row.get_data(as_text=True).split())
+    # Lidocaine has a maximum and no usual range in the catalogue: no bare unit before it.
+    assert "max 2 %" in text and "%; max" not in text
