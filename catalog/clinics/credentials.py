@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from catalog.clinics import passwords, tokens
 from catalog.clinics.models import ApiToken, Practitioner, SignInSession
-from catalog.clinics.service import audit_account, end_sessions, ending_sessions, get_practitioner, normalise_email
+from catalog.clinics.service import audit_account, end_sessions, ending_sessions, normalise_email
 from catalog.core.actors import Actor
 from catalog.core.db import utcnow
 from catalog.core.errors import Invalid, NotFound
@@ -93,6 +93,20 @@ def end_session(session: Session, practitioner: Practitioner, *, reason: str = "
         )
 
 
+def _count_failure(session: Session, practitioner: Practitioner, *, now: datetime, action: str, actor: Actor) -> None:
+    """One more wrong password in a row (at sign-in or changing it): the next attempt may have to wait."""
+    practitioner.failed_sign_ins += 1
+    delay = backoff(practitioner.failed_sign_ins)
+    practitioner.locked_until = now + delay if delay else None
+    audit_account(
+        session,
+        practitioner,
+        action,
+        actor=actor,
+        changes=[{"field": "failed_sign_ins", "from": None, "to": practitioner.failed_sign_ins}],
+    )
+
+
 # --- Passwords at sign-in ------------------------------------------------------------
 
 
@@ -124,15 +138,8 @@ def authenticate(session: Session, *, email: str, password: str, now: datetime |
             audit_account(session, practitioner, "sign_in_refused", actor=Actor.operator(practitioner.clinic_id))
         raise refused
     if not passwords.verify_password(practitioner.password_hash, password):
-        practitioner.failed_sign_ins += 1
-        delay = backoff(practitioner.failed_sign_ins)
-        practitioner.locked_until = now + delay if delay else None
-        audit_account(
-            session,
-            practitioner,
-            "sign_in_failed",
-            actor=Actor.operator(practitioner.clinic_id),
-            changes=[{"field": "failed_sign_ins", "from": None, "to": practitioner.failed_sign_ins}],
+        _count_failure(
+            session, practitioner, now=now, action="sign_in_failed", actor=Actor.operator(practitioner.clinic_id)
         )
         raise refused
     practitioner.failed_sign_ins = 0
@@ -200,13 +207,14 @@ def change_password(
     guess the password at leisure to take the account over.
     """
     now = now or utcnow()
-    get_practitioner(session, clinic_id=actor.clinic_id, practitioner_id=actor.practitioner_id)
     practitioner = session.scalar(
         select(Practitioner)
-        .where(Practitioner.id == actor.practitioner_id)
+        .where(Practitioner.id == actor.practitioner_id, Practitioner.clinic_id == actor.clinic_id)
         .with_for_update(of=Practitioner)
         .execution_options(populate_existing=True)
     )
+    if practitioner is None:
+        raise NotFound(N_("No such practitioner in this clinic."))
     if practitioner.locked_until is not None and practitioner.locked_until > now:
         passwords.verify_password(None, current)  # the same time as a real check
         wait = max(1, int((practitioner.locked_until - now).total_seconds() + 0.999))
@@ -215,16 +223,7 @@ def change_password(
             errors={"current_password": [phrase("Try again in %(seconds)s s.", seconds=wait)]},
         )
     if not passwords.verify_password(practitioner.password_hash, current):
-        practitioner.failed_sign_ins += 1
-        delay = backoff(practitioner.failed_sign_ins)
-        practitioner.locked_until = now + delay if delay else None
-        audit_account(
-            session,
-            practitioner,
-            "password_change_failed",
-            actor=actor,
-            changes=[{"field": "failed_sign_ins", "from": None, "to": practitioner.failed_sign_ins}],
-        )
+        _count_failure(session, practitioner, now=now, action="password_change_failed", actor=actor)
         raise WrongCurrentPassword(
             N_("The current password is wrong."), errors={"current_password": [N_("Wrong password.")]}
         )
