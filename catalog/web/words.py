@@ -6,39 +6,35 @@ The JSON API keeps their English; pages pass refusals through `in_page_language`
 """
 
 from flask_babel import gettext
-from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 
 from catalog.core.errors import DomainError
-from catalog.core.words import Count, Phrase
+from catalog.core.words import N_, Count, Phrase
 from catalog.i18n import figure, format_count
 
-# marshmallow's own messages, as a page shows them beside a field (listed here to be extracted).
-FRAMEWORK_MESSAGES = {
-    "Missing data for required field.": _l("Missing data for required field."),
-    "Field may not be null.": _l("Field may not be null."),
-    "Invalid value.": _l("Invalid value."),
-    "Not a valid string.": _l("Not a valid string."),
-    "Not a valid integer.": _l("Not a valid integer."),
-    "Not a valid number.": _l("Not a valid number."),
-    "Number too large.": _l("Number too large."),
-    "Not a valid boolean.": _l("Not a valid boolean."),
-    "Not a valid date.": _l("Not a valid date."),
-    "Not a valid datetime.": _l("Not a valid datetime."),
-    "Not a valid list.": _l("Not a valid list."),
-    "Not a valid email address.": _l("Not a valid email address."),
-    "Unknown field.": _l("Unknown field."),
-}
+# marshmallow's own messages, listed so that `make translations` extracts them: a page translates them as any other.
+FRAMEWORK_MESSAGES = (
+    N_("Missing data for required field."),
+    N_("Field may not be null."),
+    N_("Invalid value."),
+    N_("Not a valid string."),
+    N_("Not a valid integer."),
+    N_("Not a valid number."),
+    N_("Number too large."),
+    N_("Not a valid boolean."),
+    N_("Not a valid date."),
+    N_("Not a valid datetime."),
+    N_("Not a valid list."),
+    N_("Not a valid email address."),
+    N_("Unknown field."),
+)
 
 
 def in_page_words(message):
     """One message in the page's language: a Phrase from its template, a plain one through the catalogue."""
     if isinstance(message, Phrase):
         return gettext(message.template, **{name: _in_page_value(value) for name, value in message.values.items()})
-    if isinstance(message, str):
-        framework = FRAMEWORK_MESSAGES.get(message)
-        return str(framework) if framework is not None else gettext(message)
-    return message
+    return gettext(message) if isinstance(message, str) else message
 
 
 def _in_page_value(value):
